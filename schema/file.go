@@ -1,0 +1,214 @@
+package schema
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// Format is a run-file container format, chosen by the file extension.
+type Format int
+
+const (
+	Parquet  Format = iota // .parquet: Parquet with zstd compression
+	ArrowIPC               // .arrow, .feather: Arrow IPC file format
+)
+
+// FormatOf returns the format for path's extension, or an error naming the extensions scalefit knows.
+func FormatOf(path string) (Format, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".parquet":
+		return Parquet, nil
+	case ".arrow", ".feather", ".ipc":
+		return ArrowIPC, nil
+	}
+	return 0, fmt.Errorf("%s: unknown extension %q (want .parquet, .arrow or .feather)", path, filepath.Ext(path))
+}
+
+// batchRows is how many rows go into one record batch or Parquet row group.
+const batchRows = 64 * 1024
+
+// Write writes run to path as Parquet or Arrow IPC according to the extension. It writes a temporary file in the same
+// directory and renames it over path only when everything succeeded, so a failed write never damages an existing file.
+func Write(path string, run *Run) error {
+	return WriteAtomic(path, func(w io.Writer) error { return Encode(w, path, run) })
+}
+
+// Encode writes run to w in the format that path's extension names.
+func Encode(w io.Writer, path string, run *Run) error {
+	format, err := FormatOf(path)
+	if err != nil {
+		return err
+	}
+	sc := Arrow(run.Meta)
+	mem := memory.NewGoAllocator()
+	switch format {
+	case Parquet:
+		props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithAllocator(mem))
+		fw, err := pqarrow.NewFileWriter(sc, w, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+		if err != nil {
+			return fmt.Errorf("parquet writer: %w", err)
+		}
+		if err := writeBatches(sc, mem, run.Rows, fw.Write); err != nil {
+			fw.Close()
+			return err
+		}
+		return fw.Close()
+	default:
+		fw, err := ipc.NewFileWriter(w, ipc.WithSchema(sc), ipc.WithAllocator(mem))
+		if err != nil {
+			return fmt.Errorf("arrow writer: %w", err)
+		}
+		if err := writeBatches(sc, mem, run.Rows, fw.Write); err != nil {
+			fw.Close()
+			return err
+		}
+		return fw.Close()
+	}
+}
+
+func writeBatches(sc *arrow.Schema, mem memory.Allocator, rows []Row, write func(arrow.RecordBatch) error) error {
+	for start := 0; start < len(rows) || start == 0; start += batchRows {
+		end := min(start+batchRows, len(rows))
+		rec := NewRecordBatch(mem, sc, rows[start:end])
+		err := write(rec)
+		rec.Release()
+		if err != nil {
+			return fmt.Errorf("write rows %d-%d: %w", start, end, err)
+		}
+		if end == len(rows) {
+			break
+		}
+	}
+	return nil
+}
+
+// WriteAtomic creates path through a temporary file in the same directory: write fills it, and it is synced and
+// renamed over path only when write returned nil. On any error the temporary file is removed and path is untouched.
+func WriteAtomic(path string, write func(io.Writer) error) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err = write(tmp); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// Read reads a run file written by Write (or by any tool that wrote the same columns).
+func Read(path string) (*Run, error) {
+	format, err := FormatOf(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read run: %w", err)
+	}
+	defer f.Close()
+	mem := memory.NewGoAllocator()
+	var sc *arrow.Schema
+	var rows []Row
+	switch format {
+	case Parquet:
+		pf, err := file.NewParquetReader(f)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: not a Parquet file: %w", path, err)
+		}
+		defer pf.Close()
+		fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: batchRows}, mem)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		if sc, err = fr.Schema(); err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		rr, err := fr.GetRecordReader(context.Background(), nil, nil)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		defer rr.Release()
+		for rr.Next() {
+			if rows, err = RowsFromRecord(rows, rr.RecordBatch()); err != nil {
+				return nil, fmt.Errorf("read %s: %w", path, err)
+			}
+		}
+		if err := rr.Err(); err != nil && err != io.EOF {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+	default:
+		fr, err := ipc.NewFileReader(f, ipc.WithAllocator(mem))
+		if err != nil {
+			return nil, fmt.Errorf("read %s: not an Arrow IPC file: %w", path, err)
+		}
+		defer fr.Close()
+		sc = fr.Schema()
+		for i := 0; i < fr.NumRecords(); i++ {
+			rec, err := fr.RecordBatch(i)
+			if err != nil {
+				return nil, fmt.Errorf("read %s: batch %d: %w", path, i, err)
+			}
+			if rows, err = RowsFromRecord(rows, rec); err != nil {
+				return nil, fmt.Errorf("read %s: %w", path, err)
+			}
+		}
+	}
+	meta := map[string]string{}
+	md := sc.Metadata()
+	for i, k := range md.Keys() {
+		if strings.HasPrefix(k, "scalefit.") {
+			meta[k] = md.Values()[i]
+		}
+	}
+	return &Run{Meta: meta, Rows: rows}, nil
+}
+
+// Table returns rows as a single-chunk Arrow table with meta, for callers that hand it to other Arrow code.
+func Table(mem memory.Allocator, meta map[string]string, rows []Row) arrow.Table {
+	sc := Arrow(meta)
+	rec := NewRecordBatch(mem, sc, rows)
+	defer rec.Release()
+	return array.NewTableFromRecords(sc, []arrow.RecordBatch{rec})
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

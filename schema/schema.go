@@ -1,0 +1,181 @@
+// Package schema defines the run file: the Arrow schema of the per-(layer, component, sequence) gain rows that every
+// backend produces, the schema metadata that records how a run was made, and reading and writing those rows as
+// Parquet (zstd) or Arrow IPC files.
+//
+// The column set is the contract in DESIGN.md §4. A row summarises the per-token gains of one component of one layer
+// over the counted tokens of one input sequence.
+package schema
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// Components are the gain components of DESIGN.md §3, in the order backends emit them for a layer.
+var Components = []string{"attn", "mlp", "combined", "attn_resid", "mlp_resid", "block"}
+
+// Row is one row of a run file.
+type Row struct {
+	Model           string
+	Revision        string
+	Architecture    string
+	Backend         string
+	NParams         int64
+	NParamsNonembed int64
+	NLayers         int32
+	HiddenSize      int32
+	Layer           int32
+	Depth           float64
+	Component       string
+	Seq             int32
+	NTokens         int32
+	GainMean        float64
+	GainStd         float64 // population standard deviation over the tokens (ddof = 0)
+	GainMin         float64
+	GainMax         float64
+	NormInMean      float64
+	NormOutMean     float64
+}
+
+// Metadata keys stored in the Arrow schema metadata (and the Parquet key-value metadata).
+const (
+	MetaConfig    = "scalefit.config"     // the model's config.json, verbatim
+	MetaTokenizer = "scalefit.tokenizer"  // where the token ids came from: a tokenizer.json path, or "token ids"
+	MetaDataset   = "scalefit.dataset"    // the input file or embedded corpus name
+	MetaSkipFirst = "scalefit.skip_first" // decimal integer
+	MetaGELU      = "scalefit.gelu"       // "erf" or "tanh"
+	MetaBackend   = "scalefit.backend"    // backend name and version
+	MetaVersion   = "scalefit.version"    // scalefit version that wrote the file
+	MetaTime      = "scalefit.time"       // RFC 3339 time the run finished
+	MetaLoss      = "scalefit.loss"       // mean next-token cross-entropy in nats, when --loss was given
+)
+
+// Run is a whole run file in memory: its metadata and its rows.
+type Run struct {
+	Meta map[string]string
+	Rows []Row
+}
+
+// Arrow returns the Arrow schema of a run file carrying meta as its schema metadata.
+func Arrow(meta map[string]string) *arrow.Schema {
+	keys := make([]string, 0, len(meta))
+	vals := make([]string, 0, len(meta))
+	for _, k := range sortedKeys(meta) {
+		keys = append(keys, k)
+		vals = append(vals, meta[k])
+	}
+	md := arrow.NewMetadata(keys, vals)
+	return arrow.NewSchema(fields, &md)
+}
+
+var fields = []arrow.Field{
+	{Name: "model", Type: arrow.BinaryTypes.String},
+	{Name: "revision", Type: arrow.BinaryTypes.String},
+	{Name: "architecture", Type: arrow.BinaryTypes.String},
+	{Name: "backend", Type: arrow.BinaryTypes.String},
+	{Name: "n_params", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "n_params_nonembed", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "n_layers", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "hidden_size", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "layer", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "depth", Type: arrow.PrimitiveTypes.Float64},
+	{Name: "component", Type: arrow.BinaryTypes.String},
+	{Name: "seq", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "n_tokens", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "gain_mean", Type: arrow.PrimitiveTypes.Float64},
+	{Name: "gain_std", Type: arrow.PrimitiveTypes.Float64},
+	{Name: "gain_min", Type: arrow.PrimitiveTypes.Float64},
+	{Name: "gain_max", Type: arrow.PrimitiveTypes.Float64},
+	{Name: "norm_in_mean", Type: arrow.PrimitiveTypes.Float64},
+	{Name: "norm_out_mean", Type: arrow.PrimitiveTypes.Float64},
+}
+
+// ColumnNames lists the run-file columns in order.
+func ColumnNames() []string {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = f.Name
+	}
+	return out
+}
+
+// NewRecordBatch builds one record batch holding rows. The caller releases it.
+func NewRecordBatch(mem memory.Allocator, sc *arrow.Schema, rows []Row) arrow.RecordBatch {
+	b := array.NewRecordBuilder(mem, sc)
+	defer b.Release()
+	for i := range rows {
+		r := &rows[i]
+		b.Field(0).(*array.StringBuilder).Append(r.Model)
+		b.Field(1).(*array.StringBuilder).Append(r.Revision)
+		b.Field(2).(*array.StringBuilder).Append(r.Architecture)
+		b.Field(3).(*array.StringBuilder).Append(r.Backend)
+		b.Field(4).(*array.Int64Builder).Append(r.NParams)
+		b.Field(5).(*array.Int64Builder).Append(r.NParamsNonembed)
+		b.Field(6).(*array.Int32Builder).Append(r.NLayers)
+		b.Field(7).(*array.Int32Builder).Append(r.HiddenSize)
+		b.Field(8).(*array.Int32Builder).Append(r.Layer)
+		b.Field(9).(*array.Float64Builder).Append(r.Depth)
+		b.Field(10).(*array.StringBuilder).Append(r.Component)
+		b.Field(11).(*array.Int32Builder).Append(r.Seq)
+		b.Field(12).(*array.Int32Builder).Append(r.NTokens)
+		b.Field(13).(*array.Float64Builder).Append(r.GainMean)
+		b.Field(14).(*array.Float64Builder).Append(r.GainStd)
+		b.Field(15).(*array.Float64Builder).Append(r.GainMin)
+		b.Field(16).(*array.Float64Builder).Append(r.GainMax)
+		b.Field(17).(*array.Float64Builder).Append(r.NormInMean)
+		b.Field(18).(*array.Float64Builder).Append(r.NormOutMean)
+	}
+	return b.NewRecordBatch()
+}
+
+// RowsFromRecord appends the rows of rec to dst. It checks the columns by name and type, so a file written by another
+// tool with the same columns in another order still reads.
+func RowsFromRecord(dst []Row, rec arrow.RecordBatch) ([]Row, error) {
+	sc := rec.Schema()
+	col := make([]arrow.Array, len(fields))
+	for i, f := range fields {
+		idx := sc.FieldIndices(f.Name)
+		if len(idx) == 0 {
+			return dst, fmt.Errorf("missing column %q", f.Name)
+		}
+		c := rec.Column(idx[0])
+		if !arrow.TypeEqual(c.DataType(), f.Type) {
+			return dst, fmt.Errorf("column %q has type %s, want %s", f.Name, c.DataType(), f.Type)
+		}
+		if c.NullN() > 0 {
+			return dst, fmt.Errorf("column %q has %d nulls", f.Name, c.NullN())
+		}
+		col[i] = c
+	}
+	str := func(i int) *array.String { return col[i].(*array.String) }
+	i64 := func(i int) *array.Int64 { return col[i].(*array.Int64) }
+	i32 := func(i int) *array.Int32 { return col[i].(*array.Int32) }
+	f64 := func(i int) *array.Float64 { return col[i].(*array.Float64) }
+	for j := 0; j < int(rec.NumRows()); j++ {
+		dst = append(dst, Row{
+			Model:           str(0).Value(j),
+			Revision:        str(1).Value(j),
+			Architecture:    str(2).Value(j),
+			Backend:         str(3).Value(j),
+			NParams:         i64(4).Value(j),
+			NParamsNonembed: i64(5).Value(j),
+			NLayers:         i32(6).Value(j),
+			HiddenSize:      i32(7).Value(j),
+			Layer:           i32(8).Value(j),
+			Depth:           f64(9).Value(j),
+			Component:       str(10).Value(j),
+			Seq:             i32(11).Value(j),
+			NTokens:         i32(12).Value(j),
+			GainMean:        f64(13).Value(j),
+			GainStd:         f64(14).Value(j),
+			GainMin:         f64(15).Value(j),
+			GainMax:         f64(16).Value(j),
+			NormInMean:      f64(17).Value(j),
+			NormOutMean:     f64(18).Value(j),
+		})
+	}
+	return dst, nil
+}
