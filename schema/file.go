@@ -110,7 +110,8 @@ func WriteAtomic(path string, write func(io.Writer) error) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err = write(tmp); err != nil {
+	// Hide Close from write: some encoders (pqarrow) close a writer that has one, before it is synced.
+	if err = write(struct{ io.Writer }{tmp}); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err = tmp.Sync(); err != nil {
