@@ -1,0 +1,342 @@
+package checkpoint
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// File names of the weights inside a Hugging Face model directory.
+const (
+	SafetensorsFile  = "model.safetensors"
+	SafetensorsIndex = "model.safetensors.index.json"
+)
+
+// Checkpoint is an opened model directory: its config and its memory-mapped safetensors files. Its methods are safe
+// for concurrent use. Close it to unmap the files.
+type Checkpoint struct {
+	Dir      string            // the model directory
+	Config   *Config           // its config.json
+	Files    []string          // the safetensors files, as paths, in the order they were opened
+	Metadata map[string]string // the files' __metadata__, merged (the first file wins on a clash)
+
+	mu      sync.RWMutex
+	closed  bool
+	maps    [][]byte                 // one mapping per file
+	tensors map[string]*storedTensor // parameters; buffers are left out
+}
+
+// storedTensor locates a parameter inside a mapping.
+type storedTensor struct {
+	file  string // path, for errors
+	data  []byte // the tensor's bytes inside its file's mapping
+	dtype string
+	shape []int
+	numel int
+}
+
+// Open opens the Hugging Face model directory dir: it loads and validates config.json, then maps model.safetensors
+// (or every shard listed by model.safetensors.index.json) read-only, parses and validates every header, and checks
+// that the parameter tensors are exactly ExpectedShapes(config): none missing, none extra, every shape equal.
+// embed_out.weight may be absent when tie_word_embeddings is true. Buffers (IsBuffer) are ignored whatever their
+// dtype. Each error is one line naming the file and, where there is one, the tensor.
+//
+// Open reads only the headers; tensor data is read, page by page, when Float32 converts it.
+func Open(dir string) (*Checkpoint, error) {
+	cfg, err := LoadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	files, err := weightFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	c := &Checkpoint{Dir: dir, Config: cfg, tensors: make(map[string]*storedTensor)}
+	ok := false
+	defer func() {
+		if !ok {
+			c.Close()
+		}
+	}()
+	for _, wf := range files {
+		if err := c.mapFile(wf.path, wf.names); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.checkShapes(files); err != nil {
+		return nil, err
+	}
+	ok = true
+	return c, nil
+}
+
+// weightFile is one safetensors file to open and, for a shard, the parameters the index says it holds.
+type weightFile struct {
+	path  string
+	names []string // nil for a single model.safetensors
+}
+
+// weightFiles finds the safetensors files of dir: model.safetensors if present (as transformers prefers), otherwise
+// the shards named by model.safetensors.index.json.
+func weightFiles(dir string) ([]weightFile, error) {
+	single := filepath.Join(dir, SafetensorsFile)
+	if _, err := os.Stat(single); err == nil {
+		return []weightFile{{path: single}}, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("checkpoint: %s: %w", single, err)
+	}
+	index := filepath.Join(dir, SafetensorsIndex)
+	data, err := os.ReadFile(index)
+	if errors.Is(err, fs.ErrNotExist) {
+		for _, bin := range []string{"pytorch_model.bin", "pytorch_model.bin.index.json"} {
+			if _, err := os.Stat(filepath.Join(dir, bin)); err == nil {
+				return nil, fmt.Errorf("checkpoint: %s: has %s but no %s: PyTorch .bin weights are not supported yet (convert them to safetensors)", dir, bin, SafetensorsFile)
+			}
+		}
+		return nil, fmt.Errorf("checkpoint: %s: no %s or %s", dir, SafetensorsFile, SafetensorsIndex)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: read %s: %w", index, err)
+	}
+	var idx struct {
+		WeightMap map[string]string `json:"weight_map"`
+	}
+	if err := json.Unmarshal(data, &idx); err != nil {
+		return nil, fmt.Errorf("checkpoint: %s: malformed JSON: %w", index, err)
+	}
+	if len(idx.WeightMap) == 0 {
+		return nil, fmt.Errorf("checkpoint: %s: weight_map is missing or empty", index)
+	}
+	byShard := make(map[string][]string)
+	for name, shard := range idx.WeightMap {
+		if shard == "" || shard != filepath.Base(shard) || shard == "." || shard == ".." || strings.ContainsAny(shard, `/\`) {
+			return nil, fmt.Errorf("checkpoint: %s: tensor %q: shard name %q is not a plain file name", index, name, shard)
+		}
+		if IsBuffer(name) {
+			byShard[shard] = byShard[shard] // the shard must still exist, but the buffer is not looked for
+			continue
+		}
+		byShard[shard] = append(byShard[shard], name)
+	}
+	shards := make([]string, 0, len(byShard))
+	for s := range byShard {
+		shards = append(shards, s)
+	}
+	sort.Strings(shards)
+	out := make([]weightFile, 0, len(shards))
+	for _, s := range shards {
+		p := filepath.Join(dir, s)
+		if _, err := os.Stat(p); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("checkpoint: %s: shard %s named in the index is missing", index, s)
+			}
+			return nil, fmt.Errorf("checkpoint: %s: %w", p, err)
+		}
+		names := byShard[s]
+		sort.Strings(names)
+		out = append(out, weightFile{path: p, names: names})
+	}
+	return out, nil
+}
+
+// mapFile maps one safetensors file, validates its header and records its parameters. names, for a shard, are the
+// parameters the index places in it; each must be there.
+func (c *Checkpoint) mapFile(path string, names []string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("checkpoint: open %s: %w", path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("checkpoint: %s: %w", path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("checkpoint: %s: not a regular file", path)
+	}
+	buf, err := mapFile(f, st.Size())
+	if err != nil {
+		return fmt.Errorf("checkpoint: %s: %w", path, err)
+	}
+	c.maps = append(c.maps, buf)
+	c.Files = append(c.Files, path)
+
+	h, err := parseHeader(buf)
+	if err != nil {
+		return fmt.Errorf("checkpoint: %s: %w", path, err)
+	}
+	for k, v := range h.metadata {
+		if c.Metadata == nil {
+			c.Metadata = make(map[string]string)
+		}
+		if _, dup := c.Metadata[k]; !dup {
+			c.Metadata[k] = v
+		}
+	}
+	for _, name := range names {
+		if _, ok := h.tensors[name]; !ok {
+			return fmt.Errorf("checkpoint: %s: tensor %q, which the index places in this shard, is not in it", path, name)
+		}
+	}
+	for name, t := range h.tensors {
+		if prev, dup := c.tensors[name]; dup {
+			return fmt.Errorf("checkpoint: %s: tensor %q is also in %s", path, name, prev.file)
+		}
+		begin, end := h.dataStart+t.begin, h.dataStart+t.end
+		c.tensors[name] = &storedTensor{file: path, data: buf[begin:end:end], dtype: t.dtype, shape: t.shape, numel: t.numel}
+	}
+	return nil
+}
+
+// checkShapes compares the parameters found with ExpectedShapes(c.Config).
+func (c *Checkpoint) checkShapes(files []weightFile) error {
+	where := c.Dir
+	if len(files) == 1 {
+		where = files[0].path
+	} else if len(files) > 1 {
+		where = filepath.Join(c.Dir, SafetensorsIndex)
+	}
+	want := ExpectedShapes(c.Config)
+	for _, name := range c.Names() { // sorted, so the first error is the same on every run
+		t := c.tensors[name]
+		shape, ok := want[name]
+		if !ok {
+			if name == EmbedOut && c.Config.TieWordEmbeddings {
+				shape = want[EmbedIn] // a tied unembedding may still be stored
+			} else {
+				return fmt.Errorf("checkpoint: %s: unexpected tensor %q: not a GPT-NeoX parameter for this config.json", t.file, name)
+			}
+		}
+		if !slices.Equal(t.shape, shape) {
+			return fmt.Errorf("checkpoint: %s: tensor %q has shape %v, but config.json implies %v", t.file, name, t.shape, shape)
+		}
+	}
+	missing := make([]string, 0)
+	for name := range want {
+		if _, ok := c.tensors[name]; !ok {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		more := ""
+		if len(missing) > 1 {
+			more = fmt.Sprintf(" (and %d more)", len(missing)-1)
+		}
+		return fmt.Errorf("checkpoint: %s: tensor %q is missing%s", where, missing[0], more)
+	}
+	return nil
+}
+
+// lookup finds a parameter. When the embeddings are tied and embed_out.weight is not stored, it is embed_in.weight.
+func (c *Checkpoint) lookup(name string) (*storedTensor, bool) {
+	t, ok := c.tensors[name]
+	if !ok && name == EmbedOut && c.Config.TieWordEmbeddings {
+		t, ok = c.tensors[EmbedIn]
+	}
+	return t, ok
+}
+
+// Float32 converts the parameter name to float32 into a new slice, in row-major order. F32 is copied, F16 converted
+// exactly (subnormals, infinities and NaNs included) and BF16 widened by a 16-bit shift. Pages of the mapping that
+// the tensor wholly occupies are released afterwards, so the process's memory tracks the tensors it holds as float32.
+// With tied embeddings, embed_out.weight returns embed_in.weight when it is not stored.
+func (c *Checkpoint) Float32(name string) ([]float32, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.closed {
+		return nil, fmt.Errorf("checkpoint: %s: tensor %q: checkpoint is closed", c.Dir, name)
+	}
+	t, ok := c.lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("checkpoint: %s: no tensor %q", c.Dir, name)
+	}
+	out := make([]float32, t.numel)
+	decode(out, t.data, t.dtype)
+	release(t.data)
+	return out, nil
+}
+
+// decode converts little-endian src of the given dtype into dst, which has one element per value.
+func decode(dst []float32, src []byte, dtype string) {
+	switch dtype {
+	case F32:
+		for i := range dst {
+			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
+		}
+	case F16:
+		tab := f16Table
+		for i := range dst {
+			dst[i] = math.Float32frombits(tab[binary.LittleEndian.Uint16(src[2*i:])])
+		}
+	case BF16:
+		for i := range dst {
+			dst[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(src[2*i:])) << 16)
+		}
+	default:
+		panic("checkpoint: decode: unvalidated dtype " + dtype) // parseHeader admits only the three above
+	}
+}
+
+// Shape returns the shape of the parameter name and whether it exists (embed_out.weight resolves as in Float32). The
+// slice is a copy.
+func (c *Checkpoint) Shape(name string) ([]int, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	t, ok := c.lookup(name)
+	if !ok {
+		return nil, false
+	}
+	return slices.Clone(t.shape), true
+}
+
+// DType returns the stored dtype (F32, F16 or BF16) of the parameter name and whether it exists.
+func (c *Checkpoint) DType(name string) (string, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	t, ok := c.lookup(name)
+	if !ok {
+		return "", false
+	}
+	return t.dtype, true
+}
+
+// Names returns the stored parameter tensors, sorted; buffers are left out.
+func (c *Checkpoint) Names() []string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	names := make([]string, 0, len(c.tensors))
+	for n := range c.tensors {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Close unmaps the files. After Close, Float32 returns an error. Closing twice is harmless.
+func (c *Checkpoint) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	var errs []error
+	for i, m := range c.maps {
+		if err := unmapFile(m); err != nil {
+			errs = append(errs, fmt.Errorf("checkpoint: unmap %s: %w", c.Files[i], err))
+		}
+	}
+	c.maps = nil
+	c.tensors = nil
+	return errors.Join(errs...)
+}
