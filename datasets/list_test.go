@@ -1,0 +1,33 @@
+package datasets
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestWriteList(t *testing.T) {
+	var b strings.Builder
+	if err := WriteList(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"KIND", "corpus     mixed", "corpus     code", "reference  seed-pythia", "pythia-1.4b, pythia-6.9b",
+		"model      pythia-70m", "70,426,624 params (18,915,328 non-embedding)", "model      llama-2-70b",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("WriteList output lacks %q:\n%s", want, out)
+		}
+	}
+	if n := len(List()); n != 6+1+16 {
+		t.Errorf("List() has %d entries, want 23", n)
+	}
+	for _, tt := range []struct {
+		n    int64
+		want string
+	}{{0, "0"}, {999, "999"}, {1000, "1,000"}, {70426624, "70,426,624"}, {-1234567, "-1,234,567"}} {
+		if got := groupDigits(tt.n); got != tt.want {
+			t.Errorf("groupDigits(%d) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,325 @@
+package tokenizer
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/dlclark/regexp2/v2"
+)
+
+// preTokenizer splits each piece of text into the words that the model encodes one by one.
+type preTokenizer interface {
+	preTokenize(pieces []string) ([]string, error)
+}
+
+// span is a half-open byte range [start, end) of a string, marked as a match of a pattern or not.
+type span struct {
+	start, end int
+	match      bool
+}
+
+// pattern finds the matches in s and returns spans that cover s exactly, in order, as Hugging Face's
+// Pattern::find_matches does: an empty s gives one empty non-matching span.
+type pattern interface {
+	findMatches(s string) ([]span, error)
+}
+
+// regexPattern is a Split or Replace pattern given as {"Regex": …}. Hugging Face compiles it with Oniguruma; we use
+// regexp2 (the .NET engine), which shares the syntax of the patterns tokenizers ship: lookahead, \p{L}, \p{N},
+// inline (?i:…) groups and Unicode-aware \s.
+type regexPattern struct{ re *regexp2.Regexp }
+
+func compileRegex(expr string) (*regexp2.Regexp, error) {
+	// An unbounded backtracking stack: `\s+(?!\S)` on a long run of spaces backtracks once per character.
+	return regexp2.Compile(expr, regexp2.None, regexp2.OptionMaxBacktrackingStackSize(-1))
+}
+
+func (p regexPattern) findMatches(s string) ([]span, error) {
+	if s == "" {
+		return []span{{0, 0, false}}, nil
+	}
+	idx, err := p.re.FindAllStringIndex(s, -1)
+	if err != nil {
+		return nil, fmt.Errorf("regex %q: %w", p.re.String(), err)
+	}
+	return spansFromMatches(s, idx), nil
+}
+
+// spansFromMatches turns successive match ranges into spans that cover s.
+func spansFromMatches(s string, idx [][]int) []span {
+	out := make([]span, 0, 2*len(idx)+1)
+	prev := 0
+	for _, m := range idx {
+		if m[0] != prev {
+			out = append(out, span{prev, m[0], false})
+		}
+		out = append(out, span{m[0], m[1], true})
+		prev = m[1]
+	}
+	if prev != len(s) {
+		out = append(out, span{prev, len(s), false})
+	}
+	return out
+}
+
+// literalPattern is a pattern given as {"String": …}: every non-overlapping occurrence, left to right.
+type literalPattern string
+
+func (p literalPattern) findMatches(s string) ([]span, error) {
+	if p == "" || s == "" {
+		return []span{{0, len(s), false}}, nil
+	}
+	var idx [][]int
+	for off := 0; ; {
+		i := strings.Index(s[off:], string(p))
+		if i < 0 {
+			break
+		}
+		idx = append(idx, []int{off + i, off + i + len(p)})
+		off += i + len(p)
+	}
+	return spansFromMatches(s, idx), nil
+}
+
+// runePattern matches every single character for which f is true (Hugging Face's Fn(char) -> bool pattern).
+type runePattern func(rune) bool
+
+func (f runePattern) findMatches(s string) ([]span, error) {
+	if s == "" {
+		return []span{{0, 0, false}}, nil
+	}
+	var idx [][]int
+	for i, r := range s {
+		if f(r) {
+			idx = append(idx, []int{i, i + len(string(r))})
+		}
+	}
+	return spansFromMatches(s, idx), nil
+}
+
+// splitBehavior says what happens to the matched delimiters of a Split.
+type splitBehavior int
+
+const (
+	removed            splitBehavior = iota // delimiters are dropped
+	isolated                                // each delimiter is its own piece
+	mergedWithPrevious                      // a delimiter joins the piece before it
+	mergedWithNext                          // a delimiter joins the piece after it
+	contiguous                              // consecutive delimiters form one piece
+)
+
+var splitBehaviors = map[string]splitBehavior{
+	"Removed":            removed,
+	"Isolated":           isolated,
+	"MergedWithPrevious": mergedWithPrevious,
+	"MergedWithNext":     mergedWithNext,
+	"Contiguous":         contiguous,
+}
+
+// regexSplit is the Split pre-tokenizer (and the splitting step of ByteLevel and Digits).
+type regexSplit struct {
+	pattern  pattern
+	behavior splitBehavior
+	invert   bool
+}
+
+func (sp *regexSplit) preTokenize(pieces []string) ([]string, error) {
+	out := make([]string, 0, len(pieces))
+	var err error
+	for _, p := range pieces {
+		if out, err = sp.appendSplit(out, p); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// appendSplit appends the non-empty pieces of s to out, following NormalizedString::split in Hugging Face
+// tokenizers.
+func (sp *regexSplit) appendSplit(out []string, s string) ([]string, error) {
+	spans, err := sp.pattern.findMatches(s)
+	if err != nil {
+		return nil, err
+	}
+	if sp.invert {
+		for i := range spans {
+			spans[i].match = !spans[i].match
+		}
+	}
+	// A piece is a merged span; remove marks the delimiters that Removed drops.
+	type piece struct {
+		start, end int
+		remove     bool
+	}
+	var merged []piece
+	switch sp.behavior {
+	case isolated:
+		for _, m := range spans {
+			merged = append(merged, piece{m.start, m.end, false})
+		}
+	case removed:
+		for _, m := range spans {
+			merged = append(merged, piece{m.start, m.end, m.match})
+		}
+	case contiguous:
+		prev := false
+		for _, m := range spans {
+			if m.match == prev && len(merged) > 0 {
+				merged[len(merged)-1].end = m.end
+			} else {
+				merged = append(merged, piece{m.start, m.end, false})
+			}
+			prev = m.match
+		}
+	case mergedWithPrevious:
+		prev := false
+		for _, m := range spans {
+			if m.match && !prev && len(merged) > 0 {
+				merged[len(merged)-1].end = m.end
+			} else {
+				merged = append(merged, piece{m.start, m.end, false})
+			}
+			prev = m.match
+		}
+	case mergedWithNext:
+		prev := false
+		for i := len(spans) - 1; i >= 0; i-- {
+			m := spans[i]
+			if m.match && !prev && len(merged) > 0 {
+				merged[len(merged)-1].start = m.start
+			} else {
+				merged = append(merged, piece{m.start, m.end, false})
+			}
+			prev = m.match
+		}
+		for i, j := 0, len(merged)-1; i < j; i, j = i+1, j-1 {
+			merged[i], merged[j] = merged[j], merged[i]
+		}
+	}
+	for _, m := range merged {
+		if !m.remove && m.end > m.start {
+			out = append(out, s[m.start:m.end])
+		}
+	}
+	return out, nil
+}
+
+// sequencePre applies its pre-tokenizers one after the other.
+type sequencePre []preTokenizer
+
+func (sq sequencePre) preTokenize(pieces []string) ([]string, error) {
+	var err error
+	for _, p := range sq {
+		if pieces, err = p.preTokenize(pieces); err != nil {
+			return nil, err
+		}
+	}
+	return pieces, nil
+}
+
+var (
+	gpt2Once  sync.Once
+	gpt2Regex *regexp2.Regexp
+)
+
+// gpt2Split returns the shared, compiled GPT-2 split used by ByteLevel pre-tokenizers with use_regex.
+func gpt2Split() *regexSplit {
+	gpt2Once.Do(func() {
+		gpt2Regex = regexp2.MustCompile(gpt2Pattern, regexp2.None, regexp2.OptionMaxBacktrackingStackSize(-1))
+	})
+	return &regexSplit{pattern: regexPattern{gpt2Regex}, behavior: isolated}
+}
+
+// patternJSON is a Split or Replace pattern: exactly one of String and Regex is set.
+type patternJSON struct {
+	String *string `json:"String"`
+	Regex  *string `json:"Regex"`
+}
+
+func (p *patternJSON) compile() (pattern, error) {
+	switch {
+	case p == nil:
+		return nil, fmt.Errorf("missing pattern")
+	case p.Regex != nil:
+		re, err := compileRegex(*p.Regex)
+		if err != nil {
+			return nil, fmt.Errorf("regex %q: %w", *p.Regex, err)
+		}
+		return regexPattern{re}, nil
+	case p.String != nil:
+		return literalPattern(*p.String), nil
+	}
+	return nil, fmt.Errorf("pattern has neither String nor Regex")
+}
+
+type preTokenizerJSON struct {
+	Type           string            `json:"type"`
+	AddPrefixSpace *bool             `json:"add_prefix_space"`
+	UseRegex       *bool             `json:"use_regex"`
+	Pattern        *patternJSON      `json:"pattern"`
+	Behavior       string            `json:"behavior"`
+	Invert         bool              `json:"invert"`
+	IndividualDigs bool              `json:"individual_digits"`
+	PreTokenizers  []json.RawMessage `json:"pretokenizers"`
+}
+
+// parsePreTokenizer builds the pre-tokenizer described by raw. A JSON null gives nil: the whole piece is one word.
+// Supported types: ByteLevel, Split, Digits and Sequence.
+func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
+	if isNull(raw) {
+		return nil, nil
+	}
+	var pj preTokenizerJSON
+	if err := json.Unmarshal(raw, &pj); err != nil {
+		return nil, fmt.Errorf("pre_tokenizer: %w", err)
+	}
+	switch pj.Type {
+	case "ByteLevel":
+		// Hugging Face's defaults: add_prefix_space true, use_regex true.
+		b := &byteLevel{addPrefixSpace: pj.AddPrefixSpace == nil || *pj.AddPrefixSpace}
+		if pj.UseRegex == nil || *pj.UseRegex {
+			b.split = gpt2Split()
+		}
+		return b, nil
+	case "Split":
+		pat, err := pj.Pattern.compile()
+		if err != nil {
+			return nil, fmt.Errorf("pre_tokenizer Split: %w", err)
+		}
+		beh, ok := splitBehaviors[pj.Behavior]
+		if !ok {
+			return nil, fmt.Errorf("pre_tokenizer Split: unsupported behavior %q", pj.Behavior)
+		}
+		return &regexSplit{pattern: pat, behavior: beh, invert: pj.Invert}, nil
+	case "Digits":
+		beh := contiguous
+		if pj.IndividualDigs {
+			beh = isolated
+		}
+		return &regexSplit{pattern: runePattern(unicode.IsNumber), behavior: beh}, nil
+	case "Sequence":
+		var seq sequencePre
+		for i, r := range pj.PreTokenizers {
+			p, err := parsePreTokenizer(r)
+			if err != nil {
+				return nil, fmt.Errorf("Sequence[%d]: %w", i, err)
+			}
+			if p != nil {
+				seq = append(seq, p)
+			}
+		}
+		return seq, nil
+	case "":
+		return nil, fmt.Errorf("pre_tokenizer without a type")
+	}
+	return nil, fmt.Errorf("unsupported pre_tokenizer type %q", pj.Type)
+}
+
+// isNull reports whether raw is absent or the JSON literal null.
+func isNull(raw json.RawMessage) bool {
+	s := strings.TrimSpace(string(raw))
+	return s == "" || s == "null"
+}
