@@ -1,7 +1,15 @@
 package cli
 
-// servePlugin serves a builtin backend when this process was started as a plugin (the self re-exec of DESIGN.md §2).
-// It returns false for an ordinary command-line start.
-func servePlugin() bool {
-	return false // TODO(lead): wire backends.ServeBuiltinIfRequested once the protocol lands.
+import (
+	"github.com/scalefit/scalefit/backends"
+	"github.com/scalefit/scalefit/backends/cpu"
+)
+
+// builtinBackends are the backends compiled into the scalefit binary. The host starts one by re-executing the
+// binary with the environment variable that backends.ServeBuiltinIfRequested looks for (DESIGN.md §2).
+var builtinBackends = map[string]func() backends.Backend{
+	backends.BuiltinCPU: func() backends.Backend { return cpu.New() },
 }
+
+// servePlugin serves a builtin backend when this process was started as a plugin, and reports whether it did.
+func servePlugin() bool { return backends.ServeBuiltinIfRequested(builtinBackends) }

@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestMain lets the test binary serve as the cpu backend plugin: the run command re-executes os.Executable(), which
+// under go test is this binary, exactly as the scalefit binary re-executes itself.
+func TestMain(m *testing.M) {
+	if servePlugin() {
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// scalefit runs the command line in-process and returns its stdout and the error the command returned.
+func scalefit(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := App(&out, &errOut).Run(append([]string{"scalefit"}, args...))
+	return out.String(), err
+}
+
+// mustScalefit is scalefit that fails the test on an error.
+func mustScalefit(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := scalefit(t, args...)
+	if err != nil {
+		t.Fatalf("scalefit %s: %v", strings.Join(args, " "), err)
+	}
+	return out
+}
+
+// requireReference skips a test whose external reference is missing, unless scripts/test asked for every reference.
+func requireReference(t *testing.T, what string) {
+	t.Helper()
+	if os.Getenv("SCALEFIT_REQUIRE_REFERENCES") != "" {
+		t.Fatalf("reference %s is missing (scripts/test should have installed it)", what)
+	}
+	t.Skipf("reference %s is missing; run scripts/test to install it", what)
+}

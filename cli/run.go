@@ -1,0 +1,207 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/scalefit/scalefit/backends"
+	"github.com/scalefit/scalefit/backends/checkpoint"
+	"github.com/scalefit/scalefit/schema"
+)
+
+func init() {
+	register(&ucli.Command{
+		Name:      "run",
+		Usage:     "measure the sublayer gains of one checkpoint and write a run file",
+		ArgsUsage: " ",
+		Description: `Runs the model's forward pass on a backend plugin and writes one row per (layer, component,
+sequence) to --out (.parquet, or .arrow/.feather). Give the input as exactly one of --tokens, --text, --jsonl or
+--corpus. Examples:
+
+   scalefit run --model ~/models/pythia-1.4b --text corpus.txt --out runs/pythia-1.4b.parquet
+   scalefit run --model EleutherAI/pythia-160m --revision step1000 --corpus mixed --out runs/p160m-1000.parquet
+   scalefit run --model /tmp/p70m --tokens seqs.jsonl --skip-first 1 --out runs/p70m.arrow`,
+		Flags: append([]ucli.Flag{
+			&ucli.StringFlag{Name: "model", Aliases: []string{"m"}, Required: true, Usage: "HF model directory, or a hub id found in the HF cache"},
+			&ucli.StringFlag{Name: "revision", Usage: "revision in the HF cache (e.g. step1000); recorded in the run file"},
+			&ucli.StringFlag{Name: "name", Usage: "model id to record (default: the directory's base name or the hub id)"},
+			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Required: true, Usage: "run file to write: .parquet, .arrow or .feather"},
+			&ucli.IntFlag{Name: "skip-first", Usage: "leave out the first K positions of every sequence (attention sinks)"},
+			&ucli.StringFlag{Name: "gelu", Value: "erf", Usage: "GELU form: erf (exact, what HF runs) or tanh (what Pythia was trained with)"},
+			&ucli.BoolFlag{Name: "loss", Usage: "also report the mean next-token cross-entropy, to check that a real checkpoint loaded correctly"},
+			&ucli.StringFlag{Name: "backend", Value: "cpu", Usage: "backend: cpu, a name found as scalefit-backend-NAME, or a path to a plugin binary"},
+			&ucli.IntFlag{Name: "threads", Usage: "worker threads in the backend (0: all cores)"},
+			&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar"},
+		}, inputFlags()...),
+		Action: func(c *ucli.Context) error {
+			if c.NArg() > 0 {
+				return fmt.Errorf("run takes no arguments (got %q); use --model and --out", c.Args().First())
+			}
+			dir, id, err := resolveModel(c.String("model"), c.String("revision"))
+			if err != nil {
+				return err
+			}
+			if c.String("name") != "" {
+				id = c.String("name")
+			}
+			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt)
+			defer stop()
+			run, res, err := runModel(ctx, runOptions{
+				ModelDir: dir, Model: id, Revision: c.String("revision"), Out: c.String("out"),
+				Input: inputFromFlags(c), SkipFirst: c.Int("skip-first"), GELU: c.String("gelu"), Loss: c.Bool("loss"),
+				Backend: c.String("backend"), Threads: c.Int("threads"), Quiet: c.Bool("quiet"),
+			}, c.App.ErrWriter)
+			if err != nil {
+				return err
+			}
+			printRunDone(c.App.Writer, c.String("out"), run, res)
+			return nil
+		},
+	})
+}
+
+// runOptions is everything one model run needs; the run and demo commands fill it.
+type runOptions struct {
+	ModelDir, Model, Revision, Out string
+	Input                          input
+	SkipFirst                      int
+	GELU                           string
+	Loss                           bool
+	Backend                        string
+	Threads                        int
+	Quiet                          bool
+}
+
+// runModel loads the inputs, drives the backend plugin, and writes the run file. The output file is written only
+// when the whole run succeeded.
+func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema.Run, backends.Result, error) {
+	var res backends.Result
+	if o.GELU != "erf" && o.GELU != "tanh" {
+		return nil, res, fmt.Errorf("--gelu %q: want erf or tanh", o.GELU)
+	}
+	if o.SkipFirst < 0 {
+		return nil, res, fmt.Errorf("--skip-first %d: must be ≥ 0", o.SkipFirst)
+	}
+	if _, err := schema.FormatOf(o.Out); err != nil {
+		return nil, res, fmt.Errorf("--out %w", err)
+	}
+	if err := checkOutDir(o.Out); err != nil {
+		return nil, res, err
+	}
+	cfg, err := checkpoint.LoadConfig(o.ModelDir)
+	if err != nil {
+		return nil, res, err
+	}
+	seqs, err := o.Input.load(o.ModelDir, cfg.VocabSize)
+	if err != nil {
+		return nil, res, err
+	}
+	for i, s := range seqs {
+		if len(s) <= o.SkipFirst {
+			return nil, res, fmt.Errorf("%s: sequence %d has %d tokens, none left after --skip-first %d", o.Input.describe(), i, len(s), o.SkipFirst)
+		}
+	}
+
+	be, closeBackend, err := backends.Launch(ctx, o.Backend, backends.LaunchOptions{})
+	if err != nil {
+		return nil, res, err
+	}
+	defer closeBackend()
+	info, err := be.Info(ctx)
+	if err != nil {
+		return nil, res, fmt.Errorf("backend %s: %w", o.Backend, err)
+	}
+
+	bar := newProgressBar(o.Model, o.Quiet, progressOut)
+	sink := &collectSink{bar: bar}
+	start := time.Now()
+	res, err = be.Run(ctx, &backends.Request{
+		ModelDir: o.ModelDir, Model: o.Model, Revision: o.Revision, Sequences: seqs,
+		SkipFirst: o.SkipFirst, GELU: o.GELU, Loss: o.Loss, Threads: o.Threads,
+	}, sink)
+	bar.Done(err == nil)
+	if err != nil {
+		return nil, res, fmt.Errorf("run %s on %s: %w", o.Model, info.Name, err)
+	}
+	backendDesc := res.Backend
+	if backendDesc == "" {
+		backendDesc = info.Name + " " + info.Version
+	}
+	meta := map[string]string{
+		schema.MetaConfig:    string(cfg.Raw),
+		schema.MetaTokenizer: o.Input.tokenizer(o.ModelDir),
+		schema.MetaDataset:   o.Input.describe(),
+		schema.MetaSkipFirst: strconv.Itoa(o.SkipFirst),
+		schema.MetaGELU:      o.GELU,
+		schema.MetaBackend:   backendDesc,
+		schema.MetaVersion:   "scalefit " + Version,
+		schema.MetaTime:      time.Now().UTC().Format(time.RFC3339),
+	}
+	if o.Loss && !math.IsNaN(res.Loss) {
+		meta[schema.MetaLoss] = strconv.FormatFloat(res.Loss, 'g', -1, 64)
+	}
+	sortRows(sink.rows)
+	run := &schema.Run{Meta: meta, Rows: sink.rows}
+	if len(run.Rows) == 0 {
+		return nil, res, fmt.Errorf("run %s: backend %s returned no rows", o.Model, info.Name)
+	}
+	if err := schema.Write(o.Out, run); err != nil {
+		return nil, res, err
+	}
+	_ = start
+	return run, res, nil
+}
+
+// checkOutDir fails early, before any compute, when the output directory does not exist.
+func checkOutDir(out string) error {
+	dir := filepath.Dir(out)
+	st, err := os.Stat(dir)
+	if err != nil || !st.IsDir() {
+		return fmt.Errorf("--out %s: directory %s does not exist", out, dir)
+	}
+	return nil
+}
+
+func printRunDone(w io.Writer, out string, run *schema.Run, res backends.Result) {
+	r0 := run.Rows[0]
+	nseq := 0
+	tokens := 0
+	for _, r := range run.Rows {
+		if r.Layer == 0 && r.Component == schema.Components[0] {
+			nseq++
+			tokens += int(r.NTokens)
+		}
+	}
+	fmt.Fprintf(w, "wrote %s: %s, %d layers, %d sequences, %d tokens counted", out, r0.Model, r0.NLayers, nseq, tokens)
+	if l, ok := run.Meta[schema.MetaLoss]; ok {
+		v, _ := strconv.ParseFloat(l, 64)
+		fmt.Fprintf(w, ", loss %.4f nats (%d tokens)", v, res.LossTokens)
+	}
+	fmt.Fprintln(w)
+}
+
+// collectSink gathers a backend's rows and forwards its progress to the bar.
+type collectSink struct {
+	mu   sync.Mutex
+	rows []schema.Row
+	bar  *progressBar
+}
+
+func (s *collectSink) Progress(p backends.Progress) { s.bar.Update(p) }
+
+func (s *collectSink) Rows(rows []schema.Row) error {
+	s.mu.Lock()
+	s.rows = append(s.rows, rows...)
+	s.mu.Unlock()
+	return nil
+}
