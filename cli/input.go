@@ -83,7 +83,7 @@ func (in input) load(modelDir string, vocab int) ([][]int32, error) {
 	var seqs [][]int32
 	if in.Tokens != "" {
 		var err error
-		if seqs, err = datasets.LoadTokens(in.Tokens); err != nil {
+		if seqs, err = datasets.LoadTokensVocab(in.Tokens, vocab); err != nil {
 			return nil, err
 		}
 	} else {

@@ -20,12 +20,23 @@ const MinWindow = 2
 // LoadTokens reads token ids from a JSON Lines file: one JSON array of non-negative integers per line, one
 // sequence per array. Blank lines are skipped. Errors name the file and the 1-based line: malformed JSON, an
 // element that is not an integer, a negative id, an empty array, a file with no sequences.
-func LoadTokens(path string) ([][]int32, error) {
+func LoadTokens(path string) ([][]int32, error) { return LoadTokensVocab(path, 0) }
+
+// LoadTokensVocab is LoadTokens that also checks every id against a vocabulary of vocab tokens (no check when
+// vocab ≤ 0), so that an out-of-range id is reported with its line number.
+func LoadTokensVocab(path string, vocab int) ([][]int32, error) {
 	var seqs [][]int32
 	err := eachLine(path, func(line int, text []byte) error {
 		ids, err := parseIDs(text)
 		if err != nil {
 			return fmt.Errorf("line %d: %w", line, err)
+		}
+		if vocab > 0 {
+			for j, id := range ids {
+				if int(id) >= vocab {
+					return fmt.Errorf("line %d: element %d: token id %d is outside the model's vocabulary of %d tokens", line, j, id, vocab)
+				}
+			}
 		}
 		seqs = append(seqs, ids)
 		return nil

@@ -205,3 +205,16 @@ func TestCheckVocab(t *testing.T) {
 		t.Error("CheckVocab(0): no error")
 	}
 }
+
+func TestLoadTokensVocab(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "seqs.jsonl")
+	os.WriteFile(path, []byte("[1,2,3]\n\n[4,511,512]\n"), 0o644)
+	_, err := LoadTokensVocab(path, 512)
+	want := "line 3: element 2: token id 512 is outside the model's vocabulary of 512 tokens"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error = %v, want it to contain %q", err, want)
+	}
+	if seqs, err := LoadTokensVocab(path, 513); err != nil || len(seqs) != 2 {
+		t.Errorf("vocab 513: %v, %d sequences", err, len(seqs))
+	}
+}
