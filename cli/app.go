@@ -55,7 +55,7 @@ func Main(args []string) (code int) {
 			code = 2
 		}
 	}()
-	err := App(os.Stdout, os.Stderr).Run(args)
+	err := App(os.Stdout, os.Stderr).Run(interspersed(args))
 	if err == nil {
 		return 0
 	}

@@ -20,7 +20,7 @@ func TestMain(m *testing.M) {
 func scalefit(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err := App(&out, &errOut).Run(append([]string{"scalefit"}, args...))
+	err := App(&out, &errOut).Run(interspersed(append([]string{"scalefit"}, args...)))
 	return out.String(), err
 }
 
