@@ -1,0 +1,344 @@
+package cli
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/scalefit/scalefit/fit"
+	"github.com/scalefit/scalefit/plot"
+	"github.com/scalefit/scalefit/report"
+)
+
+func init() {
+	register(&ucli.Command{
+		Name:      "plot",
+		Usage:     "draw the layer profiles and the scaling law of one or more runs as PNG, SVG or PDF",
+		ArgsUsage: "RUN [RUN...]",
+		Description: `Draws four panels: (a) attention, (b) MLP and (c) combined gain per layer, one line per model with
+its bootstrap band on a log axis, and (d) the --y metric against --x on log-log axes with the fitted power law, its
+confidence band and any --predict targets. --panel draws one panel alone. The format follows the --out extension.
+Examples:
+
+   scalefit plot runs/*.parquet --out figure.png
+   scalefit plot runs/*.parquet --depth --out profiles.pdf
+   scalefit plot runs/*.parquet --panel scaling --y final_mlp_gain --predict pythia-12b,175B --out law.svg`,
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Required: true, Usage: "figure to write: .png, .svg or .pdf"},
+			&ucli.StringFlag{Name: "panel", Usage: "draw one panel only: attn, mlp, combined or scaling"},
+			&ucli.BoolFlag{Name: "depth", Usage: "put normalised depth layer/(L-1) on the x axis of the layer panels"},
+			&ucli.StringFlag{Name: "y", Value: "final_mlp_gain", Usage: "metric of the scaling panel (see scalefit summary)"},
+			&ucli.StringFlag{Name: "x", Value: "params", Usage: "size covariate: params, params_nonembed, layers or hidden"},
+			&ucli.StringSliceFlag{Name: "predict", Usage: "x values to predict at: model names like pythia-12b, or numbers like 12e9 or 12B (repeatable)"},
+			&ucli.IntFlag{Name: "resamples", Value: 1000, Usage: "bootstrap resamples of the sequences for the bands and error bars (0: none)"},
+			&ucli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed of the bootstrap"},
+			&ucli.Float64Flag{Name: "confidence", Value: 0.95, Usage: "confidence level of bands, error bars and the fit"},
+			&ucli.StringFlag{Name: "title", Usage: "title above the panels"},
+			&ucli.Float64Flag{Name: "width", Usage: "page width in inches (default 10, or 7 for one panel)"},
+			&ucli.Float64Flag{Name: "height", Usage: "page height in inches (default 8, or 5 for one panel)"},
+			&ucli.IntFlag{Name: "dpi", Value: plot.DefaultDPI, Usage: "resolution of a PNG"},
+		},
+		Action: func(c *ucli.Context) error {
+			runs := c.Args().Slice()
+			if len(runs) == 0 {
+				return fmt.Errorf("plot: give at least one run file")
+			}
+			opt := plotOptions{
+				Y: c.String("y"), X: c.String("x"), Predict: c.StringSlice("predict"), Depth: c.Bool("depth"),
+				Resamples: c.Int("resamples"), Seed: c.Uint64("seed"), Confidence: c.Float64("confidence"),
+			}
+			if opt.Resamples < 0 {
+				return fmt.Errorf("plot: --resamples %d: want 0 or more", opt.Resamples)
+			}
+			if !(opt.Confidence > 0 && opt.Confidence < 1) {
+				return fmt.Errorf("plot: --confidence %v: want a level strictly between 0 and 1, like 0.95", opt.Confidence)
+			}
+			if name := c.String("panel"); name != "" {
+				p, err := plot.ParsePanel(name)
+				if err != nil {
+					return fmt.Errorf("plot: --panel: %w", err)
+				}
+				opt.Panels = []plot.Panel{p}
+			}
+			if _, err := plot.FormatOf(c.String("out")); err != nil {
+				return fmt.Errorf("plot: --out %w", err)
+			}
+			profiles, err := readProfiles(runs)
+			if err != nil {
+				return err
+			}
+			fig, warnings, err := buildFigure(profiles, runs, opt)
+			if err != nil {
+				return fmt.Errorf("plot: %w", err)
+			}
+			for _, w := range warnings {
+				fmt.Fprintf(c.App.ErrWriter, "scalefit: plot: %s\n", w)
+			}
+			fig.Title = c.String("title")
+			fig.Width, fig.Height = vg.Length(c.Float64("width"))*vg.Inch, vg.Length(c.Float64("height"))*vg.Inch
+			fig.DPI = c.Int("dpi")
+			if err := fig.Save(c.String("out")); err != nil {
+				return fmt.Errorf("plot: %w", err)
+			}
+			fmt.Fprintf(c.App.Writer, "wrote %s (%d models)\n", c.String("out"), len(profiles))
+			return nil
+		},
+	})
+}
+
+// plotOptions are the plot command's choices that shape the figure's data.
+type plotOptions struct {
+	Y, X       string
+	Predict    []string
+	Depth      bool
+	Panels     []plot.Panel // nil: all four
+	Resamples  int          // 0: no bootstrap bands or error bars
+	Seed       uint64
+	Confidence float64
+}
+
+func (o plotOptions) wants(p plot.Panel) bool {
+	if o.Panels == nil {
+		return true
+	}
+	for _, q := range o.Panels {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+var plotLayerComponents = []string{"attn", "mlp", "combined"}
+
+// buildFigure maps fit's results for profiles into the figure's plain inputs: one series per model and component with
+// its layer-bootstrap band, and the scaling panel with the power-law fit. Models are drawn in order of size, so the
+// colours run from the smallest to the largest. It returns warnings worth telling the user.
+func buildFigure(profiles []*fit.Profile, sources []string, opt plotOptions) (*plot.Figure, []string, error) {
+	order := make([]int, len(profiles))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return profiles[order[a]].NParams < profiles[order[b]].NParams })
+	ps, srcs := make([]*fit.Profile, len(profiles)), make([]string, len(profiles))
+	for i, j := range order {
+		ps[i], srcs[i] = profiles[j], sources[j]
+	}
+
+	// Two runs of the same model (other data, other settings) get their file names, so their styles differ.
+	labels := make([]string, len(ps))
+	count := map[string]int{}
+	for _, p := range ps {
+		count[p.Name()]++
+	}
+	for i, p := range ps {
+		labels[i] = p.Name()
+		if count[p.Name()] > 1 {
+			labels[i] += " [" + filepath.Base(srcs[i]) + "]"
+		}
+	}
+
+	fig := &plot.Figure{Depth: opt.Depth, Panels: opt.Panels}
+	bands := make([]*fit.LayerBands, len(ps))
+	for i, p := range ps {
+		var comps []string
+		for _, c := range plotLayerComponents {
+			if p.Has(c) {
+				comps = append(comps, c)
+			}
+		}
+		if len(comps) == 0 {
+			return nil, nil, fmt.Errorf("%s: the run has none of the components attn, mlp, combined", srcs[i])
+		}
+		if opt.Resamples > 0 {
+			b, err := fit.BootstrapLayers(p, comps, fit.LayerBootConfig{Resamples: opt.Resamples, Confidence: opt.Confidence, Seed: opt.Seed})
+			if err != nil {
+				return nil, nil, err
+			}
+			bands[i] = b
+		}
+		for _, c := range comps {
+			s := plot.Series{Label: labels[i]}
+			ivs := bands[i].Get(c)
+			defined := ivs != nil
+			for l := 0; l < p.NLayers; l++ {
+				x := float64(l)
+				if opt.Depth {
+					x = p.Depth(l)
+				}
+				s.X = append(s.X, x)
+				s.Y = append(s.Y, p.LayerGain(c, l, nil))
+				if ivs != nil {
+					s.Lo, s.Hi = append(s.Lo, ivs[l].Lo), append(s.Hi, ivs[l].Hi)
+					defined = defined && ivs[l].Defined()
+				}
+			}
+			if !defined { // a single sequence: no band
+				s.Lo, s.Hi = nil, nil
+			}
+			switch c {
+			case "attn":
+				fig.Attn = append(fig.Attn, s)
+			case "mlp":
+				fig.MLP = append(fig.MLP, s)
+			case "combined":
+				fig.Combined = append(fig.Combined, s)
+			}
+		}
+	}
+
+	var warnings []string
+	if opt.wants(plot.PanelScaling) {
+		sp, w, err := buildScalingPanel(ps, srcs, bands, opt)
+		if err != nil {
+			return nil, nil, fmt.Errorf("scaling panel: %w", err)
+		}
+		fig.Scaling, warnings = sp, w
+	}
+	return fig, warnings, nil
+}
+
+// plotCovariateLabels are the x-axis titles of the covariates of fit.Covariates.
+var plotCovariateLabels = map[string]string{
+	"params":          "parameters",
+	"params_nonembed": "non-embedding parameters",
+	"layers":          "layers",
+	"hidden":          "hidden size",
+}
+
+// buildScalingPanel fits the power law of opt.Y against opt.X over the models and lays it out for the figure.
+//
+// A point's error bar is the layer-bootstrap interval of the gain the metric was read from (the last layer's mlp
+// gain for final_mlp_gain), which is the bootstrap interval of y itself whenever y is a layer gain; metrics that are
+// not a single layer's gain (fractions, depths) get no bar. The line and band are the fit's median curve and its
+// t confidence band; a prediction's bar is its prediction interval.
+func buildScalingPanel(ps []*fit.Profile, srcs []string, bands []*fit.LayerBands, opt plotOptions) (*plot.ScalingPanel, []string, error) {
+	metric, err := fit.MetricByName(opt.Y)
+	if err != nil {
+		return nil, nil, err
+	}
+	points, err := fit.PointsFromProfiles(ps, srcs, metric, opt.X, opt.Seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	sp := &plot.ScalingPanel{
+		XLabel: plotCovariateLabels[opt.X], YLabel: opt.Y, Title: opt.Y + " vs " + opt.X,
+		BandLegend: fmt.Sprintf("%s confidence band", plotPercent(opt.Confidence)),
+	}
+	for i, pt := range points {
+		if !(pt.Y > 0) || math.IsInf(pt.Y, 0) {
+			return nil, nil, fmt.Errorf("model %q has %s = %v; a log-log panel needs y > 0 (choose another --y, or draw a layer --panel)", pt.Model, opt.Y, pt.Y)
+		}
+		q := plot.Point{Label: pt.Model, X: pt.X, Y: pt.Y, YLo: math.NaN(), YHi: math.NaN()}
+		if ivs := bands[i].Get(metric.Component); ivs != nil && pt.Layer >= 0 && pt.Layer < len(ivs) {
+			if iv := ivs[pt.Layer]; iv.Defined() && iv.Gain == pt.Y {
+				q.YLo, q.YHi = iv.Lo, iv.Hi
+			}
+		}
+		sp.Points = append(sp.Points, q)
+		if q.HasInterval() {
+			sp.PointsLegend = fmt.Sprintf("measured (%s CI)", plotPercent(opt.Confidence))
+		}
+	}
+
+	var warnings []string
+	targets, err := fit.ParseTargets(opt.Predict, func(name string) (fit.Target, bool) { return report.RegistryTarget(name, opt.X) })
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(points) < 2 {
+		if len(targets) > 0 {
+			warnings = append(warnings, "--predict ignored: a fit needs at least 2 models")
+		}
+		return sp, warnings, nil
+	}
+	res, err := fit.PowerLaw(points, fit.Options{X: opt.X, Y: opt.Y, Confidence: opt.Confidence, Seed: opt.Seed, Metric: &metric, Targets: targets})
+	if err != nil {
+		return nil, nil, err
+	}
+	warnings = append(warnings, res.Warnings...)
+
+	lo, hi := points[0].X, points[0].X
+	for _, p := range points {
+		lo, hi = math.Min(lo, p.X), math.Max(hi, p.X)
+	}
+	for _, t := range targets {
+		lo, hi = math.Min(lo, t.X), math.Max(hi, t.X)
+	}
+	const samples = 60
+	xs := make([]float64, samples)
+	for i := range xs {
+		xs[i] = lo * math.Pow(hi/lo, float64(i)/(samples-1))
+	}
+	median, bandLo, bandHi := res.Curve(xs)
+	sp.LineX, sp.LineY = xs, median
+	if !math.IsNaN(bandLo[0]) {
+		sp.BandLo, sp.BandHi = bandLo, bandHi
+	}
+	for _, pr := range res.Predictions {
+		sp.Predictions = append(sp.Predictions, plot.Point{Label: pr.Label + " (pred.)", X: pr.X, Y: pr.Y, YLo: pr.PI.Lo, YHi: pr.PI.Hi})
+		if pr.PI.Defined() {
+			sp.PredictionsLegend = fmt.Sprintf("prediction (%s PI)", plotPercent(opt.Confidence))
+		}
+	}
+	if res.ExponentCI.Defined() {
+		sp.Note = fmt.Sprintf("b = %.3g [%.3g, %.3g] (%s CI), R² = %.3f, n = %d", res.Exponent, res.ExponentCI.Lo, res.ExponentCI.Hi, plotPercent(opt.Confidence), res.R2, res.N)
+	} else {
+		sp.Note = fmt.Sprintf("b = %.3g (n = %d: no interval)", res.Exponent, res.N)
+	}
+	return sp, warnings, nil
+}
+
+// plotPercent prints a confidence level as "95%".
+func plotPercent(c float64) string { return fmt.Sprintf("%g%%", math.Round(c*1000)/10) }
+
+// trailingFlags applies flags written after the first positional argument and returns the positional arguments.
+// Main already moves every flag in front (interspersed), so for a command line run through Main this returns
+// c.Args() unchanged; it only matters when App is run on arguments that interspersed did not reorder.
+func trailingFlags(c *ucli.Context) ([]string, error) {
+	args := c.Args().Slice()
+	var pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			pos = append(pos, a)
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		var flag ucli.Flag
+		for _, f := range c.Command.Flags {
+			for _, n := range f.Names() {
+				if n == name {
+					flag = f
+				}
+			}
+		}
+		if flag == nil {
+			return nil, fmt.Errorf("flag provided but not defined: %s", a)
+		}
+		if _, isBool := flag.(*ucli.BoolFlag); isBool {
+			if !hasValue {
+				value = "true"
+			}
+		} else if !hasValue {
+			if i+1 == len(args) {
+				return nil, fmt.Errorf("flag needs an argument: %s", a)
+			}
+			i++
+			value = args[i]
+		}
+		if err := c.Set(flag.Names()[0], value); err != nil {
+			return nil, fmt.Errorf("invalid value %q for flag %s: %w", value, a, err)
+		}
+	}
+	return pos, nil
+}

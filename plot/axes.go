@@ -1,0 +1,87 @@
+package plot
+
+import (
+	"image/color"
+	"math"
+
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// newPanel returns a gonum plot with scalefit's fonts, a light grid, and the given title and axis labels.
+func newPanel(title, xlabel, ylabel string) *gplot.Plot {
+	p := gplot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font = font.From(textFont, panelTitleSize)
+	p.Title.Padding = vg.Points(6)
+	for _, ax := range []*gplot.Axis{&p.X, &p.Y} {
+		ax.Label.TextStyle.Font = font.From(textFont, axisLabelSize)
+		ax.Label.Padding = vg.Points(3)
+		ax.Tick.Label.Font = font.From(textFont, tickLabelSize)
+		ax.Padding = vg.Points(3)
+	}
+	p.X.Label.Text = xlabel
+	p.Y.Label.Text = ylabel
+	g := plotter.NewGrid()
+	g.Vertical = draw.LineStyle{Color: gridColor, Width: vg.Points(0.5)}
+	g.Horizontal = g.Vertical
+	p.Add(g)
+	return p
+}
+
+// setLog makes ax a log axis over [lo, hi], widened on each side by the fraction pad of its length in log space and
+// to at least a factor of 1.25, with readable ticks.
+func setLog(ax *gplot.Axis, lo, hi, pad float64) {
+	if hi/lo < 1.25 { // (nearly) one value: show at least a factor of 1.25 around the middle
+		m := math.Sqrt(lo * hi)
+		lo, hi = m/math.Sqrt(1.25), m*math.Sqrt(1.25)
+	}
+	f := math.Pow(hi/lo, pad)
+	ax.Min, ax.Max = lo/f, hi*f
+	ax.Scale = gplot.LogScale{}
+	ax.Tick.Marker = logTicks{}
+}
+
+// setLinear makes ax a linear axis over [lo, hi] with ticks at round numbers (whole numbers when integer is set).
+func setLinear(ax *gplot.Axis, lo, hi float64, integer bool) {
+	if hi <= lo {
+		lo, hi = lo-1, hi+1
+	}
+	ax.Min, ax.Max = lo, hi
+	ax.Scale = gplot.LinearScale{}
+	ax.Tick.Marker = linearTicks{Integer: integer}
+}
+
+// span tracks the smallest and largest of the values it is shown.
+type span struct{ lo, hi float64 }
+
+func newSpan() span { return span{math.Inf(1), math.Inf(-1)} }
+
+func (s *span) add(vs ...float64) {
+	for _, v := range vs {
+		s.lo, s.hi = math.Min(s.lo, v), math.Max(s.hi, v)
+	}
+}
+
+func xys(x, y []float64) plotter.XYs {
+	out := make(plotter.XYs, len(x))
+	for i := range x {
+		out[i].X, out[i].Y = x[i], y[i]
+	}
+	return out
+}
+
+// bandPolygon is the region between lo and hi over x, filled with clr and without an outline.
+func bandPolygon(x, lo, hi []float64, clr color.Color) *plotter.Polygon {
+	ring := make(plotter.XYs, 0, 2*len(x))
+	for i := range x {
+		ring = append(ring, plotter.XY{X: x[i], Y: hi[i]})
+	}
+	for i := len(x) - 1; i >= 0; i-- {
+		ring = append(ring, plotter.XY{X: x[i], Y: lo[i]})
+	}
+	return &plotter.Polygon{XYs: []plotter.XYs{ring}, Color: clr}
+}
