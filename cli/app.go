@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
+
+	"github.com/scalefit/scalefit/backends"
 )
 
 // Version is scalefit's version, recorded in every run file.
@@ -55,6 +57,8 @@ func Main(args []string) (code int) {
 			code = 2
 		}
 	}()
+	// Plugins are killed when their command finishes; CloseAll also catches the ones a panic or an early return left.
+	defer backends.CloseAll()
 	err := App(os.Stdout, os.Stderr).Run(interspersed(args))
 	if err == nil {
 		return 0

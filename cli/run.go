@@ -119,7 +119,7 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	defer closeBackend()
 	info, err := be.Info(ctx)
 	if err != nil {
-		return nil, res, fmt.Errorf("backend %s: %w", o.Backend, err)
+		return nil, res, err
 	}
 
 	bar := newProgressBar(o.Model, o.Quiet, progressOut)
