@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"slices"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -57,6 +58,10 @@ func interspersed(args []string) []string {
 		}
 	}
 	out := append([]string{args[0], args[1]}, flags...)
+	// Help describes the command; positional arguments would be taken for a help topic.
+	if slices.Contains(flags, "--help") || slices.Contains(flags, "-h") {
+		return out
+	}
 	if len(positional) > 0 {
 		out = append(out, "--")
 		out = append(out, positional...)

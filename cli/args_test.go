@@ -11,6 +11,7 @@ func TestInterspersed(t *testing.T) {
 		{[]string{"scalefit", "run", "--model", "m", "--out", "o.parquet", "--quiet"}, []string{"scalefit", "run", "--model", "m", "--out", "o.parquet", "--quiet"}},
 		{[]string{"scalefit", "summary", "a.parquet", "--json", "--", "-odd.parquet"}, []string{"scalefit", "summary", "--json", "--", "a.parquet", "-odd.parquet"}},
 		{[]string{"scalefit", "synth", "--out=x", "--sequential", "--seed", "3"}, []string{"scalefit", "synth", "--out=x", "--sequential", "--seed", "3"}},
+		{[]string{"scalefit", "fit", "a.parquet", "--help"}, []string{"scalefit", "fit", "--help"}},
 		{[]string{"scalefit", "nope", "a", "--b"}, []string{"scalefit", "nope", "a", "--b"}},
 	} {
 		if got := interspersed(tc.in); !reflect.DeepEqual(got, tc.want) {
