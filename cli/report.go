@@ -1,0 +1,181 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/scalefit/scalefit/fit"
+	"github.com/scalefit/scalefit/plot"
+	"github.com/scalefit/scalefit/report"
+	"github.com/scalefit/scalefit/schema"
+)
+
+func init() {
+	register(&ucli.Command{
+		Name:      "report",
+		Usage:     "write a markdown report of runs: verdicts, comparison, layer profiles, phases and the scaling law",
+		ArgsUsage: "RUN [RUN...]",
+		Description: `Writes the seed note's analysis for your own runs, as markdown: the executive summary of the seed's
+five predictions with their verdicts and significance, the cross-model comparison tables, every model's layer table
+with bootstrap intervals, the phases of the MLP profile, and the scaling law of --y against --x with its interval,
+predictions, bootstraps and leave-one-out. Every number is computed from the runs. See docs/report.md. Examples:
+
+   scalefit report runs/pythia-1.4b.parquet runs/pythia-6.9b.parquet --out report.md
+   scalefit report runs/*.parquet --predict pythia-12b,175e9 --reference seed-pythia --figure figure.png --out report.md
+   scalefit report runs/*.parquet --untrained --out controls.md`,
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "markdown file to write (- for stdout)"},
+			&ucli.StringFlag{Name: "title", Usage: "first heading (default: \"Sublayer gains of\" and the model names)"},
+			&ucli.StringFlag{Name: "y", Value: report.DefaultY, Usage: "metric of the scaling law (see scalefit summary)"},
+			&ucli.StringFlag{Name: "x", Value: report.DefaultX, Usage: "size covariate: params, params_nonembed, layers or hidden"},
+			&ucli.StringSliceFlag{Name: "predict", Usage: "sizes to predict at: numbers (175e9, 12B) or model names (pythia-12b); repeatable or comma-separated"},
+			&ucli.StringFlag{Name: "reference", Usage: "reference results to fit beside the runs, e.g. seed-pythia (see scalefit datasets)"},
+			&ucli.IntFlag{Name: "resamples", Value: report.DefaultResamples, Usage: "bootstrap resamples for the layer intervals and the fit"},
+			&ucli.Uint64Flag{Name: "seed", Value: report.DefaultSeed, Usage: "random seed of every bootstrap"},
+			&ucli.Float64Flag{Name: "confidence", Value: report.DefaultConfidence, Usage: "two-sided confidence level of every interval"},
+			&ucli.StringFlag{Name: "figure", Usage: "also draw the 4-panel figure to this .png, .svg or .pdf and link it from the report"},
+			&ucli.BoolFlag{Name: "untrained", Usage: "label the runs as untrained controls (random-init checkpoints from scalefit synth)"},
+			&ucli.Float64Flag{Name: "mostly", Value: 0.75, Usage: "share of layers that must contract for 'the MLP mostly contracts'"},
+			&ucli.IntFlag{Name: "last-layers", Value: 1, Usage: "how many final layers count as 'the last layer' for 'net expansion only at the last layer'"},
+			&ucli.Float64Flag{Name: "net-tolerance", Usage: "a layer expands net when its combined gain exceeds 1 + this"},
+			&ucli.StringFlag{Name: "phases", Value: "mlp", Usage: "component whose layer profile is segmented into phases"},
+			&ucli.Float64Flag{Name: "expand-above", Value: 1.25, Usage: "a phase whose geometric-mean gain is above this is expanding"},
+			&ucli.Float64Flag{Name: "contract-below", Value: 0.8, Usage: "a phase whose geometric-mean gain is below this is contracting"},
+		},
+		Action: func(c *ucli.Context) error {
+			runs, err := trailingFlags(c)
+			if err != nil {
+				return fmt.Errorf("report: %w", err)
+			}
+			if len(runs) == 0 {
+				return fmt.Errorf("report: give at least one run file")
+			}
+			out := c.String("out")
+			opt := report.Options{
+				Title: c.String("title"), Sources: runs, Untrained: c.Bool("untrained"),
+				Y: c.String("y"), X: c.String("x"), Predict: cmpSplitList(c.StringSlice("predict")), Reference: c.String("reference"),
+				Resamples: c.Int("resamples"), Seed: c.Uint64("seed"), Confidence: c.Float64("confidence"),
+				Verdicts: fit.VerdictOptions{Mostly: c.Float64("mostly"), LastLayers: c.Int("last-layers"), NetTolerance: c.Float64("net-tolerance")},
+				Phases:   fit.PhaseOptions{Component: c.String("phases"), ExpandAbove: c.Float64("expand-above"), ContractBelow: c.Float64("contract-below")},
+			}
+			if err := checkReportOptions(opt, out, c.String("figure")); err != nil {
+				return fmt.Errorf("report: %w", err)
+			}
+			profiles, err := readProfiles(runs)
+			if err != nil {
+				return err
+			}
+			r, err := writeReport(profiles, opt, out, c.String("figure"), c.App.Writer)
+			if err != nil {
+				return err
+			}
+			if out != "-" {
+				fmt.Fprintf(c.App.Writer, "wrote %s (%d models)\n", out, len(r.Profiles))
+			}
+			return nil
+		},
+	})
+}
+
+// checkReportOptions rejects impossible flag values before any run is read.
+func checkReportOptions(o report.Options, out, figure string) error {
+	if o.Resamples < 1 {
+		return fmt.Errorf("--resamples %d: want 1 or more", o.Resamples)
+	}
+	if !(o.Confidence > 0 && o.Confidence < 1) {
+		return fmt.Errorf("--confidence %v: want a level strictly between 0 and 1, like 0.95", o.Confidence)
+	}
+	if !(o.Verdicts.Mostly > 0 && o.Verdicts.Mostly <= 1) {
+		return fmt.Errorf("--mostly %v: want a share in (0, 1], like 0.75", o.Verdicts.Mostly)
+	}
+	if o.Verdicts.LastLayers < 1 {
+		return fmt.Errorf("--last-layers %d: want 1 or more", o.Verdicts.LastLayers)
+	}
+	if !(o.Verdicts.NetTolerance >= 0) {
+		return fmt.Errorf("--net-tolerance %v: want 0 or more", o.Verdicts.NetTolerance)
+	}
+	if !(o.Phases.ContractBelow > 0 && o.Phases.ContractBelow <= o.Phases.ExpandAbove) {
+		return fmt.Errorf("--contract-below %v and --expand-above %v: want 0 < contract-below ≤ expand-above", o.Phases.ContractBelow, o.Phases.ExpandAbove)
+	}
+	if figure != "" {
+		if _, err := plot.FormatOf(figure); err != nil {
+			return fmt.Errorf("--figure %w", err)
+		}
+	}
+	if out != "-" {
+		if err := checkOutDir(out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeReport builds the report of profiles and writes it to out ("-": w), atomically. With figure non-empty it first
+// draws the 4-panel figure there and links it from the report by its path relative to the report's directory.
+func writeReport(profiles []*fit.Profile, opt report.Options, out, figure string, w io.Writer) (*report.Report, error) {
+	if figure != "" {
+		if err := drawReportFigure(profiles, opt, figure); err != nil {
+			return nil, err
+		}
+		link := figure
+		if out != "-" {
+			if rel, err := filepath.Rel(filepath.Dir(out), figure); err == nil {
+				link = filepath.ToSlash(rel)
+			}
+		}
+		opt.Figure = link
+	}
+	r, err := report.Build(profiles, opt)
+	if err != nil {
+		return nil, err
+	}
+	if out == "-" {
+		_, err = io.WriteString(w, r.Markdown())
+		return r, err
+	}
+	if err := schema.WriteAtomic(out, func(f io.Writer) error { _, err := io.WriteString(f, r.Markdown()); return err }); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	return r, nil
+}
+
+// drawReportFigure draws the plot command's 4-panel figure for the report's runs and options. Prediction targets
+// named after registered models are passed to the figure as their sizes and labelled with their names. The fit's
+// warnings are not printed: the report states them.
+func drawReportFigure(profiles []*fit.Profile, opt report.Options, path string) error {
+	opt = opt.WithDefaults()
+	var predict []string
+	names := map[string]string{} // the number passed to the figure → the model name it stands for
+	for _, p := range opt.Predict {
+		if t, ok := report.RegistryTarget(p, opt.X); ok {
+			p = strconv.FormatFloat(t.X, 'g', -1, 64)
+			names[p] = t.Label
+		}
+		predict = append(predict, p)
+	}
+	fig, _, err := buildFigure(profiles, opt.Sources, plotOptions{
+		Y: opt.Y, X: opt.X, Predict: predict, Resamples: opt.Resamples, Seed: opt.Seed, Confidence: opt.Confidence,
+	})
+	if err != nil {
+		return fmt.Errorf("report: --figure: %w", err)
+	}
+	if fig.Scaling != nil {
+		for i := range fig.Scaling.Predictions {
+			pt := &fig.Scaling.Predictions[i]
+			for num, name := range names {
+				if strings.HasPrefix(pt.Label, num) {
+					pt.Label = name + strings.TrimPrefix(pt.Label, num)
+				}
+			}
+		}
+	}
+	if err := fig.Save(path); err != nil {
+		return fmt.Errorf("report: --figure: %w", err)
+	}
+	return nil
+}

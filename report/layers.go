@@ -1,0 +1,94 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/scalefit/scalefit/fit"
+)
+
+// writeLayers writes one table per model: every layer's attn, mlp and combined gain with its bootstrap interval, and a
+// mark where the interval lies wholly on one side of 1.
+func (r *Report) writeLayers(b *strings.Builder) error {
+	b.WriteString("## Layer-wise gains\n\n")
+	fmt.Fprintf(b, "Each cell is the layer gain and its %s interval. ▼ marks an interval wholly below 1 (the layer "+
+		"contracts significantly), ▲ one wholly above 1 (it expands significantly); an unmarked cell is not "+
+		"distinguishable from 1 at this confidence.\n\n", fmtPercent(r.Options.Confidence))
+	for i, p := range r.Profiles {
+		fmt.Fprintf(b, "### %s\n\n", p.Name())
+		bands := r.Bands[i]
+		b.WriteString(r.layerSentence(i))
+		b.WriteString("\n\n")
+		t := table{header: []string{"Layer", "Depth"}, align: []byte{'r', 'r'}}
+		for _, c := range layerComponents {
+			t.header = append(t.header, c)
+			t.align = append(t.align, 'l')
+		}
+		for l := 0; l < p.NLayers; l++ {
+			cells := []string{fmt.Sprintf("L%d", l), fmt.Sprintf("%.2f", p.Depth(l))}
+			for _, c := range layerComponents {
+				cells = append(cells, fmtCell(bands.Get(c)[l]))
+			}
+			t.add(cells...)
+		}
+		b.WriteString(t.markdown())
+		b.WriteString("\n")
+	}
+	return nil
+}
+
+// fmtCell writes a layer gain with its interval and significance mark: "0.330 [0.312, 0.351] ▼".
+func fmtCell(iv fit.Interval) string {
+	s := fmtGain(iv.Gain)
+	if !iv.Defined() {
+		return s
+	}
+	s += " " + fmtInterval(iv.Lo, iv.Hi)
+	switch {
+	case iv.Below(1):
+		s += " ▼"
+	case iv.Above(1):
+		s += " ▲"
+	}
+	return s
+}
+
+// layerSentence summarises model i's profile in one paragraph: how many layers of each component contract, how many
+// of them significantly, and where the extremes are.
+func (r *Report) layerSentence(i int) string {
+	p := r.Profiles[i]
+	n := p.NLayers
+	var parts []string
+	for _, c := range layerComponents {
+		ivs := r.Bands[i].Get(c)
+		below, sigBelow, sigAbove := 0, 0, 0
+		lo, hi := 0, 0
+		for l, iv := range ivs {
+			if iv.Gain < 1 {
+				below++
+			}
+			if iv.Below(1) {
+				sigBelow++
+			}
+			if iv.Above(1) {
+				sigAbove++
+			}
+			if iv.Gain < ivs[lo].Gain {
+				lo = l
+			}
+			if iv.Gain > ivs[hi].Gain {
+				hi = l
+			}
+		}
+		s := fmt.Sprintf("**%s**: %d/%d contract", c, below, n)
+		if r.Bands[i].NSeq > 1 {
+			s += fmt.Sprintf(", %d significantly; %d expand significantly", sigBelow, sigAbove)
+		}
+		s += fmt.Sprintf("; min %s (L%d), max %s (L%d), last %s.", fmtGain(ivs[lo].Gain), lo, fmtGain(ivs[hi].Gain), hi, fmtGain(ivs[n-1].Gain))
+		parts = append(parts, s)
+	}
+	if r.Bands[i].NSeq < 2 {
+		parts = append(parts, "The run holds a single sequence, so no interval can be computed.")
+	}
+	return strings.Join(parts, " ")
+}

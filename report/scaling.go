@@ -1,0 +1,376 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/scalefit/scalefit/datasets"
+	"github.com/scalefit/scalefit/fit"
+)
+
+// Scaling is the scaling-law section's numbers: the power-law fit of the runs and, when a reference was asked for,
+// the same law fitted to the reference's published values. Either fit is nil when it could not be made; NoFit and
+// NoReference then say why.
+type Scaling struct {
+	Metric      fit.Metric
+	X           string
+	Targets     []fit.Target
+	Fit         *fit.Result
+	NoFit       string
+	Reference   *datasets.ReferenceSet
+	RefFit      *fit.Result
+	NoReference string
+}
+
+// fitScaling fits the power law of the report's y against its x over the runs and, when asked, over the reference.
+// Unknown names (metric, covariate, prediction target, reference) are errors; data that cannot carry a fit (one
+// model, a non-positive y) leave the fit nil with the reason.
+func (r *Report) fitScaling() (*Scaling, error) {
+	o := r.Options
+	metric, err := fit.MetricByName(o.Y)
+	if err != nil {
+		return nil, fmt.Errorf("--y: %w", err)
+	}
+	if _, err := fit.Covariate(o.X, r.Profiles[0]); err != nil {
+		return nil, fmt.Errorf("--x: %w", err)
+	}
+	targets, err := fit.ParseTargets(o.Predict, func(name string) (fit.Target, bool) { return RegistryTarget(name, o.X) })
+	if err != nil {
+		return nil, err
+	}
+	s := &Scaling{Metric: metric, X: o.X, Targets: targets}
+	if o.Reference != "" {
+		ref, ok := datasets.Reference(o.Reference)
+		if !ok {
+			var names []string
+			for _, rs := range datasets.References() {
+				names = append(names, rs.Name)
+			}
+			return nil, fmt.Errorf("--reference %q: unknown (known: %s)", o.Reference, strings.Join(names, ", "))
+		}
+		s.Reference = &ref
+	}
+
+	fopt := fit.Options{X: o.X, Y: o.Y, Confidence: o.Confidence, Resamples: o.Resamples, Seed: o.Seed, Metric: &metric, Targets: targets}
+	points, err := fit.PointsFromProfiles(r.Profiles, o.Sources, metric, o.X, o.Seed)
+	if err != nil {
+		return nil, err
+	}
+	if len(points) < 2 {
+		s.NoFit = fmt.Sprintf("a power law needs at least two models of different size; this report has %d", len(points))
+	} else {
+		fopt.Bootstrap = fit.DefaultBootstraps(points)
+		if s.Fit, err = fit.PowerLaw(points, fopt); err != nil {
+			s.Fit, s.NoFit = nil, err.Error()
+		}
+	}
+	if s.Reference != nil {
+		pts, why := referencePoints(*s.Reference, metric, o.X)
+		if why != "" {
+			s.NoReference = why
+		} else {
+			ropt := fopt
+			ropt.Bootstrap, ropt.Metric = nil, nil
+			if s.RefFit, err = fit.PowerLaw(pts, ropt); err != nil {
+				s.RefFit, s.NoReference = nil, err.Error()
+			}
+		}
+	}
+	return s, nil
+}
+
+// RegistryTarget resolves a --predict name through the model registry (datasets.Lookup): the target's x is the
+// model's value of the covariate xname. It reports false for a name the registry does not know.
+func RegistryTarget(name, xname string) (fit.Target, bool) {
+	m, ok := datasets.Lookup(name)
+	if !ok {
+		return fit.Target{}, false
+	}
+	x := math.NaN()
+	switch xname {
+	case "params":
+		x = float64(m.Params)
+	case "params_nonembed":
+		x = float64(m.ParamsNonembed)
+	case "layers":
+		x = float64(m.Layers)
+	case "hidden":
+		x = float64(m.Hidden)
+	}
+	return fit.Target{Label: m.Name, X: x, Source: m.Source}, true
+}
+
+// referencePoints turns a reference set's published values of metric into fit points against xname; the reason is
+// non-empty when the set cannot give two points.
+func referencePoints(ref datasets.ReferenceSet, metric fit.Metric, xname string) ([]fit.Point, string) {
+	var pts []fit.Point
+	for _, m := range ref.Models {
+		y, ok := m.Metrics[metric.Name]
+		if !ok {
+			return nil, fmt.Sprintf("%s publishes no %s for %s", ref.Name, metric.Name, m.Model)
+		}
+		t, ok := RegistryTarget(m.Model, xname)
+		if !ok || math.IsNaN(t.X) {
+			return nil, fmt.Sprintf("%s: the size %s of %s is not known", ref.Name, xname, m.Model)
+		}
+		layer := -1
+		if l, ok := m.MetricLayer[metric.Name]; ok {
+			layer = l
+		}
+		pts = append(pts, fit.Point{Model: m.Model, X: t.X, Y: y, YSE: math.NaN(), Layer: layer, Source: "reference " + ref.Name})
+	}
+	if len(pts) < 2 {
+		return nil, fmt.Sprintf("%s has %d model(s): a law needs two", ref.Name, len(pts))
+	}
+	return pts, ""
+}
+
+// writeScaling writes the scaling-law section: the points, the exponent with its t interval, the bootstraps, the
+// predictions, leave-one-out, the warnings, and the reference's law beside the runs' own.
+func (r *Report) writeScaling(b *strings.Builder) error {
+	s := r.Scaling
+	o := r.Options
+	fmt.Fprintf(b, "## Scaling law: %s against %s\n\n", o.Y, o.X)
+	fmt.Fprintf(b, "The power law %s = a·%s^b, fitted by least squares on (ln %s, ln %s), where %s is the %s.",
+		o.Y, o.X, o.X, o.Y, o.Y, s.Metric.Doc)
+	if o.Untrained {
+		b.WriteString(" These runs are untrained controls, so the law describes how the gain at initialisation changes " +
+			"with size; it says nothing about trained models.")
+		if s.Reference != nil {
+			fmt.Fprintf(b, " The %s law below, from trained models, is the comparison.", s.Reference.Name)
+		}
+	}
+	b.WriteString("\n\n")
+	if s.Fit == nil {
+		fmt.Fprintf(b, "No fit: %s.\n\n", s.NoFit)
+	} else {
+		r.writeFit(b, s.Fit, "")
+	}
+	if s.Reference != nil {
+		r.writeReference(b)
+	}
+	return nil
+}
+
+// writeFit writes one fitted law. prefix heads its subsections ("" for the runs' own law).
+func (r *Report) writeFit(b *strings.Builder, f *fit.Result, prefix string) {
+	conf := fmtPercent(f.Confidence)
+	t := table{header: []string{"Model", f.X, f.Y, "y SE", "Fitted", "ln residual"}, align: []byte{'l', 'r', 'r', 'r', 'r', 'r'}}
+	for i, p := range f.Points {
+		t.add(p.Model, fmtX(p.X), fmtNum(p.Y), fmtNum(p.YSE), fmtNum(f.Fitted[i]), fmtSigned(f.Line.Resid[i]))
+	}
+	b.WriteString(t.markdown())
+	b.WriteString("\n")
+	if f.ExponentCI.Defined() {
+		fmt.Fprintf(b, "**Exponent b = %s**, %s CI [%s, %s] (Student t, %d df, se %s); prefactor a = %s, %s CI [%s, %s]; R² = %s; n = %d.\n\n",
+			fmtNum(f.Exponent), conf, fmtNum(f.ExponentCI.Lo), fmtNum(f.ExponentCI.Hi), f.Line.DF, fmtNum(f.ExponentSE),
+			fmtNum(f.Prefactor), conf, fmtNum(f.PrefactorCI.Lo), fmtNum(f.PrefactorCI.Hi), fmtNum(f.R2), f.N)
+	} else {
+		fmt.Fprintf(b, "**Exponent b = %s**, prefactor a = %s; n = %d, so the line passes exactly through the points and has no interval.\n\n",
+			fmtNum(f.Exponent), fmtNum(f.Prefactor), f.N)
+	}
+	if len(f.Bootstraps) > 0 {
+		fmt.Fprintf(b, "Bootstrap intervals of the exponent (%d resamples each, seed %d), beside the t interval above:\n\n", f.Bootstraps[0].Resamples, f.Seed)
+		bt := table{header: []string{"Method", "Resamples used", "Percentile", "Basic", "BCa", "Caveat"}, align: []byte{'l', 'r'}}
+		for _, bs := range f.Bootstraps {
+			bt.add(bs.Method, strconv.Itoa(bs.Used), fmtBounds(bs.Exponent.Percentile), fmtBounds(bs.Exponent.Basic), fmtBounds(bs.Exponent.BCa), bs.Warning)
+		}
+		b.WriteString(bt.markdown())
+		b.WriteString("\n")
+	}
+	if len(f.Predictions) > 0 {
+		boot := "Bootstrap"
+		if p := f.Primary(); p != nil {
+			boot = fmt.Sprintf("Bootstrap (%s, %s)", p.Method, f.Interval)
+		}
+		fmt.Fprintf(b, "Predictions: the fitted median a·x^b, its %s confidence interval, and the %s prediction interval for "+
+			"a new model of that size.\n\n", conf, conf)
+		pt := table{header: []string{"Target", f.X, "Predicted " + f.Y, conf + " CI (median)", conf + " PI (new model)", boot, "Beyond the data"},
+			align: []byte{'l', 'r', 'r', 'l', 'l', 'l', 'r'}}
+		for _, p := range f.Predictions {
+			pt.add(p.Label, fmtX(p.X), fmtNum(p.Y), fmtBounds(p.CI), fmtBounds(p.PI), fmtBounds(p.Boot), fmtExtrapolation(p.Extrapolation))
+		}
+		b.WriteString(pt.markdown())
+		b.WriteString("\n")
+	}
+	if len(f.LOO) > 0 {
+		fmt.Fprintf(b, "Leave-one-out: each model predicted by the law fitted to the others.\n\n")
+		lt := table{header: []string{"Held out", f.Y, "Predicted", "Error", conf + " PI", "Covered"}, align: []byte{'l', 'r', 'r', 'r', 'l', 'l'}}
+		cov, def := 0, 0
+		for _, l := range f.LOO {
+			c := "—"
+			if l.Covered != nil {
+				def++
+				c = "no"
+				if *l.Covered {
+					cov++
+					c = "yes"
+				}
+			}
+			e := "—"
+			if !math.IsNaN(l.RelError) {
+				e = fmt.Sprintf("%+.1f %%", 100*l.RelError)
+				if e == "+0.0 %" || e == "-0.0 %" {
+					e = "0.0 %"
+				}
+			}
+			lt.add(l.Model, fmtNum(l.Y), fmtNum(l.Predicted), e, fmtBounds(l.PI), c)
+		}
+		b.WriteString(lt.markdown())
+		if def > 0 {
+			fmt.Fprintf(b, "\n%d of %d held-out models fall inside their prediction interval.\n", cov, def)
+		}
+		b.WriteString("\n")
+	}
+	for _, w := range f.Warnings {
+		fmt.Fprintf(b, "- ⚠ %s\n", w)
+	}
+	for _, n := range f.Notes {
+		fmt.Fprintf(b, "- %s\n", n)
+	}
+	if len(f.Warnings)+len(f.Notes) > 0 {
+		b.WriteString("\n")
+	}
+}
+
+// writeReference writes the reference set's law beside the runs' own.
+func (r *Report) writeReference(b *strings.Builder) {
+	s := r.Scaling
+	ref := s.Reference
+	fmt.Fprintf(b, "### Beside the reference: %s\n\n", ref.Name)
+	fmt.Fprintf(b, "%s. Source: %s.\n\n", upperFirst(ref.Description), ref.Provenance)
+	if s.RefFit == nil {
+		fmt.Fprintf(b, "No reference law: %s.\n\n", s.NoReference)
+		return
+	}
+	rf := s.RefFit
+	conf := fmtPercent(rf.Confidence)
+	label := "These runs"
+	if r.Options.Untrained {
+		label = "These runs (untrained)"
+	}
+	t := table{header: []string{"", label, ref.Name + " (published)"}, align: []byte{'l', 'l', 'l'}}
+	models := func(f *fit.Result) string {
+		var names []string
+		for _, p := range f.Points {
+			names = append(names, p.Model)
+		}
+		return strings.Join(names, ", ")
+	}
+	xrange := func(f *fit.Result) string {
+		lo, hi := f.Points[0].X, f.Points[0].X
+		for _, p := range f.Points {
+			lo, hi = math.Min(lo, p.X), math.Max(hi, p.X)
+		}
+		return fmtX(lo) + " – " + fmtX(hi)
+	}
+	exponent := func(f *fit.Result) string {
+		if f.ExponentCI.Defined() {
+			return fmt.Sprintf("%s [%s, %s]", fmtNum(f.Exponent), fmtNum(f.ExponentCI.Lo), fmtNum(f.ExponentCI.Hi))
+		}
+		return fmtNum(f.Exponent) + " (no interval: two points)"
+	}
+	ours := s.Fit
+	cell := func(f func(*fit.Result) string) string {
+		if ours == nil {
+			return "—"
+		}
+		return f(ours)
+	}
+	t.add("Models", cell(models), models(rf))
+	t.add("Range of "+rf.X, cell(xrange), xrange(rf))
+	t.add(fmt.Sprintf("Exponent b (%s CI)", conf), cell(exponent), exponent(rf))
+	t.add("Prefactor a", cell(func(f *fit.Result) string { return fmtNum(f.Prefactor) }), fmtNum(rf.Prefactor))
+	for j, p := range rf.Predictions {
+		ourCell := "—"
+		if ours != nil {
+			op := ours.Predictions[j]
+			ourCell = fmtNum(op.Y)
+			if op.PI.Defined() {
+				ourCell += " (PI " + fmtBounds(op.PI) + ")"
+			}
+		}
+		refCell := fmtNum(p.Y)
+		if p.PI.Defined() {
+			refCell += " (PI " + fmtBounds(p.PI) + ")"
+		}
+		t.add(fmt.Sprintf("Predicted %s at %s", rf.Y, p.Label), ourCell, refCell)
+	}
+	b.WriteString(t.markdown())
+	b.WriteString("\n")
+	for _, w := range rf.Warnings {
+		fmt.Fprintf(b, "- ⚠ %s: %s\n", ref.Name, w)
+	}
+	b.WriteString("\n")
+}
+
+// fmtNum writes a number with three significant digits, keeping trailing zeros (7.00, 14.6, 0.0128, 405), in
+// exponent form outside [0.001, 10000); an em dash when it is not finite.
+func fmtNum(v float64) string {
+	a := math.Abs(v)
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return "—"
+	case a == 0:
+		return "0"
+	case a < 1e-3 || a >= 1e4:
+		return strconv.FormatFloat(v, 'g', 3, 64)
+	}
+	digits := max(0, 2-int(math.Floor(math.Log10(a))))
+	s := strconv.FormatFloat(v, 'f', digits, 64)
+	if t, _ := strconv.ParseFloat(s, 64); math.Abs(t) >= 1e4 {
+		return strconv.FormatFloat(v, 'g', 3, 64)
+	}
+	return s
+}
+
+// fmtSigned is fmtNum with an explicit sign.
+func fmtSigned(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "—"
+	}
+	s := fmtNum(v)
+	if v > 0 {
+		return "+" + s
+	}
+	return s
+}
+
+// fmtX writes a covariate: a whole number with thousands separators (a parameter count), anything else with fmtNum.
+func fmtX(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return groupDigits(int64(v))
+	}
+	return fmtNum(v)
+}
+
+// fmtBounds writes an interval with fmtNum, or an em dash when it is undefined.
+func fmtBounds(b fit.Bounds) string {
+	if !b.Defined() {
+		return "—"
+	}
+	return "[" + fmtNum(b.Lo) + ", " + fmtNum(b.Hi) + "]"
+}
+
+// fmtExtrapolation writes how far a target lies outside the data: "29×" beyond the largest model, "1/3.2" below the
+// smallest, "inside" within the range.
+func fmtExtrapolation(e float64) string {
+	switch {
+	case math.IsNaN(e):
+		return "—"
+	case e > 1:
+		return fmtNum(e) + "×"
+	case e < 1:
+		return "1/" + fmtNum(1/e)
+	}
+	return "inside"
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
