@@ -14,6 +14,7 @@ import (
 
 	"github.com/scalefit/scalefit/backends/checkpoint"
 	"github.com/scalefit/scalefit/datasets"
+	"github.com/scalefit/scalefit/internal/textfmt"
 	"github.com/scalefit/scalefit/report"
 )
 
@@ -139,7 +140,7 @@ func runDemo(ctx context.Context, o demoOptions, w, errw io.Writer) error {
 			return fmt.Errorf("demo: %w", err)
 		}
 		fmt.Fprintf(w, "  %-16s %2d layers, d=%-4d %11s parameters  %5.1fs  → %s\n", m.Name, m.Layers, m.Hidden,
-			groupDigits(total), time.Since(t0).Seconds(), filepath.Join(o.Out, rel))
+			textfmt.GroupDigits(total), time.Since(t0).Seconds(), filepath.Join(o.Out, rel))
 		sources = append(sources, rel)
 	}
 

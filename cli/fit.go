@@ -3,14 +3,12 @@ package cli
 import (
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strings"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/scalefit/scalefit/datasets"
 	"github.com/scalefit/scalefit/fit"
 )
 
@@ -103,7 +101,11 @@ func fitAction(c *ucli.Context) error {
 		pts = append(pts, p...)
 	}
 	if name := c.String("reference"); name != "" {
-		p, err := fitReferencePoints(name, metric.Name, xname)
+		ref, err := fit.LookupReference(name)
+		if err != nil {
+			return fmt.Errorf("fit: --reference: %w", err)
+		}
+		p, err := fit.ReferencePoints(ref, metric.Name, xname)
 		if err != nil {
 			return fmt.Errorf("fit: --reference: %w", err)
 		}
@@ -114,11 +116,7 @@ func fitAction(c *ucli.Context) error {
 	}
 
 	targets, err := fit.ParseTargets(fitSplit(c.StringSlice("predict")), func(name string) (fit.Target, bool) {
-		m, ok := datasets.Lookup(name)
-		if !ok {
-			return fit.Target{}, false
-		}
-		return fit.Target{Label: m.Name, X: fitModelCovariate(m, xname), Source: m.Source}, true
+		return fit.RegistryTarget(name, xname)
 	})
 	if err != nil {
 		return fmt.Errorf("fit: %w", err)
@@ -189,57 +187,6 @@ func fitKnownCovariate(name string) bool {
 		}
 	}
 	return false
-}
-
-// fitModelCovariate is the covariate xname of a registry model.
-func fitModelCovariate(m datasets.Model, xname string) float64 {
-	switch xname {
-	case "params_nonembed":
-		return float64(m.ParamsNonembed)
-	case "layers":
-		return float64(m.Layers)
-	case "hidden":
-		return float64(m.Hidden)
-	}
-	return float64(m.Params)
-}
-
-// fitReferencePoints makes one point per model of an embedded reference set.
-func fitReferencePoints(name, yname, xname string) ([]fit.Point, error) {
-	ref, ok := datasets.Reference(name)
-	if !ok {
-		var names []string
-		for _, r := range datasets.References() {
-			names = append(names, r.Name)
-		}
-		return nil, fmt.Errorf("unknown reference %q (known: %s)", name, strings.Join(names, ", "))
-	}
-	var pts []fit.Point
-	for _, m := range ref.Models {
-		y, ok := m.Metrics[yname]
-		if !ok {
-			return nil, fmt.Errorf("%s: model %s has no %s", ref.Name, m.Model, yname)
-		}
-		x := float64(m.Params)
-		switch xname {
-		case "params_nonembed":
-			x = float64(m.ParamsNonembed)
-		case "layers":
-			x = float64(m.Layers)
-		case "hidden":
-			rm, ok := datasets.Lookup(m.Model)
-			if !ok {
-				return nil, fmt.Errorf("%s: model %s is not in the registry, so its hidden size is unknown", ref.Name, m.Model)
-			}
-			x = float64(rm.Hidden)
-		}
-		layer := -1
-		if l, ok := m.MetricLayer[yname]; ok {
-			layer = l
-		}
-		pts = append(pts, fit.Point{Model: m.Model, X: x, Y: y, YSE: math.NaN(), Layer: layer, Source: "reference " + ref.Name})
-	}
-	return pts, nil
 }
 
 // fitSimulate runs the coverage simulation and prints its markdown table.

@@ -5,14 +5,12 @@ import (
 	"math"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 	"gonum.org/v1/plot/vg"
 
 	"github.com/scalefit/scalefit/fit"
 	"github.com/scalefit/scalefit/plot"
-	"github.com/scalefit/scalefit/report"
 )
 
 func init() {
@@ -247,7 +245,7 @@ func buildScalingPanel(ps []*fit.Profile, srcs []string, bands []*fit.LayerBands
 	}
 
 	var warnings []string
-	targets, err := fit.ParseTargets(opt.Predict, func(name string) (fit.Target, bool) { return report.RegistryTarget(name, opt.X) })
+	targets, err := fit.ParseTargets(opt.Predict, func(name string) (fit.Target, bool) { return fit.RegistryTarget(name, opt.X) })
 	if err != nil {
 		return nil, nil, err
 	}
@@ -296,49 +294,3 @@ func buildScalingPanel(ps []*fit.Profile, srcs []string, bands []*fit.LayerBands
 
 // plotPercent prints a confidence level as "95%".
 func plotPercent(c float64) string { return fmt.Sprintf("%g%%", math.Round(c*1000)/10) }
-
-// trailingFlags applies flags written after the first positional argument and returns the positional arguments.
-// Main already moves every flag in front (interspersed), so for a command line run through Main this returns
-// c.Args() unchanged; it only matters when App is run on arguments that interspersed did not reorder.
-func trailingFlags(c *ucli.Context) ([]string, error) {
-	args := c.Args().Slice()
-	var pos []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			pos = append(pos, args[i+1:]...)
-			break
-		}
-		if len(a) < 2 || a[0] != '-' {
-			pos = append(pos, a)
-			continue
-		}
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		var flag ucli.Flag
-		for _, f := range c.Command.Flags {
-			for _, n := range f.Names() {
-				if n == name {
-					flag = f
-				}
-			}
-		}
-		if flag == nil {
-			return nil, fmt.Errorf("flag provided but not defined: %s", a)
-		}
-		if _, isBool := flag.(*ucli.BoolFlag); isBool {
-			if !hasValue {
-				value = "true"
-			}
-		} else if !hasValue {
-			if i+1 == len(args) {
-				return nil, fmt.Errorf("flag needs an argument: %s", a)
-			}
-			i++
-			value = args[i]
-		}
-		if err := c.Set(flag.Names()[0], value); err != nil {
-			return nil, fmt.Errorf("invalid value %q for flag %s: %w", value, a, err)
-		}
-	}
-	return pos, nil
-}

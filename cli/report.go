@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -48,10 +46,7 @@ predictions, bootstraps and leave-one-out. Every number is computed from the run
 			&ucli.Float64Flag{Name: "contract-below", Value: 0.8, Usage: "a phase whose geometric-mean gain is below this is contracting"},
 		},
 		Action: func(c *ucli.Context) error {
-			runs, err := trailingFlags(c)
-			if err != nil {
-				return fmt.Errorf("report: %w", err)
-			}
+			runs := c.Args().Slice()
 			if len(runs) == 0 {
 				return fmt.Errorf("report: give at least one run file")
 			}
@@ -149,30 +144,11 @@ func writeReport(profiles []*fit.Profile, opt report.Options, out, figure string
 // warnings are not printed: the report states them.
 func drawReportFigure(profiles []*fit.Profile, opt report.Options, path string) error {
 	opt = opt.WithDefaults()
-	var predict []string
-	names := map[string]string{} // the number passed to the figure → the model name it stands for
-	for _, p := range opt.Predict {
-		if t, ok := report.RegistryTarget(p, opt.X); ok {
-			p = strconv.FormatFloat(t.X, 'g', -1, 64)
-			names[p] = t.Label
-		}
-		predict = append(predict, p)
-	}
 	fig, _, err := buildFigure(profiles, opt.Sources, plotOptions{
-		Y: opt.Y, X: opt.X, Predict: predict, Resamples: opt.Resamples, Seed: opt.Seed, Confidence: opt.Confidence,
+		Y: opt.Y, X: opt.X, Predict: opt.Predict, Resamples: opt.Resamples, Seed: opt.Seed, Confidence: opt.Confidence,
 	})
 	if err != nil {
 		return fmt.Errorf("report: --figure: %w", err)
-	}
-	if fig.Scaling != nil {
-		for i := range fig.Scaling.Predictions {
-			pt := &fig.Scaling.Predictions[i]
-			for num, name := range names {
-				if strings.HasPrefix(pt.Label, num) {
-					pt.Label = name + strings.TrimPrefix(pt.Label, num)
-				}
-			}
-		}
 	}
 	if err := fig.Save(path); err != nil {
 		return fmt.Errorf("report: --figure: %w", err)

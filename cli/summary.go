@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/scalefit/scalefit/internal/textfmt"
+
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/scalefit/scalefit/fit"
@@ -136,7 +138,7 @@ func printSummary(w io.Writer, s runSummary) {
 		name += "@" + s.Revision
 	}
 	fmt.Fprintf(w, "%s  (%s, %s parameters, %s non-embedding, %d layers, d=%d)\n", name, s.Architecture,
-		groupDigits(s.NParams), groupDigits(s.NParamsNonembed), s.NLayers, s.HiddenSize)
+		textfmt.GroupDigits(s.NParams), textfmt.GroupDigits(s.NParamsNonembed), s.NLayers, s.HiddenSize)
 	fmt.Fprintf(w, "%d sequences, %.0f tokens counted, skip_first=%s, gelu=%s, backend %s, input %s\n",
 		s.Sequences, s.Tokens, s.SkipFirst, s.GELU, s.Backend, s.Dataset)
 	if s.Loss != nil {
@@ -178,22 +180,4 @@ func fmtGain(v *float64) string {
 		return "—"
 	}
 	return fmt.Sprintf("%.4f", *v)
-}
-
-// groupDigits writes n with thousands separators, as the Pythia model cards do: 70,426,624.
-func groupDigits(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/scalefit/scalefit/backends/checkpoint"
 	"github.com/scalefit/scalefit/datasets"
+	"github.com/scalefit/scalefit/internal/textfmt"
 )
 
 func init() {
@@ -51,7 +52,7 @@ any shape with the other flags. The same --seed always gives the same bytes.
 			fmt.Fprintf(c.App.Writer, "wrote %s: %d layers, d=%d, %d heads, ffn %d, vocab %d, %s residual, %s; %s parameters (%s non-embedding)\n",
 				c.String("out"), cfg.NumLayers, cfg.HiddenSize, cfg.NumHeads, cfg.IntermediateSize, cfg.VocabSize,
 				map[bool]string{true: "parallel", false: "sequential"}[cfg.UseParallelResidual], opt.DType,
-				groupDigits(total), groupDigits(nonEmbed))
+				textfmt.GroupDigits(total), textfmt.GroupDigits(nonEmbed))
 			return nil
 		},
 	})

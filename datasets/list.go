@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/scalefit/scalefit/internal/textfmt"
 )
 
 // Entry is one line of the catalogue that `scalefit datasets` prints.
@@ -31,7 +33,7 @@ func List() []Entry {
 	}
 	for _, m := range Models() {
 		desc := fmt.Sprintf("%s, %s params (%s non-embedding), %d layers, d=%d", m.Architecture,
-			groupDigits(m.Params), groupDigits(m.ParamsNonembed), m.Layers, m.Hidden)
+			textfmt.GroupDigits(m.Params), textfmt.GroupDigits(m.ParamsNonembed), m.Layers, m.Hidden)
 		out = append(out, Entry{"model", m.Name, desc})
 	}
 	return out
@@ -45,22 +47,4 @@ func WriteList(w io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Kind, e.Name, e.Description)
 	}
 	return tw.Flush()
-}
-
-// groupDigits writes n with thousands separators: 70426624 → "70,426,624".
-func groupDigits(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }

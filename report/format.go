@@ -103,21 +103,3 @@ func fmtParams(n float64) string {
 }
 
 func trimG(v float64) string { return fmt.Sprintf("%.3g", v) }
-
-// groupDigits writes n with thousands separators, as the Pythia model cards do: 70,426,624.
-func groupDigits(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/scalefit/scalefit/internal/textfmt"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -43,12 +44,12 @@ func (r *Report) writeHeader(b *strings.Builder) error {
 		t.add(cells...)
 	}
 	row("Architecture", func(i int) string { return r.Profiles[i].Architecture })
-	row("Parameters", func(i int) string { return groupDigits(r.Profiles[i].NParams) })
-	row("Non-embedding parameters", func(i int) string { return groupDigits(r.Profiles[i].NParamsNonembed) })
+	row("Parameters", func(i int) string { return textfmt.GroupDigits(r.Profiles[i].NParams) })
+	row("Non-embedding parameters", func(i int) string { return textfmt.GroupDigits(r.Profiles[i].NParamsNonembed) })
 	row("Layers", func(i int) string { return fmt.Sprint(r.Profiles[i].NLayers) })
 	row("Hidden size d", func(i int) string { return fmt.Sprint(r.Profiles[i].HiddenSize) })
 	row("Sequences", func(i int) string { return fmt.Sprint(r.Profiles[i].NSeq()) })
-	row("Tokens counted", func(i int) string { return groupDigits(int64(r.Profiles[i].TotalTokens())) })
+	row("Tokens counted", func(i int) string { return textfmt.GroupDigits(int64(r.Profiles[i].TotalTokens())) })
 	for _, m := range settingRows {
 		row(m.label, func(i int) string { return orDash(r.Profiles[i].Meta[m.key]) })
 	}

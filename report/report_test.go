@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/scalefit/scalefit/fit"
+	"github.com/scalefit/scalefit/internal/textfmt"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -173,7 +174,7 @@ func TestFormat(t *testing.T) {
 		{fmtGain(153.2), "153"}, {fmtGain(0.0042), "0.0042"}, {fmtGain(math.NaN()), "—"},
 		{fmtCount(22, 24), "22/24 (92 %)"}, {fmtPercent(0.95), "95 %"}, {fmtPercent(0.995), "99.5 %"},
 		{fmtParams(6857302016), "6.86B"}, {fmtParams(70426624), "70.4M"}, {fmtParams(164352), "164k"},
-		{groupDigits(70426624), "70,426,624"}, {joinAnd([]string{"a", "b", "c"}), "a, b and c"},
+		{textfmt.GroupDigits(70426624), "70,426,624"}, {joinAnd([]string{"a", "b", "c"}), "a, b and c"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)

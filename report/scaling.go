@@ -8,6 +8,7 @@ import (
 
 	"github.com/scalefit/scalefit/datasets"
 	"github.com/scalefit/scalefit/fit"
+	"github.com/scalefit/scalefit/internal/textfmt"
 )
 
 // Scaling is the scaling-law section's numbers: the power-law fit of the runs and, when a reference was asked for,
@@ -36,19 +37,15 @@ func (r *Report) fitScaling() (*Scaling, error) {
 	if _, err := fit.Covariate(o.X, r.Profiles[0]); err != nil {
 		return nil, fmt.Errorf("--x: %w", err)
 	}
-	targets, err := fit.ParseTargets(o.Predict, func(name string) (fit.Target, bool) { return RegistryTarget(name, o.X) })
+	targets, err := fit.ParseTargets(o.Predict, func(name string) (fit.Target, bool) { return fit.RegistryTarget(name, o.X) })
 	if err != nil {
 		return nil, err
 	}
 	s := &Scaling{Metric: metric, X: o.X, Targets: targets}
 	if o.Reference != "" {
-		ref, ok := datasets.Reference(o.Reference)
-		if !ok {
-			var names []string
-			for _, rs := range datasets.References() {
-				names = append(names, rs.Name)
-			}
-			return nil, fmt.Errorf("--reference %q: unknown (known: %s)", o.Reference, strings.Join(names, ", "))
+		ref, err := fit.LookupReference(o.Reference)
+		if err != nil {
+			return nil, fmt.Errorf("--reference: %w", err)
 		}
 		s.Reference = &ref
 	}
@@ -67,10 +64,13 @@ func (r *Report) fitScaling() (*Scaling, error) {
 		}
 	}
 	if s.Reference != nil {
-		pts, why := referencePoints(*s.Reference, metric, o.X)
-		if why != "" {
-			s.NoReference = why
-		} else {
+		pts, err := fit.ReferencePoints(*s.Reference, metric.Name, o.X)
+		switch {
+		case err != nil:
+			s.NoReference = err.Error()
+		case len(pts) < 2:
+			s.NoReference = fmt.Sprintf("%s has %d model(s): a law needs two", s.Reference.Name, len(pts))
+		default:
 			ropt := fopt
 			ropt.Bootstrap, ropt.Metric = nil, nil
 			if s.RefFit, err = fit.PowerLaw(pts, ropt); err != nil {
@@ -79,52 +79,6 @@ func (r *Report) fitScaling() (*Scaling, error) {
 		}
 	}
 	return s, nil
-}
-
-// RegistryTarget resolves a --predict name through the model registry (datasets.Lookup): the target's x is the
-// model's value of the covariate xname. It reports false for a name the registry does not know.
-func RegistryTarget(name, xname string) (fit.Target, bool) {
-	m, ok := datasets.Lookup(name)
-	if !ok {
-		return fit.Target{}, false
-	}
-	x := math.NaN()
-	switch xname {
-	case "params":
-		x = float64(m.Params)
-	case "params_nonembed":
-		x = float64(m.ParamsNonembed)
-	case "layers":
-		x = float64(m.Layers)
-	case "hidden":
-		x = float64(m.Hidden)
-	}
-	return fit.Target{Label: m.Name, X: x, Source: m.Source}, true
-}
-
-// referencePoints turns a reference set's published values of metric into fit points against xname; the reason is
-// non-empty when the set cannot give two points.
-func referencePoints(ref datasets.ReferenceSet, metric fit.Metric, xname string) ([]fit.Point, string) {
-	var pts []fit.Point
-	for _, m := range ref.Models {
-		y, ok := m.Metrics[metric.Name]
-		if !ok {
-			return nil, fmt.Sprintf("%s publishes no %s for %s", ref.Name, metric.Name, m.Model)
-		}
-		t, ok := RegistryTarget(m.Model, xname)
-		if !ok || math.IsNaN(t.X) {
-			return nil, fmt.Sprintf("%s: the size %s of %s is not known", ref.Name, xname, m.Model)
-		}
-		layer := -1
-		if l, ok := m.MetricLayer[metric.Name]; ok {
-			layer = l
-		}
-		pts = append(pts, fit.Point{Model: m.Model, X: t.X, Y: y, YSE: math.NaN(), Layer: layer, Source: "reference " + ref.Name})
-	}
-	if len(pts) < 2 {
-		return nil, fmt.Sprintf("%s has %d model(s): a law needs two", ref.Name, len(pts))
-	}
-	return pts, ""
 }
 
 // writeScaling writes the scaling-law section: the points, the exponent with its t interval, the bootstraps, the
@@ -341,7 +295,7 @@ func fmtSigned(v float64) string {
 // fmtX writes a covariate: a whole number with thousands separators (a parameter count), anything else with fmtNum.
 func fmtX(v float64) string {
 	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
-		return groupDigits(int64(v))
+		return textfmt.GroupDigits(int64(v))
 	}
 	return fmtNum(v)
 }

@@ -1,0 +1,24 @@
+// Package textfmt holds the small number formats that scalefit's tables share.
+package textfmt
+
+import (
+	"strconv"
+	"strings"
+)
+
+// GroupDigits writes n with thousands separators, as the Pythia model cards do: 70,426,624.
+func GroupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return sign + b.String()
+}
