@@ -51,7 +51,7 @@ type neoxLayer struct {
 type neoxWorkspace struct {
 	aIn, qkv, ctx, aOut []float32 // [T, d], [T, 3d], [T, d], [T, d]
 	mRes, mIn, up, mOut []float32 // [T, d], [T, d], [T, ff], [T, d]
-	attn                []attnScratch
+	attn                *attnWorkspace
 }
 
 // newGPTNeoX prepares the forward pass of the checkpoint ck for sequences of up to maxT tokens.
@@ -76,11 +76,7 @@ func newGPTNeoX(ck *checkpoint.Checkpoint, gelu geluFunc, threads, maxT int) (*g
 		aIn: make([]float32, maxT*d), qkv: make([]float32, maxT*3*d), ctx: make([]float32, maxT*d),
 		aOut: make([]float32, maxT*d), mRes: make([]float32, maxT*d), mIn: make([]float32, maxT*d),
 		up: make([]float32, maxT*ff), mOut: make([]float32, maxT*d),
-		attn: make([]attnScratch, min(threads, m.H)),
-	}
-	for i := range m.ws.attn {
-		m.ws.attn[i] = attnScratch{q: make([]float32, maxT*m.hd), k: make([]float32, maxT*m.hd),
-			v: make([]float32, maxT*m.hd), p: make([]float32, maxT)}
+		attn: newAttnWorkspace(maxT, m.H, m.hd, threads),
 	}
 	return m, nil
 }
@@ -181,7 +177,7 @@ func (m *gptNeoX) block(h []float32, T int, n *tokenNorms) {
 	}
 	layerNorm(mIn, mRes, w.ln2W, w.ln2B, T, d, m.eps)       // m_in = LN2(m_res)        [T, d]
 	linear(up, mIn, w.upW, w.upB, T, d, ff, m.threads)      // dense_h_to_4h            [T, ff]
-	m.gelu(up)                                              // gelu, in place           [T, ff]
+	m.gelu(up, m.threads)                                   // gelu, in place           [T, ff]
 	linear(mOut, up, w.downW, w.downB, T, ff, d, m.threads) // m_out = dense_4h_to_h    [T, d]
 
 	// Norms before the residual update overwrites h.

@@ -132,7 +132,7 @@ func TestGELU(t *testing.T) {
 			t.Fatal(err)
 		}
 		y := append([]float32(nil), x...)
-		f(y)
+		f(y, 1)
 		for i := range y {
 			if !relClose(float64(y[i]), tc.want[i], 1e-7) {
 				t.Errorf("gelu %q (%g) = %.9g, want %.9g", tc.kind, x[i], y[i], tc.want[i])
@@ -203,12 +203,8 @@ func TestAttention(t *testing.T) {
 		base := 10000.0
 		qkv := randSlice(rng, tc.T*3*d)
 		got := make([]float32, tc.T*d)
-		scratch := make([]attnScratch, tc.threads)
-		for i := range scratch {
-			scratch[i] = attnScratch{q: make([]float32, tc.T*tc.hd), k: make([]float32, tc.T*tc.hd),
-				v: make([]float32, tc.T*tc.hd), p: make([]float32, tc.T)}
-		}
-		attention(got, qkv, tc.T, tc.H, tc.hd, newRope(tc.r, base, tc.T), tc.threads, scratch)
+		ws := newAttnWorkspace(tc.T, tc.H, tc.hd, tc.threads)
+		attention(got, qkv, tc.T, tc.H, tc.hd, newRope(tc.r, base, tc.T), tc.threads, ws)
 
 		at := func(t, h, part, e int) float64 { return float64(qkv[t*3*d+h*3*tc.hd+part*tc.hd+e]) }
 		rot := func(t, h, part int) []float64 { // rotary applied to q (part 0) or k (part 1)
