@@ -76,7 +76,7 @@ func TestReportCommand(t *testing.T) {
 		{[]string{"report", runs[0], "--y", "nope"}, `unknown metric "nope"`},
 		{[]string{"report", runs[0], "--x", "nope"}, `unknown x "nope"`},
 		{[]string{"report", runs[0], "--predict", "gpt-9"}, "neither a known model name nor a number"},
-		{[]string{"report", runs[0], "--reference", "nope"}, `--reference "nope": unknown`},
+		{[]string{"report", runs[0], "--reference", "nope"}, `--reference: unknown reference "nope" (known: seed-pythia)`},
 		{[]string{"report", runs[0], "--confidence", "1"}, "--confidence 1"},
 		{[]string{"report", runs[0], "--figure", "f.gif"}, "--figure"},
 		{[]string{"report", runs[0], "--out", "/no/such/dir/r.md"}, "does not exist"},
