@@ -37,7 +37,7 @@ predictions, bootstraps and leave-one-out. Every number is computed from the run
 			&ucli.Uint64Flag{Name: "seed", Value: report.DefaultSeed, Usage: "random seed of every bootstrap"},
 			&ucli.Float64Flag{Name: "confidence", Value: report.DefaultConfidence, Usage: "two-sided confidence level of every interval"},
 			&ucli.StringFlag{Name: "figure", Usage: "also draw the 4-panel figure to this .png, .svg or .pdf and link it from the report"},
-			&ucli.BoolFlag{Name: "untrained", Usage: "label the runs as untrained controls (random-init checkpoints from scalefit synth)"},
+			&ucli.BoolFlag{Name: "untrained", Usage: "label the runs as untrained controls (automatic when every run is of a scalefit synth checkpoint)"},
 			&ucli.Float64Flag{Name: "mostly", Value: 0.75, Usage: "share of layers that must contract for 'the MLP mostly contracts'"},
 			&ucli.IntFlag{Name: "last-layers", Value: 1, Usage: "how many final layers count as 'the last layer' for 'net expansion only at the last layer'"},
 			&ucli.Float64Flag{Name: "net-tolerance", Usage: "a layer expands net when its combined gain exceeds 1 + this"},

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/scalefit/scalefit/backends/checkpoint"
 	"github.com/scalefit/scalefit/fit"
+	"github.com/scalefit/scalefit/schema"
 )
 
 // Options configures a report. The zero value of every field selects its default.
@@ -13,7 +15,8 @@ type Options struct {
 	Title string
 	// Sources names the run file behind each profile, in the same order; listed under provenance when given.
 	Sources []string
-	// Untrained marks the runs as untrained controls (random-init checkpoints from scalefit synth). The report then
+	// Untrained marks the runs as untrained controls (random-init checkpoints from scalefit synth); Build also sets it
+	// when every run's config.json carries the synth record (checkpoint.IsSynthetic). The report then
 	// says so at the top and in the scaling-law section: the numbers describe the architecture at initialisation.
 	Untrained bool
 	// Y is the model-level metric of the scaling law (fit.MetricByName); default final_mlp_gain, the seed's headline.
@@ -100,6 +103,12 @@ func Build(profiles []*fit.Profile, opt Options) (*Report, error) {
 	if opt.Resamples < 1 {
 		return nil, fmt.Errorf("report: resamples must be at least 1, got %d", opt.Resamples)
 	}
+	// Runs of scalefit synth checkpoints say so in the config.json their run file carries.
+	synthetic := true
+	for _, p := range profiles {
+		synthetic = synthetic && checkpoint.IsSynthetic([]byte(p.Meta[schema.MetaConfig]))
+	}
+	opt.Untrained = opt.Untrained || synthetic
 	seen := map[string]bool{}
 	for i, p := range profiles {
 		if seen[p.Name()] {

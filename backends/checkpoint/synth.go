@@ -89,7 +89,7 @@ func Synth(dir string, opt SynthOptions, tokenizerJSON []byte) (*Config, error) 
 	if err != nil {
 		return nil, fmt.Errorf("synth %s: %w", dir, err)
 	}
-	raw, err := synthConfigJSON(cfg, dtype)
+	raw, err := synthConfigJSON(cfg, dtype, opt)
 	if err != nil {
 		return nil, fmt.Errorf("synth %s: %w", dir, err)
 	}
@@ -174,35 +174,48 @@ func synthConfig(opt SynthOptions) (*Config, string, error) {
 	return c, dtype, nil
 }
 
-// synthConfigJSON renders c as Pythia's config.json does, with the old key style.
-func synthConfigJSON(c *Config, dtype string) ([]byte, error) {
+// SynthKey is the config.json key under which Synth records how a checkpoint was made. Its presence marks an
+// untrained control; transformers ignores keys it does not know.
+const SynthKey = "scalefit_synth"
+
+// SynthRecord is what Synth writes under SynthKey.
+type SynthRecord struct {
+	Preset string `json:"preset"`
+	Seed   int64  `json:"seed"`
+	Init   string `json:"init"`
+}
+
+// synthConfigJSON renders c as Pythia's config.json does, with the old key style, plus the SynthKey record.
+func synthConfigJSON(c *Config, dtype string, opt SynthOptions) ([]byte, error) {
 	torchDType := map[string]string{F32: "float32", F16: "float16", BF16: "bfloat16"}[dtype]
 	// Fields in alphabetical order, as transformers writes them.
 	doc := struct {
-		Architectures       []string `json:"architectures"`
-		BOSTokenID          int      `json:"bos_token_id"`
-		EOSTokenID          int      `json:"eos_token_id"`
-		HiddenAct           string   `json:"hidden_act"`
-		HiddenSize          int      `json:"hidden_size"`
-		InitializerRange    float64  `json:"initializer_range"`
-		IntermediateSize    int      `json:"intermediate_size"`
-		LayerNormEps        float64  `json:"layer_norm_eps"`
-		MaxPositions        int      `json:"max_position_embeddings"`
-		ModelType           string   `json:"model_type"`
-		NumHeads            int      `json:"num_attention_heads"`
-		NumLayers           int      `json:"num_hidden_layers"`
-		RotaryEmbBase       float64  `json:"rotary_emb_base"`
-		RotaryPct           float64  `json:"rotary_pct"`
-		TieWordEmbeddings   bool     `json:"tie_word_embeddings"`
-		TorchDType          string   `json:"torch_dtype"`
-		UseCache            bool     `json:"use_cache"`
-		UseParallelResidual bool     `json:"use_parallel_residual"`
-		VocabSize           int      `json:"vocab_size"`
+		Architectures       []string    `json:"architectures"`
+		BOSTokenID          int         `json:"bos_token_id"`
+		EOSTokenID          int         `json:"eos_token_id"`
+		HiddenAct           string      `json:"hidden_act"`
+		HiddenSize          int         `json:"hidden_size"`
+		InitializerRange    float64     `json:"initializer_range"`
+		IntermediateSize    int         `json:"intermediate_size"`
+		LayerNormEps        float64     `json:"layer_norm_eps"`
+		MaxPositions        int         `json:"max_position_embeddings"`
+		ModelType           string      `json:"model_type"`
+		NumHeads            int         `json:"num_attention_heads"`
+		NumLayers           int         `json:"num_hidden_layers"`
+		RotaryEmbBase       float64     `json:"rotary_emb_base"`
+		RotaryPct           float64     `json:"rotary_pct"`
+		Synth               SynthRecord `json:"scalefit_synth"`
+		TieWordEmbeddings   bool        `json:"tie_word_embeddings"`
+		TorchDType          string      `json:"torch_dtype"`
+		UseCache            bool        `json:"use_cache"`
+		UseParallelResidual bool        `json:"use_parallel_residual"`
+		VocabSize           int         `json:"vocab_size"`
 	}{
 		Architectures: []string{"GPTNeoXForCausalLM"}, HiddenAct: c.HiddenAct, HiddenSize: c.HiddenSize,
 		InitializerRange: 0.02, IntermediateSize: c.IntermediateSize, LayerNormEps: c.LayerNormEps,
 		MaxPositions: c.MaxPositions, ModelType: c.ModelType, NumHeads: c.NumHeads, NumLayers: c.NumLayers,
 		RotaryEmbBase: c.RotaryBase, RotaryPct: c.RotaryPct, TieWordEmbeddings: c.TieWordEmbeddings,
+		Synth:      SynthRecord{Preset: opt.Preset, Seed: opt.Seed, Init: "gpt-neox small_init + wang_init"},
 		TorchDType: torchDType, UseCache: true, UseParallelResidual: c.UseParallelResidual, VocabSize: c.VocabSize,
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
@@ -272,4 +285,15 @@ func synthWeights(path string, c *Config, dtype string, seed int64, meta map[str
 		}
 	}
 	return w.Close()
+}
+
+// IsSynthetic reports whether a config.json was written by Synth, i.e. whether the checkpoint is a random-init
+// control rather than a trained model.
+func IsSynthetic(configJSON []byte) bool {
+	var doc map[string]json.RawMessage
+	if json.Unmarshal(configJSON, &doc) != nil {
+		return false
+	}
+	_, ok := doc[SynthKey]
+	return ok
 }

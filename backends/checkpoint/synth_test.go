@@ -198,3 +198,19 @@ func TestPresets(t *testing.T) {
 		}
 	}
 }
+
+func TestIsSynthetic(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := Synth(dir, SynthOptions{Preset: "micro", Seed: 5}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !IsSynthetic(cfg.Raw) {
+		t.Errorf("a synth config.json is not recognised as synthetic:\n%s", cfg.Raw)
+	}
+	for _, raw := range []string{`{"model_type":"gpt_neox","hidden_size":512}`, `not json`, ``} {
+		if IsSynthetic([]byte(raw)) {
+			t.Errorf("IsSynthetic(%q) = true", raw)
+		}
+	}
+}
