@@ -3,6 +3,7 @@ package plot
 import (
 	"image/color"
 	"math"
+	"slices"
 
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -40,9 +41,47 @@ func setLog(ax *gplot.Axis, lo, hi, pad float64) {
 		lo, hi = m/math.Sqrt(1.25), m*math.Sqrt(1.25)
 	}
 	f := math.Pow(hi/lo, pad)
-	ax.Min, ax.Max = lo/f, hi*f
+	ax.Min, ax.Max = extendToLabels(lo/f, hi*f)
 	ax.Scale = gplot.LogScale{}
 	ax.Tick.Marker = logTicks{}
+}
+
+// extendToLabels widens a log range [lo, hi] to the next labelled tick beyond either end when that end is far from
+// every label (more than a fifth of the range in log space), so that no stretch of data sits under an unlabelled
+// part of the axis: a profile around 0.12 on an axis labelled 0.2 … 1 gets a 0.1 label.
+func extendToLabels(lo, hi float64) (float64, float64) {
+	labels := func(lo, hi float64) []float64 {
+		var out []float64
+		for _, t := range (logTicks{}).Ticks(lo, hi) {
+			if t.Label != "" {
+				out = append(out, t.Value)
+			}
+		}
+		return out
+	}
+	in := labels(lo, hi)
+	if len(in) == 0 {
+		return lo, hi
+	}
+	far := math.Log(hi/lo) / 5
+	newLo, newHi := lo, hi
+	if math.Log(slices.Min(in)/lo) > far {
+		// the nearest label below lo
+		for _, v := range labels(lo/3, hi) {
+			if v < lo && (newLo == lo || v > newLo) {
+				newLo = v
+			}
+		}
+	}
+	if math.Log(hi/slices.Max(in)) > far {
+		// the nearest label above hi
+		for _, v := range labels(lo, hi*3) {
+			if v > hi && (newHi == hi || v < newHi) {
+				newHi = v
+			}
+		}
+	}
+	return newLo, newHi
 }
 
 // setLinear makes ax a linear axis over [lo, hi] with ticks at round numbers (whole numbers when integer is set).

@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -76,6 +77,19 @@ func TestFormatTick(t *testing.T) {
 	} {
 		if got := formatTick(v); got != want {
 			t.Errorf("formatTick(%v) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+func TestExtendToLabels(t *testing.T) {
+	for _, tc := range []struct{ lo, hi, wantLo, wantHi float64 }{
+		{0.11, 1.05, 0.1, 1.05},    // labels 0.2 … 1 leave 0.11–0.2 bare: extend to 0.1
+		{0.095, 1.05, 0.095, 1.05}, // 0.1 is labelled and near the end: unchanged
+		{0.3, 7.9, 0.3, 7.9},       // labelled at 0.3 and 7: unchanged
+	} {
+		lo, hi := extendToLabels(tc.lo, tc.hi)
+		if math.Abs(lo-tc.wantLo) > 1e-12 || math.Abs(hi-tc.wantHi) > 1e-12 {
+			t.Errorf("extendToLabels(%v, %v) = %v, %v; want %v, %v", tc.lo, tc.hi, lo, hi, tc.wantLo, tc.wantHi)
 		}
 	}
 }
