@@ -1,7 +1,8 @@
 // Package checkpoint reads Hugging Face model directories: config.json and safetensors weights (one file or shards
-// listed by model.safetensors.index.json), memory-mapped and converted to float32 one tensor at a time, so that a
-// backend's memory tracks the layer it is running rather than the whole model. It also writes safetensors files and
-// synthesises random-init checkpoints. Every backend uses it.
+// listed by model.safetensors.index.json) or, in a directory without those, PyTorch weights (pytorch_model.bin or
+// shards listed by pytorch_model.bin.index.json, as in Pythia's training checkpoints). Both are memory-mapped and
+// converted to float32 one tensor at a time, so that a backend's memory tracks the layer it is running rather than
+// the whole model. It also writes safetensors files and synthesises random-init checkpoints. Every backend uses it.
 package checkpoint
 
 // API CONTRACT (written before the implementation; the implementation must keep these signatures):
@@ -14,7 +15,8 @@ package checkpoint
 //	func (c *Config) RotaryDims() int               // int(HeadDim * RotaryPct)
 //
 //	type Checkpoint struct{ Dir string; Config *Config; ... }   // safetensors.go
-//	func Open(dir string) (*Checkpoint, error)      // parse + validate every header, mmap, check shapes vs config
+//	func Open(dir string) (*Checkpoint, error)      // parse + validate every header, mmap, check shapes vs config;
+//	                                                // safetensors, else pytorch_model.bin (bin.go)
 //	func (c *Checkpoint) Float32(name string) ([]float32, error)  // converts F32/F16/BF16 on demand into a new slice
 //	func (c *Checkpoint) Shape(name string) ([]int, bool)
 //	func (c *Checkpoint) Names() []string           // parameter tensors (buffers excluded), sorted

@@ -21,13 +21,13 @@ const (
 	SafetensorsIndex = "model.safetensors.index.json"
 )
 
-// Checkpoint is an opened model directory: its config and its memory-mapped safetensors files. Its methods are safe
-// for concurrent use. Close it to unmap the files.
+// Checkpoint is an opened model directory: its config and its memory-mapped weight files, safetensors or PyTorch
+// .bin (see bin.go). Its methods are safe for concurrent use. Close it to unmap the files.
 type Checkpoint struct {
 	Dir      string            // the model directory
 	Config   *Config           // its config.json
-	Files    []string          // the safetensors files, as paths, in the order they were opened
-	Metadata map[string]string // the files' __metadata__, merged (the first file wins on a clash)
+	Files    []string          // the weight files, as paths, in the order they were opened
+	Metadata map[string]string // the safetensors files' __metadata__, merged (the first file wins on a clash); nil for .bin
 
 	mu      sync.RWMutex
 	closed  bool
@@ -37,11 +37,12 @@ type Checkpoint struct {
 
 // storedTensor locates a parameter inside a mapping.
 type storedTensor struct {
-	file  string // path, for errors
-	data  []byte // the tensor's bytes inside its file's mapping
-	dtype string
-	shape []int
-	numel int
+	file    string // path, for errors
+	data    []byte // the tensor's bytes inside its file's mapping, from its first element
+	dtype   string
+	shape   []int
+	numel   int
+	strides []int // element strides of a non-contiguous view (PyTorch .bin only); nil when row-major contiguous
 }
 
 // Open opens the Hugging Face model directory dir: it loads and validates config.json, then maps model.safetensors
@@ -50,7 +51,11 @@ type storedTensor struct {
 // embed_out.weight may be absent when tie_word_embeddings is true. Buffers (IsBuffer) are ignored whatever their
 // dtype. Each error is one line naming the file and, where there is one, the tensor.
 //
-// Open reads only the headers; tensor data is read, page by page, when Float32 converts it.
+// A directory without safetensors weights may hold PyTorch weights instead: pytorch_model.bin, or the shards listed
+// by pytorch_model.bin.index.json, in torch.save's zip or legacy format. They are mapped, validated and read in the
+// same way (see bin.go). Safetensors win when a directory has both, as in transformers.
+//
+// Open reads only the headers (for .bin, the pickle); tensor data is read, page by page, when Float32 converts it.
 func Open(dir string) (*Checkpoint, error) {
 	cfg, err := LoadConfig(dir)
 	if err != nil {
@@ -68,7 +73,7 @@ func Open(dir string) (*Checkpoint, error) {
 		}
 	}()
 	for _, wf := range files {
-		if err := c.mapFile(wf.path, wf.names); err != nil {
+		if err := c.mapFile(wf); err != nil {
 			return nil, err
 		}
 	}
@@ -79,30 +84,41 @@ func Open(dir string) (*Checkpoint, error) {
 	return c, nil
 }
 
-// weightFile is one safetensors file to open and, for a shard, the parameters the index says it holds.
+// weightFile is one weight file to open and, for a shard, the parameters the index says it holds.
 type weightFile struct {
 	path  string
-	names []string // nil for a single model.safetensors
+	names []string // nil for a single file
+	index string   // the index that lists the shard; "" for a single file
+	torch bool     // a PyTorch .bin file rather than safetensors
 }
 
-// weightFiles finds the safetensors files of dir: model.safetensors if present (as transformers prefers), otherwise
-// the shards named by model.safetensors.index.json.
+// weightFiles finds the weight files of dir in the order transformers prefers them: model.safetensors, the shards
+// named by model.safetensors.index.json, pytorch_model.bin, the shards named by pytorch_model.bin.index.json.
 func weightFiles(dir string) ([]weightFile, error) {
-	single := filepath.Join(dir, SafetensorsFile)
-	if _, err := os.Stat(single); err == nil {
-		return []weightFile{{path: single}}, nil
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("checkpoint: %s: %w", single, err)
+	for _, f := range []struct {
+		single, index string
+		torch         bool
+	}{{SafetensorsFile, SafetensorsIndex, false}, {PyTorchFile, PyTorchIndex, true}} {
+		files, err := findWeightFiles(dir, f.single, f.index, f.torch)
+		if err != nil || files != nil {
+			return files, err
+		}
 	}
-	index := filepath.Join(dir, SafetensorsIndex)
+	return nil, fmt.Errorf("checkpoint: %s: no %s, %s, %s or %s", dir, SafetensorsFile, SafetensorsIndex, PyTorchFile, PyTorchIndex)
+}
+
+// findWeightFiles returns dir/single if it exists, otherwise the shards named by dir/index, or nil if neither exists.
+func findWeightFiles(dir, single, indexName string, torch bool) ([]weightFile, error) {
+	path := filepath.Join(dir, single)
+	if _, err := os.Stat(path); err == nil {
+		return []weightFile{{path: path, torch: torch}}, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("checkpoint: %s: %w", path, err)
+	}
+	index := filepath.Join(dir, indexName)
 	data, err := os.ReadFile(index)
 	if errors.Is(err, fs.ErrNotExist) {
-		for _, bin := range []string{"pytorch_model.bin", "pytorch_model.bin.index.json"} {
-			if _, err := os.Stat(filepath.Join(dir, bin)); err == nil {
-				return nil, fmt.Errorf("checkpoint: %s: has %s but no %s: PyTorch .bin weights are not supported yet (convert them to safetensors)", dir, bin, SafetensorsFile)
-			}
-		}
-		return nil, fmt.Errorf("checkpoint: %s: no %s or %s", dir, SafetensorsFile, SafetensorsIndex)
+		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: read %s: %w", index, err)
@@ -143,14 +159,15 @@ func weightFiles(dir string) ([]weightFile, error) {
 		}
 		names := byShard[s]
 		sort.Strings(names)
-		out = append(out, weightFile{path: p, names: names})
+		out = append(out, weightFile{path: p, names: names, index: index, torch: torch})
 	}
 	return out, nil
 }
 
-// mapFile maps one safetensors file, validates its header and records its parameters. names, for a shard, are the
-// parameters the index places in it; each must be there.
-func (c *Checkpoint) mapFile(path string, names []string) error {
+// mapFile maps one weight file, validates its header (for .bin, its pickle) and records its parameters. wf.names, for
+// a shard, are the parameters the index places in it; each must be there.
+func (c *Checkpoint) mapFile(wf weightFile) error {
+	path := wf.path
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("checkpoint: open %s: %w", path, err)
@@ -170,9 +187,36 @@ func (c *Checkpoint) mapFile(path string, names []string) error {
 	c.maps = append(c.maps, buf)
 	c.Files = append(c.Files, path)
 
-	h, err := parseHeader(buf)
+	var tensors map[string]*storedTensor
+	if wf.torch {
+		tensors, err = torchTensors(buf)
+	} else {
+		tensors, err = c.safetensorsTensors(buf)
+	}
 	if err != nil {
 		return fmt.Errorf("checkpoint: %s: %w", path, err)
+	}
+	for _, name := range wf.names {
+		if _, ok := tensors[name]; !ok {
+			return fmt.Errorf("checkpoint: %s: tensor %q, which the index places in this shard, is not in it", path, name)
+		}
+	}
+	for name, t := range tensors {
+		if prev, dup := c.tensors[name]; dup {
+			return fmt.Errorf("checkpoint: %s: tensor %q is also in %s", path, name, prev.file)
+		}
+		t.file = path
+		c.tensors[name] = t
+	}
+	return nil
+}
+
+// safetensorsTensors parses and validates the header of the safetensors file held in buf, merges its metadata into
+// c.Metadata and returns its parameters.
+func (c *Checkpoint) safetensorsTensors(buf []byte) (map[string]*storedTensor, error) {
+	h, err := parseHeader(buf)
+	if err != nil {
+		return nil, err
 	}
 	for k, v := range h.metadata {
 		if c.Metadata == nil {
@@ -182,19 +226,12 @@ func (c *Checkpoint) mapFile(path string, names []string) error {
 			c.Metadata[k] = v
 		}
 	}
-	for _, name := range names {
-		if _, ok := h.tensors[name]; !ok {
-			return fmt.Errorf("checkpoint: %s: tensor %q, which the index places in this shard, is not in it", path, name)
-		}
-	}
+	tensors := make(map[string]*storedTensor, len(h.tensors))
 	for name, t := range h.tensors {
-		if prev, dup := c.tensors[name]; dup {
-			return fmt.Errorf("checkpoint: %s: tensor %q is also in %s", path, name, prev.file)
-		}
 		begin, end := h.dataStart+t.begin, h.dataStart+t.end
-		c.tensors[name] = &storedTensor{file: path, data: buf[begin:end:end], dtype: t.dtype, shape: t.shape, numel: t.numel}
+		tensors[name] = &storedTensor{data: buf[begin:end:end], dtype: t.dtype, shape: t.shape, numel: t.numel}
 	}
-	return nil
+	return tensors, nil
 }
 
 // checkShapes compares the parameters found with ExpectedShapes(c.Config).
@@ -203,7 +240,7 @@ func (c *Checkpoint) checkShapes(files []weightFile) error {
 	if len(files) == 1 {
 		where = files[0].path
 	} else if len(files) > 1 {
-		where = filepath.Join(c.Dir, SafetensorsIndex)
+		where = files[0].index
 	}
 	want := ExpectedShapes(c.Config)
 	for _, name := range c.Names() { // sorted, so the first error is the same on every run
@@ -247,7 +284,8 @@ func (c *Checkpoint) lookup(name string) (*storedTensor, bool) {
 }
 
 // Float32 converts the parameter name to float32 into a new slice, in row-major order. F32 is copied, F16 converted
-// exactly (subnormals, infinities and NaNs included) and BF16 widened by a 16-bit shift. Pages of the mapping that
+// exactly (subnormals, infinities and NaNs included) and BF16 widened by a 16-bit shift. A non-contiguous view from
+// a .bin file is gathered element by element. Pages of the mapping that
 // the tensor wholly occupies are released afterwards, so the process's memory tracks the tensors it holds as float32.
 // With tied embeddings, embed_out.weight returns embed_in.weight when it is not stored.
 func (c *Checkpoint) Float32(name string) ([]float32, error) {
@@ -261,7 +299,11 @@ func (c *Checkpoint) Float32(name string) ([]float32, error) {
 		return nil, fmt.Errorf("checkpoint: %s: no tensor %q", c.Dir, name)
 	}
 	out := make([]float32, t.numel)
-	decode(out, t.data, t.dtype)
+	if t.strides != nil {
+		decodeStrided(out, t.data, t.dtype, t.shape, t.strides)
+	} else {
+		decode(out, t.data, t.dtype)
+	}
 	release(t.data)
 	return out, nil
 }

@@ -440,8 +440,8 @@ func TestOpenDirectoryErrors(t *testing.T) {
 	}{
 		{missing, []string{missing, "does not exist"}},
 		{noConfig, []string{noConfig, "no config.json"}},
-		{noWeights, []string{noWeights, "no model.safetensors or model.safetensors.index.json"}},
-		{binOnly, []string{binOnly, "pytorch_model.bin", "not supported"}},
+		{noWeights, []string{noWeights, "no model.safetensors, model.safetensors.index.json, pytorch_model.bin or pytorch_model.bin.index.json"}},
+		{binOnly, []string{filepath.Join(binOnly, PyTorchFile), "not a PyTorch checkpoint"}},
 		{badConfig, []string{filepath.Join(badConfig, ConfigFile), `"hidden_size": 1000000`}},
 		{wrongSize, []string{filepath.Join(wrongSize, SafetensorsFile), `"embed_out.weight" has shape [10 8]`, "[11 8]"}},
 		{sharded, []string{filepath.Join(sharded, SafetensorsIndex), "model-00002-of-00004.safetensors", "missing"}},
