@@ -89,17 +89,23 @@ func (o compareOptions) check() error {
 	if o.Resamples < 0 {
 		return fmt.Errorf("--resamples %d: want 0 or more", o.Resamples)
 	}
-	if !(o.Confidence > 0 && o.Confidence < 1) {
-		return fmt.Errorf("--confidence %v: want a level strictly between 0 and 1, like 0.95", o.Confidence)
+	return checkVerdictFlags(o.Confidence, o.Verdicts)
+}
+
+// checkVerdictFlags rejects impossible values of the flags that compare and report share: the confidence level and
+// the verdict thresholds.
+func checkVerdictFlags(confidence float64, v fit.VerdictOptions) error {
+	if !(confidence > 0 && confidence < 1) {
+		return fmt.Errorf("--confidence %v: want a level strictly between 0 and 1, like 0.95", confidence)
 	}
-	if !(o.Verdicts.Mostly > 0 && o.Verdicts.Mostly <= 1) {
-		return fmt.Errorf("--mostly %v: want a share in (0, 1], like 0.75", o.Verdicts.Mostly)
+	if !(v.Mostly > 0 && v.Mostly <= 1) {
+		return fmt.Errorf("--mostly %v: want a share in (0, 1], like 0.75", v.Mostly)
 	}
-	if o.Verdicts.LastLayers < 1 {
-		return fmt.Errorf("--last-layers %d: want 1 or more", o.Verdicts.LastLayers)
+	if v.LastLayers < 1 {
+		return fmt.Errorf("--last-layers %d: want 1 or more", v.LastLayers)
 	}
-	if !(o.Verdicts.NetTolerance >= 0) {
-		return fmt.Errorf("--net-tolerance %v: want 0 or more", o.Verdicts.NetTolerance)
+	if !(v.NetTolerance >= 0) {
+		return fmt.Errorf("--net-tolerance %v: want 0 or more", v.NetTolerance)
 	}
 	return nil
 }

@@ -82,17 +82,8 @@ func checkReportOptions(o report.Options, out, figure string) error {
 	if o.Resamples < 1 {
 		return fmt.Errorf("--resamples %d: want 1 or more", o.Resamples)
 	}
-	if !(o.Confidence > 0 && o.Confidence < 1) {
-		return fmt.Errorf("--confidence %v: want a level strictly between 0 and 1, like 0.95", o.Confidence)
-	}
-	if !(o.Verdicts.Mostly > 0 && o.Verdicts.Mostly <= 1) {
-		return fmt.Errorf("--mostly %v: want a share in (0, 1], like 0.75", o.Verdicts.Mostly)
-	}
-	if o.Verdicts.LastLayers < 1 {
-		return fmt.Errorf("--last-layers %d: want 1 or more", o.Verdicts.LastLayers)
-	}
-	if !(o.Verdicts.NetTolerance >= 0) {
-		return fmt.Errorf("--net-tolerance %v: want 0 or more", o.Verdicts.NetTolerance)
+	if err := checkVerdictFlags(o.Confidence, o.Verdicts); err != nil {
+		return err
 	}
 	if !(o.Phases.ContractBelow > 0 && o.Phases.ContractBelow <= o.Phases.ExpandAbove) {
 		return fmt.Errorf("--contract-below %v and --expand-above %v: want 0 < contract-below ≤ expand-above", o.Phases.ContractBelow, o.Phases.ExpandAbove)

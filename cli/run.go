@@ -124,7 +124,6 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 
 	bar := newProgressBar(o.Model, o.Quiet, progressOut)
 	sink := &collectSink{bar: bar}
-	start := time.Now()
 	res, err = be.Run(ctx, &backends.Request{
 		ModelDir: o.ModelDir, Model: o.Model, Revision: o.Revision, Sequences: seqs,
 		SkipFirst: o.SkipFirst, GELU: o.GELU, Loss: o.Loss, Threads: o.Threads,
@@ -158,7 +157,6 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	if err := schema.Write(o.Out, run); err != nil {
 		return nil, res, err
 	}
-	_ = start
 	return run, res, nil
 }
 
