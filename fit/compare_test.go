@@ -10,7 +10,7 @@ import (
 // whose minima, maxima, last layers and counts are the note's. Where our change column differs from the note's it is
 // because we compute from unrounded shares: 22/24 → 18/32 is −35.4 pp (the note subtracts the rounded 92 % and 56 %).
 func TestCompareSeed(t *testing.T) {
-	c, err := Compare(h6SeedProfiles(t), nil)
+	c, err := Compare(seedProfiles(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,16 +81,16 @@ func TestCompareSeed(t *testing.T) {
 // missing from one run.
 func TestCompareThree(t *testing.T) {
 	mk := func(name string, mlp []float64, withAttn bool) *Profile {
-		comps := map[string][]h6Layer{"mlp": nil}
+		comps := map[string][]layerSpec{"mlp": nil}
 		for _, g := range mlp {
-			comps["mlp"] = append(comps["mlp"], h6Layer{g, 0.1})
+			comps["mlp"] = append(comps["mlp"], layerSpec{g, 0.1})
 		}
 		if withAttn {
 			for range mlp {
-				comps["attn"] = append(comps["attn"], h6Layer{0.5, 0.1})
+				comps["attn"] = append(comps["attn"], layerSpec{0.5, 0.1})
 			}
 		}
-		return h6Profile(t, h6Run(name, 1, 4, comps))
+		return mustProfile(t, synthRun(name, 1, 4, comps))
 	}
 	ps := []*Profile{
 		mk("a", []float64{0.5, 2}, true),

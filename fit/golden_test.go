@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// h5Golden is testdata/fit/golden.json, written by testdata/fit/gen.py with statsmodels and scipy.
-type h5Golden struct {
+// goldenFile is testdata/fit/golden.json, written by testdata/fit/gen.py with statsmodels and scipy.
+type goldenFile struct {
 	OLS []struct {
 		Name     string        `json:"name"`
 		X        []float64     `json:"x"`
@@ -23,7 +23,7 @@ type h5Golden struct {
 		Scale    float64       `json:"scale"`
 		Resid    []float64     `json:"resid"`
 		DFResid  float64       `json:"df_resid"`
-		Alphas   []h5GoldAlpha `json:"alphas"`
+		Alphas   []goldenAlpha `json:"alphas"`
 		Expected string        `json:"-"`
 	} `json:"ols"`
 	BCa []struct {
@@ -43,7 +43,7 @@ type h5Golden struct {
 	HierSamples [][]float64 `json:"hier_samples"`
 }
 
-type h5GoldAlpha struct {
+type goldenAlpha struct {
 	Alpha       float64      `json:"alpha"`
 	TSM         float64      `json:"t_statsmodels"`
 	TExact      float64      `json:"t_exact"`
@@ -56,13 +56,13 @@ type h5GoldAlpha struct {
 	ObsCIUpper  []float64    `json:"obs_ci_upper"`
 }
 
-func h5ReadGolden(t *testing.T) *h5Golden {
-	var g h5Golden
-	h5ReadGoldenInto(t, &g)
+func readGolden(t *testing.T) *goldenFile {
+	var g goldenFile
+	readGoldenInto(t, &g)
 	return &g
 }
 
-func h5ReadGoldenInto(t *testing.T, v any) {
+func readGoldenInto(t *testing.T, v any) {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "testdata", "fit", "golden.json"))
 	if err != nil {
@@ -73,14 +73,14 @@ func h5ReadGoldenInto(t *testing.T, v any) {
 	}
 }
 
-// h5Close reports whether got is within rel of want, relative to |want| (absolutely within abs near zero).
-func h5Close(got, want, rel, abs float64) bool {
+// closeRel reports whether got is within rel of want, relative to |want| (absolutely within abs near zero).
+func closeRel(got, want, rel, abs float64) bool {
 	return math.Abs(got-want) <= rel*math.Abs(want)+abs
 }
 
 func TestLineMatchesStatsmodels(t *testing.T) {
 	const rel = 1e-9
-	for _, c := range h5ReadGolden(t).OLS {
+	for _, c := range readGolden(t).OLS {
 		t.Run(c.Name, func(t *testing.T) {
 			lx, ly := make([]float64, len(c.X)), make([]float64, len(c.X))
 			for i := range c.X {
@@ -92,7 +92,7 @@ func TestLineMatchesStatsmodels(t *testing.T) {
 			}
 			check := func(what string, got, want float64) {
 				t.Helper()
-				if !h5Close(got, want, rel, 1e-13) {
+				if !closeRel(got, want, rel, 1e-13) {
 					t.Errorf("%s = %.17g, statsmodels %.17g (rel err %.2g)", what, got, want, math.Abs(got-want)/math.Abs(want))
 				}
 			}
@@ -113,14 +113,14 @@ func TestLineMatchesStatsmodels(t *testing.T) {
 			for _, a := range c.Alphas {
 				conf := 1 - a.Alpha
 				// Our t quantile is exact; statsmodels' (scipy 1.10 stdtrit) is off by up to 2e-9.
-				if q := l.TQuantile(conf); !h5Close(q, a.TExact, 1e-14, 0) {
+				if q := l.TQuantile(conf); !closeRel(q, a.TExact, 1e-14, 0) {
 					t.Errorf("t quantile %.17g, exact %.17g", q, a.TExact)
 				}
 				// The interval arithmetic, fed statsmodels' own quantile, agrees to 1e-12.
 				q := a.TSM
 				check := func(what string, got, want float64) {
 					t.Helper()
-					if !h5Close(got, want, 1e-12, 1e-14) {
+					if !closeRel(got, want, 1e-12, 1e-14) {
 						t.Errorf("%s = %.17g, statsmodels %.17g (rel err %.2g)", what, got, want, math.Abs(got-want)/math.Abs(want))
 					}
 				}
@@ -158,9 +158,9 @@ func TestLineMatchesStatsmodels(t *testing.T) {
 	}
 }
 
-// TestPowerLawMatchesStatsmodels runs the whole fit on the h5Golden points and compares the reported y-scale numbers.
+// TestPowerLawMatchesStatsmodels runs the whole fit on the goldenFile points and compares the reported y-scale numbers.
 func TestPowerLawMatchesStatsmodels(t *testing.T) {
-	for _, c := range h5ReadGolden(t).OLS {
+	for _, c := range readGolden(t).OLS {
 		if c.Weights != nil {
 			continue
 		}
@@ -177,7 +177,7 @@ func TestPowerLawMatchesStatsmodels(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.Name, err)
 		}
-		if !h5Close(r.Exponent, c.Params[1], 1e-9, 0) || !h5Close(r.Prefactor, math.Exp(c.Params[0]), 1e-9, 0) {
+		if !closeRel(r.Exponent, c.Params[1], 1e-9, 0) || !closeRel(r.Prefactor, math.Exp(c.Params[0]), 1e-9, 0) {
 			t.Errorf("%s: exponent %v prefactor %v, want %v %v", c.Name, r.Exponent, r.Prefactor, c.Params[1], math.Exp(c.Params[0]))
 		}
 		// Everything is statsmodels' arithmetic with the exact t quantile in place of scipy's, so compare with the
@@ -200,7 +200,7 @@ func TestPowerLawMatchesStatsmodels(t *testing.T) {
 				{p.PI.Lo, pc.Lo}, {p.PI.Hi, pc.Hi}}...)
 		}
 		for k, w := range want {
-			if !h5Close(w.got, w.want, 1e-9, 0) {
+			if !closeRel(w.got, w.want, 1e-9, 0) {
 				t.Errorf("%s: value %d: %.17g, statsmodels %.17g", c.Name, k, w.got, w.want)
 			}
 		}
@@ -208,13 +208,13 @@ func TestPowerLawMatchesStatsmodels(t *testing.T) {
 }
 
 func TestBootIntervalsMatchScipy(t *testing.T) {
-	for _, c := range h5ReadGolden(t).BCa {
+	for _, c := range readGolden(t).BCa {
 		for _, res := range c.Results {
 			boot := append([]float64(nil), c.Boot...)
 			got := ComputeBootIntervals(c.ThetaHat, boot, c.Jackknife, res.Confidence)
 			check := func(what string, g, w float64) {
 				t.Helper()
-				if !h5Close(g, w, 1e-9, 1e-15) {
+				if !closeRel(g, w, 1e-9, 1e-15) {
 					t.Errorf("%s @%v: %s = %.17g, scipy %.17g", c.Name, res.Confidence, what, g, w)
 				}
 			}
@@ -233,15 +233,15 @@ func TestBootIntervalsMatchScipy(t *testing.T) {
 // token-weighted mean is the plain mean) and checks that the hierarchical jackknife leaves out the same sequences and
 // gives the same slopes as scipy's multi-sample jackknife, and that BCa on them gives scipy's interval.
 func TestHierJackknifeMatchesScipy(t *testing.T) {
-	g := h5ReadGolden(t)
+	g := readGolden(t)
 	var c = g.BCa[2]
 	if c.Name != "hier-slope" {
-		t.Fatalf("h5Golden case %q, want hier-slope", c.Name)
+		t.Fatalf("goldenFile case %q, want hier-slope", c.Name)
 	}
 	m, _ := MetricByName("final_mlp_gain")
 	bp := &bootProblem{}
 	for j, s := range g.HierSamples {
-		p := h5Profile("m", 1, [][]float64{s}, 100)
+		p := mlpProfile("m", 1, [][]float64{s}, 100)
 		y, _ := m.Eval(p, nil)
 		bp.t = append(bp.t, math.Log(g.HierX[j]))
 		bp.u = append(bp.u, math.Log(y))
@@ -250,20 +250,20 @@ func TestHierJackknifeMatchesScipy(t *testing.T) {
 	}
 	full := make([]float64, 2)
 	lineStats(bp.t, bp.u, bp.w, nil, full)
-	if !h5Close(full[0], c.ThetaHat, 1e-12, 0) {
+	if !closeRel(full[0], c.ThetaHat, 1e-12, 0) {
 		t.Fatalf("slope %v, scipy %v", full[0], c.ThetaHat)
 	}
 	jack := hierJackknife(bp)
 	for j := range c.Jackknife {
 		for i, want := range c.Jackknife[j] {
-			if got := jack[0][j][i]; !h5Close(got, want, 1e-11, 1e-14) {
+			if got := jack[0][j][i]; !closeRel(got, want, 1e-11, 1e-14) {
 				t.Errorf("jackknife[%d][%d] = %.17g, scipy %.17g", j, i, got, want)
 			}
 		}
 	}
 	res := c.Results[0]
 	got := ComputeBootIntervals(c.ThetaHat, append([]float64(nil), c.Boot...), jack[0], res.Confidence)
-	if !h5Close(got.BCa.Lo, res.BCa[0], 1e-9, 0) || !h5Close(got.BCa.Hi, res.BCa[1], 1e-9, 0) {
+	if !closeRel(got.BCa.Lo, res.BCa[0], 1e-9, 0) || !closeRel(got.BCa.Hi, res.BCa[1], 1e-9, 0) {
 		t.Errorf("BCa %v, scipy %v", got.BCa, res.BCa)
 	}
 }

@@ -10,9 +10,9 @@ import (
 	"github.com/scalefit/scalefit/schema"
 )
 
-// h6RandomRun builds a run of nl layers and nseq sequences with random token counts in [50, 250) and per-sequence
+// randomRun builds a run of nl layers and nseq sequences with random token counts in [50, 250) and per-sequence
 // gains mean[l]·(1 + sd·z), z standard normal, for the attn and mlp components.
-func h6RandomRun(nl, nseq int, mean []float64, sd float64, seed uint64) *schema.Run {
+func randomRun(nl, nseq int, mean []float64, sd float64, seed uint64) *schema.Run {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	tokens := make([]int32, nseq)
 	for s := range tokens {
@@ -43,7 +43,7 @@ func TestLayerIntervalsTwoSequences(t *testing.T) {
 		{Model: "two", NLayers: 2, Layer: 1, Component: "mlp", Seq: 0, NTokens: 30, GainMean: 4},
 		{Model: "two", NLayers: 2, Layer: 1, Component: "mlp", Seq: 1, NTokens: 10, GainMean: 2},
 	}}
-	p := h6Profile(t, run)
+	p := mustProfile(t, run)
 	tests := []struct {
 		conf   float64
 		lo, hi [2]float64
@@ -72,7 +72,7 @@ func TestLayerIntervalsTwoSequences(t *testing.T) {
 // interval is g ± 1.645·SE. With 400 sequences the two agree to a few percent (the tolerance is 6 %).
 func TestLayerIntervalsWidth(t *testing.T) {
 	mean := []float64{0.3, 1.0, 2.5}
-	p := h6Profile(t, h6RandomRun(3, 400, mean, 0.4, 3))
+	p := mustProfile(t, randomRun(3, 400, mean, 0.4, 3))
 	ivs := LayerIntervals(p, "mlp", 4000, 0.90, 11)
 	for l, iv := range ivs {
 		g := p.SeqGains("mlp", l)
@@ -96,7 +96,7 @@ func TestLayerIntervalsWidth(t *testing.T) {
 // TestBootstrapLayersDeterministic checks that the result depends on the seed only, not on the worker count, that
 // components bootstrapped together match one bootstrapped alone (the same draws), and that another seed differs.
 func TestBootstrapLayersDeterministic(t *testing.T) {
-	p := h6Profile(t, h6RandomRun(4, 50, []float64{0.5, 0.8, 1.1, 3}, 0.2, 5))
+	p := mustProfile(t, randomRun(4, 50, []float64{0.5, 0.8, 1.1, 3}, 0.2, 5))
 	cfg := LayerBootConfig{Resamples: 999, Confidence: 0.9, Seed: 42}
 	var ref *LayerBands
 	for _, w := range []int{1, 2, 3, 7} {
@@ -130,14 +130,14 @@ func TestBootstrapLayersDeterministic(t *testing.T) {
 }
 
 func TestLayerIntervalsOneSequence(t *testing.T) {
-	run := h6Run("one", 1, 2, map[string][]h6Layer{"mlp": {{0.9, 0.1}, {2, 0.1}}})
+	run := synthRun("one", 1, 2, map[string][]layerSpec{"mlp": {{0.9, 0.1}, {2, 0.1}}})
 	var rows []schema.Row
 	for _, r := range run.Rows {
 		if r.Seq == 0 {
 			rows = append(rows, r)
 		}
 	}
-	p := h6Profile(t, &schema.Run{Rows: rows})
+	p := mustProfile(t, &schema.Run{Rows: rows})
 	ivs := LayerIntervals(p, "mlp", 100, 0.95, 1)
 	if len(ivs) != 2 || ivs[1].Gain != 2.2 || ivs[1].Defined() || !math.IsNaN(ivs[1].Lo) || ivs[1].Below(3) || ivs[1].Above(0) {
 		t.Errorf("one sequence: %+v", ivs)
@@ -149,7 +149,7 @@ func TestLayerIntervalsOneSequence(t *testing.T) {
 }
 
 func TestBootstrapLayersErrors(t *testing.T) {
-	p := h6Profile(t, h6RandomRun(2, 4, []float64{1, 1}, 0.1, 1))
+	p := mustProfile(t, randomRun(2, 4, []float64{1, 1}, 0.1, 1))
 	tests := []struct {
 		comps []string
 		cfg   LayerBootConfig
@@ -179,7 +179,7 @@ func BenchmarkLayerIntervals(b *testing.B) {
 	for l := range mean {
 		mean[l] = 0.5 + 0.05*float64(l)
 	}
-	p := h6Profile(b, h6RandomRun(32, 1000, mean, 0.2, 9))
+	p := mustProfile(b, randomRun(32, 1000, mean, 0.2, 9))
 	b.ResetTimer()
 	for range b.N {
 		LayerIntervals(p, "mlp", 10000, 0.95, 1)

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-type h5OffsetGolden struct {
+type offsetGolden struct {
 	Offset []struct {
 		Name      string        `json:"name"`
 		X         []float64     `json:"x"`
@@ -23,8 +23,8 @@ type h5OffsetGolden struct {
 // of 1e-15): the parameters to 1e-6, their covariance to 1e-4 (it depends on the Jacobian at the optimum), the
 // residual sum of squares to 1e-9.
 func TestOffsetMatchesCurveFit(t *testing.T) {
-	var g h5OffsetGolden
-	h5ReadGoldenInto(t, &g)
+	var g offsetGolden
+	readGoldenInto(t, &g)
 	for _, c := range g.Offset {
 		f, err := FitOffset(c.X, c.Y)
 		if err != nil {
@@ -34,23 +34,23 @@ func TestOffsetMatchesCurveFit(t *testing.T) {
 			t.Errorf("%s: converged %v identified %v agree %d/%d note %q", c.Name, f.Converged, f.Identified, f.Agree, f.Starts, f.Note)
 		}
 		for i, got := range []float64{f.C, f.A, f.B} {
-			if !h5Close(got, c.Popt[i], 1e-6, 1e-9) {
+			if !closeRel(got, c.Popt[i], 1e-6, 1e-9) {
 				t.Errorf("%s: parameter %d = %.12g, curve_fit %.12g", c.Name, i, got, c.Popt[i])
 			}
 			for j := range 3 {
-				if !h5Close(f.Cov[i][j], c.Pcov[i][j], 1e-4, 1e-12) {
+				if !closeRel(f.Cov[i][j], c.Pcov[i][j], 1e-4, 1e-12) {
 					t.Errorf("%s: cov[%d][%d] = %.8g, curve_fit %.8g", c.Name, i, j, f.Cov[i][j], c.Pcov[i][j])
 				}
 			}
 		}
-		if !h5Close(f.RSS, c.RSS, 1e-9, 1e-15) {
+		if !closeRel(f.RSS, c.RSS, 1e-9, 1e-15) {
 			t.Errorf("%s: RSS %.15g, curve_fit %.15g", c.Name, f.RSS, c.RSS)
 		}
 		a, b, rss, conv, err := nlsPower(c.X, c.Y)
 		if err != nil || !conv {
 			t.Fatalf("%s: power NLS: %v (converged %v)", c.Name, err, conv)
 		}
-		if !h5Close(a, c.PowerPopt[0], 1e-6, 0) || !h5Close(b, c.PowerPopt[1], 1e-6, 0) || !h5Close(rss, c.PowerRSS, 1e-9, 0) {
+		if !closeRel(a, c.PowerPopt[0], 1e-6, 0) || !closeRel(b, c.PowerPopt[1], 1e-6, 0) || !closeRel(rss, c.PowerRSS, 1e-9, 0) {
 			t.Errorf("%s: power NLS a %v b %v rss %v, curve_fit %v %v", c.Name, a, b, rss, c.PowerPopt, c.PowerRSS)
 		}
 	}
@@ -67,7 +67,7 @@ func TestOffsetExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !h5Close(f.C, 1.5, 1e-7, 0) || !h5Close(f.A, 0.02, 1e-6, 0) || !h5Close(f.B, 0.3, 1e-7, 0) || !f.Converged {
+	if !closeRel(f.C, 1.5, 1e-7, 0) || !closeRel(f.A, 0.02, 1e-6, 0) || !closeRel(f.B, 0.3, 1e-7, 0) || !f.Converged {
 		t.Errorf("c %v a %v b %v converged %v (decrement %v)", f.C, f.A, f.B, f.Converged, f.Decrement)
 	}
 }
@@ -90,7 +90,7 @@ func TestOffsetComparison(t *testing.T) {
 	n := 7.0
 	for _, s := range r.Comparison {
 		ll := -n / 2 * (math.Log(2*math.Pi*s.RSS/n) + 1)
-		if !h5Close(s.AIC, 2*float64(s.K)-2*ll, 1e-12, 1e-12) || !h5Close(s.BIC, float64(s.K)*math.Log(n)-2*ll, 1e-12, 1e-12) {
+		if !closeRel(s.AIC, 2*float64(s.K)-2*ll, 1e-12, 1e-12) || !closeRel(s.BIC, float64(s.K)*math.Log(n)-2*ll, 1e-12, 1e-12) {
 			t.Errorf("%s: AIC %v BIC %v", s.Form, s.AIC, s.BIC)
 		}
 	}

@@ -18,14 +18,14 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
-func h5FullResult(t *testing.T) *Result {
+func fullResult(t *testing.T) *Result {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(21, 22))
 	m, _ := MetricByName("final_mlp_gain")
 	var ps []*Profile
 	for i := range 5 {
 		x := 1e8 * math.Pow(4, float64(i))
-		ps = append(ps, h5RandomProfile("m"+string(rune('a'+i)), int64(x), 3, 20, 0.002*math.Pow(x, 0.35)/1.5, 0.3, rng))
+		ps = append(ps, randomProfile("m"+string(rune('a'+i)), int64(x), 3, 20, 0.002*math.Pow(x, 0.35)/1.5, 0.3, rng))
 	}
 	pts, err := PointsFromProfiles(ps, nil, m, "params", 1)
 	if err != nil {
@@ -40,7 +40,7 @@ func h5FullResult(t *testing.T) *Result {
 }
 
 func TestJSONOutput(t *testing.T) {
-	r := h5FullResult(t)
+	r := fullResult(t)
 	data, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
@@ -96,14 +96,14 @@ func TestJSONOutput(t *testing.T) {
 }
 
 func TestWriteTables(t *testing.T) {
-	r := h5FullResult(t)
+	r := fullResult(t)
 	dir := t.TempDir()
 	for _, ext := range []string{".parquet", ".arrow"} {
 		path := filepath.Join(dir, "fit"+ext)
 		if err := r.WriteTables(path, map[string]string{"scalefit.version": "test"}); err != nil {
 			t.Fatal(err)
 		}
-		params := h5ReadTable(t, path)
+		params := readTable(t, path)
 		// 3 headline rows, 3 methods × 2 parameters × 3 intervals, 3 offset rows, 2 forms × (aic, bic)
 		if n := params.NumRows(); n != 3+18+3+4 {
 			t.Errorf("%s: %d parameter rows", ext, n)
@@ -115,7 +115,7 @@ func TestWriteTables(t *testing.T) {
 		if params.Column(8).(*array.Float64).Value(0) != r.ExponentCI.Lo || !params.Column(7).IsNull(2) {
 			t.Errorf("%s: exponent lo or r2 se", ext)
 		}
-		preds := h5ReadTable(t, PredictionsPath(path))
+		preds := readTable(t, PredictionsPath(path))
 		if preds.NumRows() != 1+5 {
 			t.Errorf("%s: %d prediction rows", ext, preds.NumRows())
 		}
@@ -128,7 +128,7 @@ func TestWriteTables(t *testing.T) {
 	}
 }
 
-func h5ReadTable(t *testing.T, path string) arrow.RecordBatch {
+func readTable(t *testing.T, path string) arrow.RecordBatch {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {

@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// h6Levels builds a profile of the given (gain, length) levels with multiplicative noise exp(sd·z), z standard normal.
-func h6Levels(sd float64, seed uint64, levels ...[2]float64) []float64 {
+// stepLevels builds a profile of the given (gain, length) levels with multiplicative noise exp(sd·z), z standard normal.
+func stepLevels(sd float64, seed uint64, levels ...[2]float64) []float64 {
 	rng := rand.New(rand.NewPCG(seed, 2))
 	var g []float64
 	for _, lv := range levels {
@@ -20,7 +20,7 @@ func h6Levels(sd float64, seed uint64, levels ...[2]float64) []float64 {
 	return g
 }
 
-func h6Bounds(s *Segmentation) [][2]int {
+func segmentBounds(s *Segmentation) [][2]int {
 	var out [][2]int
 	for _, ph := range s.Phases {
 		out = append(out, [2]int{ph.Start, ph.End})
@@ -28,7 +28,7 @@ func h6Bounds(s *Segmentation) [][2]int {
 	return out
 }
 
-func h6SameBounds(a, b [][2]int) bool {
+func sameBounds(a, b [][2]int) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -51,34 +51,34 @@ func TestSegmentGainsKnownBreakpoints(t *testing.T) {
 		{
 			name: "four levels, 2 % noise",
 			// 1.5 for L0–4, 1.0 for L5–14, 0.6 for L15–22, 5.0 at L23.
-			gains:  h6Levels(0.02, 1, [2]float64{1.5, 5}, [2]float64{1.0, 10}, [2]float64{0.6, 8}, [2]float64{5.0, 1}),
+			gains:  stepLevels(0.02, 1, [2]float64{1.5, 5}, [2]float64{1.0, 10}, [2]float64{0.6, 8}, [2]float64{5.0, 1}),
 			bounds: [][2]int{{0, 4}, {5, 14}, {15, 22}, {23, 23}},
 			labels: []string{PhaseExpanding, PhaseNeutral, PhaseContracting, PhaseExpanding},
 		},
 		{
 			// RSS is exactly 0 for three phases: the floor keeps BIC finite and picks three, not one per layer.
 			name:   "exact steps",
-			gains:  h6Levels(0, 1, [2]float64{0.5, 4}, [2]float64{1.1, 4}, [2]float64{2, 4}),
+			gains:  stepLevels(0, 1, [2]float64{0.5, 4}, [2]float64{1.1, 4}, [2]float64{2, 4}),
 			bounds: [][2]int{{0, 3}, {4, 7}, {8, 11}},
 			labels: []string{PhaseContracting, PhaseNeutral, PhaseExpanding},
 		},
 		{
 			name:   "flat",
-			gains:  h6Levels(0.01, 3, [2]float64{0.9, 12}),
+			gains:  stepLevels(0.01, 3, [2]float64{0.9, 12}),
 			bounds: [][2]int{{0, 11}},
 			labels: []string{PhaseNeutral},
 		},
 		{
 			// With a minimum length of 1 the two top layers are phases of their own: a perfect fit at the floor.
 			name:   "min length 1",
-			gains:  h6Levels(0, 1, [2]float64{1, 6}, [2]float64{3, 1}, [2]float64{4, 1}),
+			gains:  stepLevels(0, 1, [2]float64{1, 6}, [2]float64{3, 1}, [2]float64{4, 1}),
 			bounds: [][2]int{{0, 5}, {6, 6}, {7, 7}},
 			labels: []string{PhaseNeutral, PhaseExpanding, PhaseExpanding},
 		},
 		{
 			// With a minimum length of 2 they must share a phase.
 			name:   "min length 2",
-			gains:  h6Levels(0, 1, [2]float64{1, 6}, [2]float64{3, 1}, [2]float64{4, 1}),
+			gains:  stepLevels(0, 1, [2]float64{1, 6}, [2]float64{3, 1}, [2]float64{4, 1}),
 			opt:    PhaseOptions{MinLength: 2},
 			bounds: [][2]int{{0, 5}, {6, 7}},
 			labels: []string{PhaseNeutral, PhaseExpanding},
@@ -86,7 +86,7 @@ func TestSegmentGainsKnownBreakpoints(t *testing.T) {
 		{
 			// Labels follow the thresholds: with expansion above 1.05, the 1.1 level expands.
 			name:   "thresholds",
-			gains:  h6Levels(0, 1, [2]float64{0.5, 4}, [2]float64{1.1, 4}),
+			gains:  stepLevels(0, 1, [2]float64{0.5, 4}, [2]float64{1.1, 4}),
 			opt:    PhaseOptions{ExpandAbove: 1.05, ContractBelow: 0.4},
 			bounds: [][2]int{{0, 3}, {4, 7}},
 			labels: []string{PhaseNeutral, PhaseExpanding},
@@ -97,7 +97,7 @@ func TestSegmentGainsKnownBreakpoints(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
-		if got := h6Bounds(s); !h6SameBounds(got, tt.bounds) {
+		if got := segmentBounds(s); !sameBounds(got, tt.bounds) {
 			t.Errorf("%s: phases %v, want %v\n%s", tt.name, got, tt.bounds, s)
 			continue
 		}
@@ -117,27 +117,27 @@ func TestSegmentGainsKnownBreakpoints(t *testing.T) {
 	}
 }
 
-// h6BestRSS is the least RSS of ln g over every partition into m contiguous phases of at least minLen layers, by
+// bestRSS is the least RSS of ln g over every partition into m contiguous phases of at least minLen layers, by
 // exhaustive search: an independent check of the dynamic programme.
-func h6BestRSS(y []float64, m, minLen int) float64 {
+func bestRSS(y []float64, m, minLen int) float64 {
 	best := math.Inf(1)
 	var rec func(start, left int, acc float64)
 	rec = func(start, left int, acc float64) {
 		if left == 1 {
 			if len(y)-start >= minLen {
-				best = min(best, acc+h6SSE(y[start:]))
+				best = min(best, acc+sse(y[start:]))
 			}
 			return
 		}
 		for end := start + minLen; end <= len(y)-minLen*(left-1); end++ {
-			rec(end, left-1, acc+h6SSE(y[start:end]))
+			rec(end, left-1, acc+sse(y[start:end]))
 		}
 	}
 	rec(0, m, 0)
 	return best
 }
 
-func h6SSE(y []float64) float64 {
+func sse(y []float64) float64 {
 	var mu float64
 	for _, v := range y {
 		mu += v
@@ -170,7 +170,7 @@ func TestSegmentGainsOptimal(t *testing.T) {
 				t.Fatalf("min length %d: %d phase counts considered, want %d", minLen, len(s.RSSByPhases), len(g)/minLen)
 			}
 			for m := 1; m <= len(s.RSSByPhases); m++ {
-				want := h6BestRSS(y, m, minLen)
+				want := bestRSS(y, m, minLen)
 				if got := s.RSSByPhases[m-1]; math.Abs(got-want) > 1e-9*(1+want) {
 					t.Errorf("trial %d, min length %d, %d phases: RSS %v, exhaustive %v", trial, minLen, m, got, want)
 				}
@@ -189,14 +189,14 @@ func TestSegmentGainsOptimal(t *testing.T) {
 	}
 }
 
-// TestSegmentSeedProfile segments the assumed full MLP profile of Pythia-6.9B (h6Seed69MLP: the note's layers 0, 4, …,
+// TestSegmentSeedProfile segments the assumed full MLP profile of Pythia-6.9B (seed69MLP: the note's layers 0, 4, …,
 // 28, 31, interpolated in log gain, L29–30 held at L28's 0.87). The note describes early expansion (L0–6), a neutral
 // plateau (L7–20), a late decline (L21–30) and a final explosion at L31 alone. The interpolated profile also has the
 // dip to 0.70 at L8 that the note glosses over, so we check the shape, not the note's exact layer ranges:
 // expanding phases cover L0–5 and end by L6; a neutral plateau at ~1.0 covers L12–20; a lower decline phase follows
 // and runs to L30; L31 is a phase of its own.
 func TestSegmentSeedProfile(t *testing.T) {
-	g := h6Seed69MLP()
+	g := seed69MLP()
 	s, err := SegmentGains(g, PhaseOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -243,7 +243,7 @@ func TestSegmentSeedProfile(t *testing.T) {
 }
 
 func TestSegmentPhasesProfile(t *testing.T) {
-	ps := h6SeedProfiles(t)
+	ps := seedProfiles(t)
 	s, err := SegmentPhases(ps[1], PhaseOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -10,9 +10,9 @@ import (
 	"testing"
 )
 
-// h5Profile builds a profile in memory whose mlp component has the per-sequence gains mlp[layer][seq]; every
+// mlpProfile builds a profile in memory whose mlp component has the per-sequence gains mlp[layer][seq]; every
 // sequence counts tok tokens, or tokVar[s] tokens when given.
-func h5Profile(model string, nParams int64, mlp [][]float64, tok float64, tokVar ...float64) *Profile {
+func mlpProfile(model string, nParams int64, mlp [][]float64, tok float64, tokVar ...float64) *Profile {
 	nseq := len(mlp[0])
 	p := &Profile{Model: model, NParams: nParams, NParamsNonembed: nParams / 2, NLayers: len(mlp), HiddenSize: 64,
 		Tokens: make([]float64, nseq), gain: map[string][]float64{}}
@@ -30,9 +30,9 @@ func h5Profile(model string, nParams int64, mlp [][]float64, tok float64, tokVar
 	return p
 }
 
-// h5RandomProfile has nl layers and nseq sequences with lognormal per-sequence gains around the layer means
+// randomProfile has nl layers and nseq sequences with lognormal per-sequence gains around the layer means
 // level·(1 + layer/nl) and random token counts.
-func h5RandomProfile(model string, nParams int64, nl, nseq int, level, sd float64, rng *rand.Rand) *Profile {
+func randomProfile(model string, nParams int64, nl, nseq int, level, sd float64, rng *rand.Rand) *Profile {
 	mlp := make([][]float64, nl)
 	for l := range mlp {
 		mlp[l] = make([]float64, nseq)
@@ -44,23 +44,23 @@ func h5RandomProfile(model string, nParams int64, nl, nseq int, level, sd float6
 	for s := range tok {
 		tok[s] = float64(100 + rng.IntN(900))
 	}
-	return h5Profile(model, nParams, mlp, 0, tok...)
+	return mlpProfile(model, nParams, mlp, 0, tok...)
 }
 
-var h5Seed = []Point{
+var seedPoints = []Point{
 	{Model: "pythia-1.4b", X: 1414647808, Y: 3.60, YSE: math.NaN(), Layer: 23},
 	{Model: "pythia-6.9b", X: 6857302016, Y: 6.24, YSE: math.NaN(), Layer: 31},
 }
 
 func TestPowerLawTwoPoints(t *testing.T) {
 	tg := []Target{{Label: "pythia-12b", X: 11846072320}, {Label: "175e9", X: 175e9}, {Label: "1e12", X: 1e12}}
-	r, err := PowerLaw(h5Seed, Options{Targets: tg, Bootstrap: []string{Pairs}})
+	r, err := PowerLaw(seedPoints, Options{Targets: tg, Bootstrap: []string{Pairs}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The seed note's exponent: log(6.24/3.60)/log(6857302016/1414647808).
 	want := math.Log(6.24/3.60) / math.Log(6857302016.0/1414647808.0)
-	if !h5Close(r.Exponent, want, 1e-13, 0) {
+	if !closeRel(r.Exponent, want, 1e-13, 0) {
 		t.Errorf("exponent %.17g, want %.17g", r.Exponent, want)
 	}
 	if r.ExponentCI.Defined() || !math.IsNaN(r.ExponentSE) || r.PrefactorCI.Defined() {
@@ -68,7 +68,7 @@ func TestPowerLawTwoPoints(t *testing.T) {
 	}
 	for _, p := range r.Predictions {
 		w := 6.24 * math.Pow(p.X/6857302016, want)
-		if !h5Close(p.Y, w, 1e-12, 0) {
+		if !closeRel(p.Y, w, 1e-12, 0) {
 			t.Errorf("%s: %v, want %v", p.Label, p.Y, w)
 		}
 		if p.CI.Defined() || p.PI.Defined() || p.Boot.Defined() {
@@ -157,7 +157,7 @@ func TestLeaveOneOutThree(t *testing.T) {
 		tj, tk, ti := math.Log(pts[j].X), math.Log(pts[k].X), math.Log(pts[i].X)
 		uj, uk := math.Log(pts[j].Y), math.Log(pts[k].Y)
 		want := math.Exp(uj + (uk-uj)*(ti-tj)/(tk-tj))
-		if !h5Close(l.Predicted, want, 1e-12, 0) || !h5Close(l.LogError, math.Log(pts[i].Y/want), 1e-9, 1e-12) {
+		if !closeRel(l.Predicted, want, 1e-12, 0) || !closeRel(l.LogError, math.Log(pts[i].Y/want), 1e-9, 1e-12) {
 			t.Errorf("loo %s: %v (log error %v), want %v", l.Model, l.Predicted, l.LogError, want)
 		}
 		if l.PI.Defined() || l.Covered != nil {
@@ -183,7 +183,7 @@ func TestLeaveOneOutCoverage(t *testing.T) {
 		}
 		line, _ := FitLine(t5, u5, nil)
 		pi := line.PredCI(math.Log(pts[i].X), 1, 0.95).Exp()
-		if !h5Close(l.PI.Lo, pi.Lo, 1e-12, 0) || !h5Close(l.PI.Hi, pi.Hi, 1e-12, 0) {
+		if !closeRel(l.PI.Lo, pi.Lo, 1e-12, 0) || !closeRel(l.PI.Hi, pi.Hi, 1e-12, 0) {
 			t.Errorf("loo %s: PI %v, want %v", l.Model, l.PI, pi)
 		}
 		if l.Covered == nil || *l.Covered != (pi.Lo <= pts[i].Y && pts[i].Y <= pi.Hi) {
@@ -258,7 +258,7 @@ func TestCurve(t *testing.T) {
 // for every metric that reads mlp.
 func TestSeqEvaluatorMatchesMetricEval(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	p := h5RandomProfile("m", 1e9, 7, 40, 0.9, 0.4, rng)
+	p := randomProfile("m", 1e9, 7, 40, 0.9, 0.4, rng)
 	for _, m := range Metrics() {
 		if m.Component != "mlp" {
 			continue
@@ -270,7 +270,7 @@ func TestSeqEvaluatorMatchesMetricEval(t *testing.T) {
 				c[rng.IntN(p.NSeq())]++
 			}
 			want, _ := m.Eval(p, c)
-			if got := ev.withCounts(c); !h5Close(got, want, 1e-12, 1e-15) {
+			if got := ev.withCounts(c); !closeRel(got, want, 1e-12, 1e-15) {
 				t.Errorf("%s: %v, Eval %v", m.Name, got, want)
 			}
 		}
@@ -281,7 +281,7 @@ func TestSeqEvaluatorMatchesMetricEval(t *testing.T) {
 			}
 			w[d] = 0
 			want, _ := m.Eval(p, w)
-			if got := ev.dropOne(d); !h5Close(got, want, 1e-12, 1e-15) {
+			if got := ev.dropOne(d); !closeRel(got, want, 1e-12, 1e-15) {
 				t.Errorf("%s drop %d: %v, Eval %v", m.Name, d, got, want)
 			}
 		}
@@ -292,7 +292,7 @@ func TestSeqEvaluatorMatchesMetricEval(t *testing.T) {
 // the others) against Metric.Eval with the counts of the same draws.
 func TestResampleFastPath(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
-	p := h5RandomProfile("m", 1e9, 5, 37, 0.9, 0.4, rng) // odd, so the tail draw is exercised
+	p := randomProfile("m", 1e9, 5, 37, 0.9, 0.4, rng) // odd, so the tail draw is exercised
 	for _, name := range []string{"final_mlp_gain", "max_mlp_gain", "frac_mlp_contracting"} {
 		m, _ := MetricByName(name)
 		ev := newSeqEvaluator(m, p)
@@ -311,7 +311,7 @@ func TestResampleFastPath(t *testing.T) {
 				total += v
 			}
 			want, _ := m.Eval(p, c)
-			if total != float64(p.NSeq()) || !h5Close(got, want, 1e-12, 1e-15) {
+			if total != float64(p.NSeq()) || !closeRel(got, want, 1e-12, 1e-15) {
 				t.Errorf("%s resample %d: %v, Eval %v (%v draws)", name, r, got, want, total)
 			}
 		}
@@ -324,7 +324,7 @@ func TestResampleFastPath(t *testing.T) {
 func TestHierarchicalSE(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	m, _ := MetricByName("final_mlp_gain")
-	ps := []*Profile{h5RandomProfile("a", 1e9, 4, 300, 2, 0.5, rng), h5RandomProfile("b", 8e9, 4, 500, 3.5, 0.3, rng)}
+	ps := []*Profile{randomProfile("a", 1e9, 4, 300, 2, 0.5, rng), randomProfile("b", 8e9, 4, 500, 3.5, 0.3, rng)}
 	pts, err := PointsFromProfiles(ps, nil, m, "params", 7)
 	if err != nil {
 		t.Fatal(err)
@@ -345,13 +345,13 @@ func TestHierarchicalSE(t *testing.T) {
 		varY := num / (den * den)
 		v += varY / (y * y)
 		// The point's own y_se is the same resampling standard deviation.
-		if !h5Close(pts[j].YSE, math.Sqrt(varY), 0.12, 0) {
+		if !closeRel(pts[j].YSE, math.Sqrt(varY), 0.12, 0) {
 			t.Errorf("y_se %v, delta method %v", pts[j].YSE, math.Sqrt(varY))
 		}
 	}
 	want := math.Sqrt(v) / math.Log(8)
 	bs := r.Bootstraps[0]
-	if bs.Used != 20000 || !h5Close(bs.Exponent.SE, want, 0.03, 0) {
+	if bs.Used != 20000 || !closeRel(bs.Exponent.SE, want, 0.03, 0) {
 		t.Errorf("hierarchical SE %v (used %d), delta method %v", bs.Exponent.SE, bs.Used, want)
 	}
 	if !bs.Exponent.BCa.Defined() || !bs.Exponent.Percentile.Contains(r.Exponent) {
@@ -380,7 +380,7 @@ func TestResidualAndPairsSE(t *testing.T) {
 	hc0 = math.Sqrt(hc0) / r.Line.Stt
 	for i, want := range []float64{r.ExponentSE, hc0} {
 		bs := r.Bootstraps[i]
-		if !h5Close(bs.Exponent.SE, want, 0.04, 0) {
+		if !closeRel(bs.Exponent.SE, want, 0.04, 0) {
 			t.Errorf("%s: SE %v, want %v", bs.Method, bs.Exponent.SE, want)
 		}
 		if bs.Degenerate != 0 || bs.Used != 8000 || bs.Warning != "" {
@@ -422,7 +422,7 @@ func TestBootstrapDeterministic(t *testing.T) {
 	m, _ := MetricByName("max_mlp_gain")
 	var ps []*Profile
 	for i := range 5 {
-		ps = append(ps, h5RandomProfile("m", int64(1e8*math.Pow(3, float64(i))), 6, 50, 1+0.3*float64(i), 0.3, rng))
+		ps = append(ps, randomProfile("m", int64(1e8*math.Pow(3, float64(i))), 6, 50, 1+0.3*float64(i), 0.3, rng))
 	}
 	pts, err := PointsFromProfiles(ps, nil, m, "params", 1)
 	if err != nil {
@@ -457,7 +457,7 @@ func BenchmarkHierarchical(b *testing.B) {
 	m, _ := MetricByName("final_mlp_gain")
 	var ps []*Profile
 	for i := range 20 {
-		ps = append(ps, h5RandomProfile("m", int64(7e7*math.Pow(1.3, float64(i))), 32, 1000, 1+0.2*float64(i), 0.3, rng))
+		ps = append(ps, randomProfile("m", int64(7e7*math.Pow(1.3, float64(i))), 32, 1000, 1+0.2*float64(i), 0.3, rng))
 	}
 	pts, err := PointsFromProfiles(ps, nil, m, "params", 1)
 	if err != nil {

@@ -9,15 +9,15 @@ import (
 	"github.com/scalefit/scalefit/schema"
 )
 
-// h6Layer is one layer of a synthetic component: its layer-level gain and the relative per-sequence spread.
-type h6Layer struct {
+// layerSpec is one layer of a synthetic component: its layer-level gain and the relative per-sequence spread.
+type layerSpec struct {
 	gain, spread float64
 }
 
-// h6Run builds a run whose layer-level gains are exactly the given ones. Sequences come in pairs with the same token
+// synthRun builds a run whose layer-level gains are exactly the given ones. Sequences come in pairs with the same token
 // count and gains gain·(1 ± spread), so every token-weighted mean is exactly gain while the bootstrap sees a
 // sequence-to-sequence spread of relative size spread. nseq must be even.
-func h6Run(model string, nParams int64, nseq int, comps map[string][]h6Layer) *schema.Run {
+func synthRun(model string, nParams int64, nseq int, comps map[string][]layerSpec) *schema.Run {
 	run := &schema.Run{Meta: map[string]string{}}
 	var nl int
 	for _, ls := range comps {
@@ -46,7 +46,7 @@ func h6Run(model string, nParams int64, nseq int, comps map[string][]h6Layer) *s
 	return run
 }
 
-func h6Profile(t testing.TB, run *schema.Run) *Profile {
+func mustProfile(t testing.TB, run *schema.Run) *Profile {
 	t.Helper()
 	p, err := NewProfile(run)
 	if err != nil {
@@ -55,8 +55,8 @@ func h6Profile(t testing.TB, run *schema.Run) *Profile {
 	return p
 }
 
-// h6Interp interpolates knots (layer → gain) linearly in log gain over layers 0 … n−1; the knots must cover both ends.
-func h6Interp(n int, knots map[int]float64) []float64 {
+// interpLog interpolates knots (layer → gain) linearly in log gain over layers 0 … n−1; the knots must cover both ends.
+func interpLog(n int, knots map[int]float64) []float64 {
 	var ks []int
 	for l := 0; l < n; l++ {
 		if _, ok := knots[l]; ok {
@@ -74,19 +74,19 @@ func h6Interp(n int, knots map[int]float64) []float64 {
 	return g
 }
 
-// h6Seed69MLP is the assumed full 32-layer MLP profile of Pythia-6.9B. The seed note gives layers 0, 4, …, 28 and 31
+// seed69MLP is the assumed full 32-layer MLP profile of Pythia-6.9B. The seed note gives layers 0, 4, …, 28 and 31
 // only (1.30 2.07 0.70 0.95 1.04 1.04 0.90 0.87 … 6.24). We interpolate linearly in log gain between the given layers
 // up to L28, and hold L29 and L30 at the L28 value 0.87: the note calls L21–30 a late decline with the bottleneck at
 // L30, and says L31 alone explodes, so interpolating from 0.87 up to 6.24 over L29–30 would contradict it.
-func h6Seed69MLP() []float64 {
-	g := h6Interp(29, map[int]float64{0: 1.30, 4: 2.07, 8: 0.70, 12: 0.95, 16: 1.04, 20: 1.04, 24: 0.90, 28: 0.87})
+func seed69MLP() []float64 {
+	g := interpLog(29, map[int]float64{0: 1.30, 4: 2.07, 8: 0.70, 12: 0.95, 16: 1.04, 20: 1.04, 24: 0.90, 28: 0.87})
 	return append(g, 0.87, 0.87, 6.24)
 }
 
-// h6SeedRuns builds synthetic runs shaped like the seed's Pythia-1.4B and Pythia-6.9B with the counts of DESIGN.md §6.
+// seedRuns builds synthetic runs shaped like the seed's Pythia-1.4B and Pythia-6.9B with the counts of DESIGN.md §6.
 //
 // 6.9B: attn interpolates the note's layer profile (0.99 … 0.27) with L0 = 0.999 and the minimum 0.079 at L23;
-// mlp is h6Seed69MLP with the note's minimum 0.262 at L1, so that 18 layers contract and 14 expand; combined is
+// mlp is seed69MLP with the note's minimum 0.262 at L1, so that 18 layers contract and 14 expand; combined is
 // attn × mlp capped at 0.95 (the product is 1.10 at L1), except L0 = 1.2987 and L31 = 1.71, the two net-expanding
 // layers.
 // 1.4B: attn falls from 0.527 (L0) to 0.083 (L20) and rises to 0.37 (L23); mlp is 1.10 at L0, 0.261 at L1, between
@@ -95,12 +95,12 @@ func h6Seed69MLP() []float64 {
 // Every layer has a 0.2 % sequence spread, so its interval is narrow, except the near-1 layers, which get a 30 % spread
 // and so an interval that straddles 1: 6.9B attn L0 (0.999) and mlp L14, L15, L21 (0.994, 1.017, 1.003); 1.4B mlp
 // L12 (0.995).
-func h6SeedRuns() (small, large *schema.Run) {
+func seedRuns() (small, large *schema.Run) {
 	const tight, loose = 0.002, 0.3
-	mk := func(g []float64, looseAt ...int) []h6Layer {
-		out := make([]h6Layer, len(g))
+	mk := func(g []float64, looseAt ...int) []layerSpec {
+		out := make([]layerSpec, len(g))
 		for l, x := range g {
-			out[l] = h6Layer{x, tight}
+			out[l] = layerSpec{x, tight}
 		}
 		for _, l := range looseAt {
 			out[l].spread = loose
@@ -108,39 +108,39 @@ func h6SeedRuns() (small, large *schema.Run) {
 		return out
 	}
 
-	attn69 := h6Interp(32, map[int]float64{0: 0.99, 4: 0.33, 8: 0.29, 12: 0.39, 16: 0.35, 20: 0.21, 24: 0.09, 28: 0.10, 31: 0.27})
+	attn69 := interpLog(32, map[int]float64{0: 0.99, 4: 0.33, 8: 0.29, 12: 0.39, 16: 0.35, 20: 0.21, 24: 0.09, 28: 0.10, 31: 0.27})
 	attn69[0], attn69[23] = 0.999, 0.079
-	mlp69 := h6Seed69MLP()
+	mlp69 := seed69MLP()
 	mlp69[1] = 0.262
 	comb69 := make([]float64, 32)
 	for l := range comb69 {
 		comb69[l] = min(attn69[l]*mlp69[l], 0.95)
 	}
 	comb69[0], comb69[31] = 1.2987, 1.71
-	large = h6Run("pythia-6.9b", 6_857_302_016, 40, map[string][]h6Layer{
+	large = synthRun("pythia-6.9b", 6_857_302_016, 40, map[string][]layerSpec{
 		"attn": mk(attn69, 0), "mlp": mk(mlp69, 14, 15, 21), "combined": mk(comb69),
 	})
 
-	attn14 := h6Interp(24, map[int]float64{0: 0.527, 20: 0.083, 23: 0.37})
-	mlp14 := h6Interp(24, map[int]float64{1: 0.261, 6: 0.9, 11: 0.3, 22: 0.8, 0: 1.10, 23: 3.60})
+	attn14 := interpLog(24, map[int]float64{0: 0.527, 20: 0.083, 23: 0.37})
+	mlp14 := interpLog(24, map[int]float64{1: 0.261, 6: 0.9, 11: 0.3, 22: 0.8, 0: 1.10, 23: 3.60})
 	mlp14[12] = 0.995
 	comb14 := make([]float64, 24)
 	for l := range comb14 {
 		comb14[l] = attn14[l] * mlp14[l]
 	}
 	comb14[23] = 1.34
-	small = h6Run("pythia-1.4b", 1_414_647_808, 40, map[string][]h6Layer{
+	small = synthRun("pythia-1.4b", 1_414_647_808, 40, map[string][]layerSpec{
 		"attn": mk(attn14), "mlp": mk(mlp14, 12), "combined": mk(comb14),
 	})
 	return small, large
 }
 
-func h6SeedProfiles(t testing.TB) []*Profile {
-	small, large := h6SeedRuns()
-	return []*Profile{h6Profile(t, small), h6Profile(t, large)}
+func seedProfiles(t testing.TB) []*Profile {
+	small, large := seedRuns()
+	return []*Profile{mustProfile(t, small), mustProfile(t, large)}
 }
 
-func h6Bands(t testing.TB, ps []*Profile) []*LayerBands {
+func testBands(t testing.TB, ps []*Profile) []*LayerBands {
 	t.Helper()
 	var out []*LayerBands
 	for _, p := range ps {
@@ -154,8 +154,8 @@ func h6Bands(t testing.TB, ps []*Profile) []*LayerBands {
 }
 
 func TestJudgeSeed(t *testing.T) {
-	ps := h6SeedProfiles(t)
-	v, err := Judge(ps, h6Bands(t, ps), VerdictOptions{})
+	ps := seedProfiles(t)
+	v, err := Judge(ps, testBands(t, ps), VerdictOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func TestJudgeSeed(t *testing.T) {
 }
 
 func TestJudgeOptions(t *testing.T) {
-	ps := h6SeedProfiles(t)
+	ps := seedProfiles(t)
 	tests := []struct {
 		name   string
 		opt    VerdictOptions
@@ -284,10 +284,10 @@ func TestJudgeOptions(t *testing.T) {
 	if _, err := Judge(nil, nil, VerdictOptions{}); err == nil {
 		t.Error("Judge accepted no models")
 	}
-	if _, err := Judge(ps, h6Bands(t, ps[:1]), VerdictOptions{}); err == nil {
+	if _, err := Judge(ps, testBands(t, ps[:1]), VerdictOptions{}); err == nil {
 		t.Error("Judge accepted one bootstrap for two models")
 	}
-	if _, err := Judge(ps, []*LayerBands{h6Bands(t, ps[1:])[0], nil}, VerdictOptions{}); err == nil {
+	if _, err := Judge(ps, []*LayerBands{testBands(t, ps[1:])[0], nil}, VerdictOptions{}); err == nil {
 		t.Error("Judge accepted the 6.9B bootstrap for the 1.4B model")
 	}
 }
@@ -295,9 +295,9 @@ func TestJudgeOptions(t *testing.T) {
 // TestJudgeTrendAndMissing checks a mixed trend over three models and a prediction that applies to no model.
 func TestJudgeTrendAndMissing(t *testing.T) {
 	mk := func(name string, params int64, last float64) *Profile {
-		mlp := []h6Layer{{0.5, 0.01}, {0.6, 0.01}, {last, 0.01}}
-		attn := []h6Layer{{0.5, 0.01}, {0.4, 0.01}, {0.3, 0.01}}
-		return h6Profile(t, h6Run(name, params, 2, map[string][]h6Layer{"attn": attn, "mlp": mlp}))
+		mlp := []layerSpec{{0.5, 0.01}, {0.6, 0.01}, {last, 0.01}}
+		attn := []layerSpec{{0.5, 0.01}, {0.4, 0.01}, {0.3, 0.01}}
+		return mustProfile(t, synthRun(name, params, 2, map[string][]layerSpec{"attn": attn, "mlp": mlp}))
 	}
 	ps := []*Profile{mk("c", 300, 2.0), mk("a", 100, 3.0), mk("b", 200, 1.5)}
 	v, err := Judge(ps, nil, VerdictOptions{})
