@@ -28,6 +28,12 @@ func register(c *ucli.Command) { commands = append(commands, c) }
 func App(stdout, stderr io.Writer) *ucli.App {
 	cmds := append([]*ucli.Command(nil), commands...)
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].Name < cmds[j].Name })
+	for _, c := range cmds {
+		// A mistyped flag is one line that points at the help, not the whole help page.
+		c.OnUsageError = func(ctx *ucli.Context, err error, _ bool) error {
+			return fmt.Errorf("%s: %w (see scalefit %s --help)", ctx.Command.Name, err, ctx.Command.Name)
+		}
+	}
 	return &ucli.App{
 		Name:                 "scalefit",
 		Usage:                "measure sublayer gains of transformer checkpoints and fit scaling laws across models",
@@ -39,6 +45,15 @@ func App(stdout, stderr io.Writer) *ucli.App {
 		HideHelpCommand:      true,
 		// Errors are printed once, by Main, as a single line.
 		ExitErrHandler: func(*ucli.Context, error) {},
+		Action: func(c *ucli.Context) error {
+			if c.NArg() > 0 {
+				return fmt.Errorf("unknown command %q (see scalefit --help)", c.Args().First())
+			}
+			return ucli.ShowAppHelp(c)
+		},
+		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
+			return fmt.Errorf("%w (see scalefit --help)", err)
+		},
 	}
 }
 

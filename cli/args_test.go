@@ -19,3 +19,23 @@ func TestInterspersed(t *testing.T) {
 		}
 	}
 }
+
+// TestUsageErrors: a mistyped command or flag is one line pointing at the help, with no help page dumped.
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"nope"}, `unknown command "nope" (see scalefit --help)`},
+		{[]string{"run", "--bogus"}, "run: flag provided but not defined: -bogus (see scalefit run --help)"},
+		{[]string{"fit", "--y"}, "fit: flag needs an argument: -y (see scalefit fit --help)"},
+	} {
+		out, err := scalefit(t, tc.args...)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("scalefit %v: error %v, want %q", tc.args, err, tc.want)
+		}
+		if out != "" {
+			t.Errorf("scalefit %v printed %q; want nothing on stdout", tc.args, out)
+		}
+	}
+}
