@@ -30,7 +30,7 @@ Pythia law beside it, and writes into --out:
 
    runs/*.parquet   one run file per model
    fit.json         the control suite's scaling-law fit (as scalefit fit --json writes it)
-   figure.png       the 4-panel figure
+   figure.png       the 4-panel figure, with the seed's law beside the controls' in the scaling panel
    report.md        the report, labelled as untrained controls
 
 The same --seed gives the same numbers. Every file is written atomically, so an interrupted demo leaves only
@@ -180,7 +180,11 @@ func printDemoDone(w io.Writer, out string, r *report.Report, took time.Duration
 	f := r.Scaling.Fit
 	fmt.Fprintf(w, "\ndone in %.0fs. In %s:\n", took.Seconds(), out)
 	fmt.Fprintf(w, "  report.md    the report: verdicts, comparison, layer tables, phases, scaling law (start here)\n")
-	fmt.Fprintf(w, "  figure.png   attention, MLP and combined gain per layer, and %s against %s\n", f.Y, f.X)
+	fmt.Fprintf(w, "  figure.png   attention, MLP and combined gain per layer, and %s against %s", f.Y, f.X)
+	if r.Scaling.RefFit != nil {
+		fmt.Fprintf(w, " beside %s's law", r.Scaling.Reference.Name)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "  fit.json     the control suite's fit, as scalefit fit --json writes it\n")
 	fmt.Fprintf(w, "  runs/        one run file per model (scalefit summary, export, compare, plot read them)\n\n")
 	ci := "no interval"

@@ -20,12 +20,13 @@ func init() {
 		ArgsUsage: "RUN [RUN...]",
 		Description: `Draws four panels: (a) attention, (b) MLP and (c) combined gain per layer, one line per model with
 its bootstrap band on a log axis, and (d) the --y metric against --x on log-log axes with the fitted power law, its
-confidence band and any --predict targets. --panel draws one panel alone. The format follows the --out extension.
-Examples:
+confidence band and any --predict targets. --reference draws a published law beside the runs' own in panel (d),
+dashed, with its points. --panel draws one panel alone. The format follows the --out extension. Examples:
 
    scalefit plot runs/*.parquet --out figure.png
    scalefit plot runs/*.parquet --depth --out profiles.pdf
-   scalefit plot runs/*.parquet --panel scaling --y final_mlp_gain --predict pythia-12b,175B --out law.svg`,
+   scalefit plot runs/*.parquet --panel scaling --y final_mlp_gain --predict pythia-12b,175B --out law.svg
+   scalefit plot runs/*.parquet --reference seed-pythia --out figure.png`,
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Required: true, Usage: "figure to write: .png, .svg or .pdf"},
 			&ucli.StringFlag{Name: "panel", Usage: "draw one panel only: attn, mlp, combined or scaling"},
@@ -33,6 +34,7 @@ Examples:
 			&ucli.StringFlag{Name: "y", Value: "final_mlp_gain", Usage: "metric of the scaling panel (see scalefit summary)"},
 			&ucli.StringFlag{Name: "x", Value: "params", Usage: "size covariate: params, params_nonembed, layers or hidden"},
 			&ucli.StringSliceFlag{Name: "predict", Usage: "x values to predict at: model names like pythia-12b, or numbers like 12e9 or 12B (repeatable)"},
+			&ucli.StringFlag{Name: "reference", Usage: "published results whose law is drawn beside the runs' own in the scaling panel, e.g. seed-pythia (see scalefit datasets)"},
 			&ucli.IntFlag{Name: "resamples", Value: 1000, Usage: "bootstrap resamples of the sequences for the bands and error bars (0: none)"},
 			&ucli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed of the bootstrap"},
 			&ucli.Float64Flag{Name: "confidence", Value: 0.95, Usage: "confidence level of bands, error bars and the fit"},
@@ -47,7 +49,7 @@ Examples:
 				return fmt.Errorf("plot: give at least one run file")
 			}
 			opt := plotOptions{
-				Y: c.String("y"), X: c.String("x"), Predict: c.StringSlice("predict"), Depth: c.Bool("depth"),
+				Y: c.String("y"), X: c.String("x"), Predict: c.StringSlice("predict"), Reference: c.String("reference"), Depth: c.Bool("depth"),
 				Resamples: c.Int("resamples"), Seed: c.Uint64("seed"), Confidence: c.Float64("confidence"),
 			}
 			if opt.Resamples < 0 {
@@ -65,6 +67,11 @@ Examples:
 			}
 			if _, err := plot.FormatOf(c.String("out")); err != nil {
 				return fmt.Errorf("plot: --out %w", err)
+			}
+			if opt.Reference != "" {
+				if _, err := fit.LookupReference(opt.Reference); err != nil {
+					return fmt.Errorf("plot: --reference: %w", err)
+				}
 			}
 			profiles, err := readProfiles(runs)
 			if err != nil {
@@ -94,6 +101,8 @@ type plotOptions struct {
 	Y, X       string
 	Predict    []string
 	Depth      bool
+	Reference  string       // reference set (fit.LookupReference) whose law panel (d) draws too; "" for none
+	RefFit     *fit.Result  // Reference's law when the caller has fitted it already; nil: fit it here
 	Panels     []plot.Panel // nil: all four
 	Resamples  int          // 0: no bootstrap bands or error bars
 	Seed       uint64
@@ -249,9 +258,41 @@ func buildScalingPanel(ps []*fit.Profile, srcs []string, bands []*fit.LayerBands
 	if err != nil {
 		return nil, nil, err
 	}
+	if len(points) < 2 && len(targets) > 0 {
+		warnings = append(warnings, "--predict ignored: a fit needs at least 2 models")
+		targets = nil
+	}
+	refName, ref, err := plotReferenceFit(opt)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--reference: %w", err)
+	}
+
+	// Every line spans the whole x range of the panel, from the smallest to the largest of the models, the
+	// prediction targets and the reference's models, so that the laws can be compared by eye anywhere.
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, p := range points {
+		lo, hi = math.Min(lo, p.X), math.Max(hi, p.X)
+	}
+	for _, t := range targets {
+		lo, hi = math.Min(lo, t.X), math.Max(hi, t.X)
+	}
+	if ref != nil {
+		for _, p := range ref.Points {
+			lo, hi = math.Min(lo, p.X), math.Max(hi, p.X)
+		}
+	}
+	const samples = 60
+	xs := make([]float64, samples)
+	for i := range xs {
+		xs[i] = lo * math.Pow(hi/lo, float64(i)/(samples-1))
+	}
+	if ref != nil {
+		sp.References = append(sp.References, plotReferenceSeries(refName, ref, xs))
+	}
+
 	if len(points) < 2 {
-		if len(targets) > 0 {
-			warnings = append(warnings, "--predict ignored: a fit needs at least 2 models")
+		if ref != nil {
+			sp.Note = plotReferenceNote(refName, ref)
 		}
 		return sp, warnings, nil
 	}
@@ -260,19 +301,6 @@ func buildScalingPanel(ps []*fit.Profile, srcs []string, bands []*fit.LayerBands
 		return nil, nil, err
 	}
 	warnings = append(warnings, res.Warnings...)
-
-	lo, hi := points[0].X, points[0].X
-	for _, p := range points {
-		lo, hi = math.Min(lo, p.X), math.Max(hi, p.X)
-	}
-	for _, t := range targets {
-		lo, hi = math.Min(lo, t.X), math.Max(hi, t.X)
-	}
-	const samples = 60
-	xs := make([]float64, samples)
-	for i := range xs {
-		xs[i] = lo * math.Pow(hi/lo, float64(i)/(samples-1))
-	}
 	median, bandLo, bandHi := res.Curve(xs)
 	sp.LineX, sp.LineY = xs, median
 	if !math.IsNaN(bandLo[0]) {
@@ -289,7 +317,65 @@ func buildScalingPanel(ps []*fit.Profile, srcs []string, bands []*fit.LayerBands
 	} else {
 		sp.Note = fmt.Sprintf("b = %.3g (n = %d: no interval)", res.Exponent, res.N)
 	}
+	if ref != nil {
+		sp.Note += "\n" + plotReferenceNote(refName, ref)
+	}
 	return sp, warnings, nil
+}
+
+// plotReferenceFit returns the name of the reference set opt.Reference and the power law of its published values of
+// opt.Y against opt.X: opt.RefFit when the caller has it, else a fit of fit.ReferencePoints. It returns a nil law
+// without a reference. The fit makes no predictions (those belong to the runs' law) and its warnings are not passed
+// on: a reference of two models has an exact exponent and no interval, which the panel's note says.
+func plotReferenceFit(opt plotOptions) (string, *fit.Result, error) {
+	if opt.Reference == "" {
+		return "", nil, nil
+	}
+	ref, err := fit.LookupReference(opt.Reference)
+	if err != nil {
+		return "", nil, err
+	}
+	if opt.RefFit != nil {
+		return ref.Name, opt.RefFit, nil
+	}
+	pts, err := fit.ReferencePoints(ref, opt.Y, opt.X)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(pts) < 2 {
+		return "", nil, fmt.Errorf("%s has %d model(s): a law needs two", ref.Name, len(pts))
+	}
+	res, err := fit.PowerLaw(pts, fit.Options{X: opt.X, Y: opt.Y, Confidence: opt.Confidence})
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %w", ref.Name, err)
+	}
+	return ref.Name, res, nil
+}
+
+// plotReferenceSeries lays out the reference law rf (of the reference set name) for the scaling panel: its published
+// points, labelled with their model names, and its line over xs, with its confidence band when it has one. Reference
+// sets hold published measurements of released, trained checkpoints, and the legend says so, since the runs beside
+// them may be untrained controls. The legend entry is kept short, so that the legend leaves room for the data; the
+// exponent goes in the panel's note (plotReferenceNote).
+func plotReferenceSeries(name string, rf *fit.Result, xs []float64) plot.ScalingSeries {
+	s := plot.ScalingSeries{Label: name + " (trained)"}
+	for _, p := range rf.Points {
+		s.Points = append(s.Points, plot.Point{Label: p.Model, X: p.X, Y: p.Y})
+	}
+	median, lo, hi := rf.Curve(xs)
+	s.LineX, s.LineY = xs, median
+	if !math.IsNaN(lo[0]) {
+		s.BandLo, s.BandHi = lo, hi
+	}
+	return s
+}
+
+// plotReferenceNote is the line of the panel's note that gives the reference law's exponent.
+func plotReferenceNote(name string, rf *fit.Result) string {
+	if rf.ExponentCI.Defined() {
+		return fmt.Sprintf("%s (published): b = %.3g [%.3g, %.3g] (%s CI), n = %d", name, rf.Exponent, rf.ExponentCI.Lo, rf.ExponentCI.Hi, plotPercent(rf.Confidence), rf.N)
+	}
+	return fmt.Sprintf("%s (published): b = %.3g (n = %d: no interval)", name, rf.Exponent, rf.N)
 }
 
 // plotPercent prints a confidence level as "95%".

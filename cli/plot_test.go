@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scalefit/scalefit/datasets"
 	"github.com/scalefit/scalefit/fit"
 	"github.com/scalefit/scalefit/plot"
 	"github.com/scalefit/scalefit/schema"
@@ -110,6 +111,87 @@ func TestPlotCommand(t *testing.T) {
 
 	// One model: the layer panels and a scaling panel without a fit.
 	mustScalefit(t, "plot", "--resamples", "20", "--out", filepath.Join(dir, "one.png"), runs[0])
+}
+
+// TestPlotReference draws the seed's published Pythia law beside four runs and checks what the scaling panel gets:
+// the two published points, the line through them (whose exponent two points fix exactly, with no band) across the
+// whole x range of the panel, like the runs' own line, and the reference's exponent in the note.
+func TestPlotReference(t *testing.T) {
+	dir := t.TempDir()
+	runs := plotTestRuns(t, dir)
+	out := filepath.Join(dir, "ref.png")
+	mustScalefit(t, append([]string{"plot", "--reference", "seed-pythia", "--predict", "20B", "--resamples", "50", "--out", out}, runs...)...)
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if img, err := png.Decode(f); err != nil || img.Bounds().Dx() != 1500 {
+		t.Fatalf("%s: not a 1500 px wide PNG: %v", out, err)
+	}
+	if dst := os.Getenv("SCALEFIT_PLOT_OUT"); dst != "" {
+		data, _ := os.ReadFile(out)
+		os.WriteFile(filepath.Join(dst, "cli-ref.png"), data, 0o644)
+	}
+
+	profiles, err := readProfiles(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fig, _, err := buildFigure(profiles, runs, plotOptions{Y: "final_mlp_gain", X: "params", Predict: []string{"20B"},
+		Reference: "seed-pythia", Resamples: 50, Seed: 1, Confidence: 0.95})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := fig.Scaling
+	if len(sp.References) != 1 {
+		t.Fatalf("%d reference series, want 1", len(sp.References))
+	}
+	r := sp.References[0]
+	set, ok := datasets.Reference("seed-pythia")
+	if !ok || len(set.Models) != 2 || len(r.Points) != 2 {
+		t.Fatalf("seed-pythia has %d models, the panel %d reference points; want 2 and 2", len(set.Models), len(r.Points))
+	}
+	for i, m := range set.Models {
+		if p := r.Points[i]; p.Label != m.Model || p.X != float64(m.Params) || p.Y != m.Metrics["final_mlp_gain"] || p.HasInterval() {
+			t.Errorf("reference point %d = %+v, want %s at (%d, %v) without an interval", i, p, m.Model, m.Params, m.Metrics["final_mlp_gain"])
+		}
+	}
+	x1, y1, x2, y2 := r.Points[0].X, r.Points[0].Y, r.Points[1].X, r.Points[1].Y
+	b := math.Log(y2/y1) / math.Log(x2/x1)
+	if math.Abs(b-0.348) > 0.0005 {
+		t.Errorf("exponent of the published points %v, want the seed's 0.348", b)
+	}
+	// Both lines span the panel: from the smallest run (70M) to the largest of the runs, the target (20B) and the
+	// reference's models.
+	for _, line := range [][]float64{r.LineX, sp.LineX} {
+		if len(line) < 2 || line[0] != 70e6 || math.Abs(line[len(line)-1]/20e9-1) > 1e-12 {
+			t.Fatalf("line spans %v–%v, want 7e7–2e10", line[0], line[len(line)-1])
+		}
+	}
+	for i, x := range r.LineX {
+		if want := y1 * math.Pow(x/x1, b); math.Abs(r.LineY[i]/want-1) > 1e-9 {
+			t.Errorf("reference line at x = %g is %v, want %v", x, r.LineY[i], want)
+		}
+	}
+	if r.BandLo != nil || r.BandHi != nil {
+		t.Error("a law through two points has no confidence band, but the reference has one")
+	}
+	if !strings.Contains(sp.Note, "\nseed-pythia (published): b = 0.348 (n = 2: no interval)") || !strings.Contains(r.Label, "seed-pythia") {
+		t.Errorf("note %q, legend %q: want the reference's exponent under the runs' one", sp.Note, r.Label)
+	}
+	if len(sp.Predictions) != 1 || sp.Predictions[0].X != 20e9 {
+		t.Errorf("predictions %+v, want the runs' one at 20B only", sp.Predictions)
+	}
+
+	// An unknown reference is one line that names the known ones, before any run is read.
+	_, err = scalefit(t, "plot", "--reference", "nope", "--out", filepath.Join(dir, "x.png"), filepath.Join(dir, "missing.parquet"))
+	if err == nil || err.Error() != `plot: --reference: unknown reference "nope" (known: seed-pythia)` {
+		t.Errorf("plot --reference nope: err = %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.png")); !os.IsNotExist(err) {
+		t.Error("a failed plot left a file behind")
+	}
 }
 
 // TestPlotSameModelTwice: two runs of one model are told apart by their file names.

@@ -32,7 +32,7 @@ predictions, bootstraps and leave-one-out. Every number is computed from the run
 			&ucli.StringFlag{Name: "y", Value: report.DefaultY, Usage: "metric of the scaling law (see scalefit summary)"},
 			&ucli.StringFlag{Name: "x", Value: report.DefaultX, Usage: "size covariate: params, params_nonembed, layers or hidden"},
 			&ucli.StringSliceFlag{Name: "predict", Usage: "sizes to predict at: numbers (175e9, 12B) or model names (pythia-12b); repeatable or comma-separated"},
-			&ucli.StringFlag{Name: "reference", Usage: "reference results to fit beside the runs, e.g. seed-pythia (see scalefit datasets)"},
+			&ucli.StringFlag{Name: "reference", Usage: "reference results to fit beside the runs, e.g. seed-pythia (see scalefit datasets); the --figure draws the law too"},
 			&ucli.IntFlag{Name: "resamples", Value: report.DefaultResamples, Usage: "bootstrap resamples for the layer intervals and the fit"},
 			&ucli.Uint64Flag{Name: "seed", Value: report.DefaultSeed, Usage: "random seed of every bootstrap"},
 			&ucli.Float64Flag{Name: "confidence", Value: report.DefaultConfidence, Usage: "two-sided confidence level of every interval"},
@@ -101,13 +101,11 @@ func checkReportOptions(o report.Options, out, figure string) error {
 	return nil
 }
 
-// writeReport builds the report of profiles and writes it to out ("-": w), atomically. With figure non-empty it first
-// draws the 4-panel figure there and links it from the report by its path relative to the report's directory.
+// writeReport builds the report of profiles and writes it to out ("-": w), atomically. With figure non-empty it also
+// draws the 4-panel figure there, before writing the report, and links it from the report by its path relative to
+// the report's directory.
 func writeReport(profiles []*fit.Profile, opt report.Options, out, figure string, w io.Writer) (*report.Report, error) {
 	if figure != "" {
-		if err := drawReportFigure(profiles, opt, figure); err != nil {
-			return nil, err
-		}
 		link := figure
 		if out != "-" {
 			if rel, err := filepath.Rel(filepath.Dir(out), figure); err == nil {
@@ -120,6 +118,11 @@ func writeReport(profiles []*fit.Profile, opt report.Options, out, figure string
 	if err != nil {
 		return nil, err
 	}
+	if figure != "" {
+		if err := drawReportFigure(profiles, opt, r.Scaling, figure); err != nil {
+			return nil, err
+		}
+	}
 	if out == "-" {
 		_, err = io.WriteString(w, r.Markdown())
 		return r, err
@@ -131,13 +134,19 @@ func writeReport(profiles []*fit.Profile, opt report.Options, out, figure string
 }
 
 // drawReportFigure draws the plot command's 4-panel figure for the report's runs and options. Prediction targets
-// named after registered models are passed to the figure as their sizes and labelled with their names. The fit's
-// warnings are not printed: the report states them.
-func drawReportFigure(profiles []*fit.Profile, opt report.Options, path string) error {
+// named after registered models are passed to the figure as their sizes and labelled with their names. When the
+// report fitted a reference's law (s.RefFit), the scaling panel draws that same fit beside the runs' own; a reference
+// the report could not fit is left out of the figure, as the report says why. The fit's warnings are not printed:
+// the report states them.
+func drawReportFigure(profiles []*fit.Profile, opt report.Options, s *report.Scaling, path string) error {
 	opt = opt.WithDefaults()
-	fig, _, err := buildFigure(profiles, opt.Sources, plotOptions{
+	popt := plotOptions{
 		Y: opt.Y, X: opt.X, Predict: opt.Predict, Resamples: opt.Resamples, Seed: opt.Seed, Confidence: opt.Confidence,
-	})
+	}
+	if s != nil && s.Reference != nil && s.RefFit != nil {
+		popt.Reference, popt.RefFit = s.Reference.Name, s.RefFit
+	}
+	fig, _, err := buildFigure(profiles, opt.Sources, popt)
 	if err != nil {
 		return fmt.Errorf("report: --figure: %w", err)
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,6 +63,10 @@ func TestReportCommand(t *testing.T) {
 	}
 	if !strings.Contains(string(svg[:min(len(svg), 512)]), "<svg") || len(svg) < 10000 {
 		t.Errorf("figure is not a non-trivial SVG (%d bytes)", len(svg))
+	}
+	// The figure draws the reference law the report fitted, with its exponent under the panel's title.
+	if want := fmt.Sprintf("seed-pythia (published): b = %.3g", want.Scaling.RefFit.Exponent); !strings.Contains(string(svg), want) || !strings.Contains(string(svg), "seed-pythia (trained)") {
+		t.Errorf("the figure does not show the reference law (%q and its legend entry)", want)
 	}
 
 	// Markdown to stdout, and the errors a user can make.

@@ -3,7 +3,9 @@
 //
 // The package knows nothing about run files or statistics. Its inputs are plain numbers: a Series is one model's
 // layer profile with an optional bootstrap band, and a ScalingPanel holds measured points with their intervals, a
-// fitted line with its confidence band, and predictions. The command line (scalefit plot) maps fit results into them.
+// fitted line with its confidence band, predictions, and any number of reference laws (ScalingSeries, such as a
+// published law of trained models) drawn beside it in a muted, dashed style. The command line (scalefit plot) maps
+// fit results into them.
 //
 // A Figure composes up to four panels in a grid,
 //

@@ -64,9 +64,15 @@ const (
 	oneHeight  = 5 * vg.Inch
 )
 
+// minStripPanelHeight is the least height of the scaling panel's data area for its legend to move under the panels
+// (see Figure.Render).
+const minStripPanelHeight = 1.5 * vg.Inch
+
 // Figure is scalefit's figure: up to four panels in a grid, (a) attention, (b) MLP and (c) combined gain per layer,
 // one series per model, and (d) the scaling law. The models of (a)–(c) share one legend strip under the panels; a
-// model keeps its colour and marker in every panel.
+// model keeps its colour and marker in every panel. The legend of (d) sits in the corner of its data area that holds
+// no data; when none does (two crossing laws, say), it gets a strip of its own under the panels, or, for a scaling
+// panel alone, its y axis grows until a corner is free.
 type Figure struct {
 	Title string // above the panels; empty for none
 
@@ -176,6 +182,8 @@ func (f *Figure) Render(w io.Writer, format Format) error {
 	// Build every panel before drawing anything, so invalid data is an error, not a half-drawn figure.
 	style := f.styleIndex(panels)
 	plots := make([]*gplot.Plot, len(panels))
+	var scaling *overlay // the scaling panel's overlay, whose legend may need room
+	scalingAt := 0
 	for i, p := range panels {
 		title := p.title()
 		if p == PanelScaling && f.Scaling.Title != "" {
@@ -185,7 +193,8 @@ func (f *Figure) Render(w io.Writer, format Format) error {
 			title = fmt.Sprintf("(%c) %s", 'a'+rune(i), title)
 		}
 		if p == PanelScaling {
-			plots[i], err = f.Scaling.build(title)
+			plots[i], scaling, err = f.Scaling.build(title)
+			scalingAt = i
 		} else {
 			plots[i], err = layerPanel(title, f.series(p), style, f.Depth)
 		}
@@ -216,15 +225,27 @@ func (f *Figure) Render(w io.Writer, format Format) error {
 		dc.FillText(sty, vg.Point{X: dc.Center().X, Y: dc.Max.Y}, f.Title)
 		dc.Max.Y -= sty.Height(f.Title) + vg.Points(8)
 	}
+	// The legend strips under the panels: one for the models of the layer panels and, in a figure of several
+	// panels, one for the scaling panel when its legend finds no corner free of data.
+	var strips []legend
 	if entries := f.legendEntries(panels, style); len(entries) > 0 {
-		lg := legend{entries: entries}
-		lg.fitColumns(dc.Max.X - dc.Min.X)
-		w, h := lg.size()
-		if h > (dc.Max.Y-dc.Min.Y)/2 {
-			return fmt.Errorf("the legend of %d models needs %.1f in of the %.1f in page height: make the figure taller", len(entries), h/vg.Inch, height/vg.Inch)
+		strips = append(strips, legend{entries: entries})
+	}
+	// area is what the strips leave of dc for the panels.
+	area := func() draw.Canvas {
+		a := dc
+		for i := range strips {
+			strips[i].fitColumns(dc.Max.X - dc.Min.X)
+			_, h := strips[i].size()
+			a.Min.Y += h + vg.Points(10)
 		}
-		lg.draw(dc, vg.Point{X: dc.Center().X - w/2, Y: dc.Min.Y + h})
-		dc.Min.Y += h + vg.Points(10)
+		return a
+	}
+	if len(strips) > 0 {
+		strips[0].fitColumns(dc.Max.X - dc.Min.X)
+		if _, h := strips[0].size(); h > (dc.Max.Y-dc.Min.Y)/2 {
+			return fmt.Errorf("the legend of %d models needs %.1f in of the %.1f in page height: make the figure taller", len(strips[0].entries), h/vg.Inch, height/vg.Inch)
+		}
 	}
 
 	rows, cols := 1, len(panels)
@@ -239,7 +260,33 @@ func (f *Figure) Render(w io.Writer, format Format) error {
 		grid[i/cols][i%cols] = p
 	}
 	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Points(18), PadY: vg.Points(14)}
-	canvases := gplot.Align(grid, tiles, dc)
+	canvases := gplot.Align(grid, tiles, area())
+	if scaling != nil {
+		sp := plots[scalingAt]
+		at := func() draw.Canvas { return canvases[scalingAt/cols][scalingAt%cols] }
+		if len(panels) > 1 && len(scaling.legend.entries) > 0 && !scaling.legendFree(sp, at()) {
+			// Moved, the legend hides nothing, but it takes height from every panel: only if enough is left.
+			strips = append(strips, legend{entries: scaling.legend.entries})
+			moved := gplot.Align(grid, tiles, area())
+			if data := sp.DataCanvas(moved[scalingAt/cols][scalingAt%cols]); data.Max.Y-data.Min.Y >= minStripPanelHeight {
+				scaling.legend.entries = nil
+				canvases = moved
+			} else {
+				strips = strips[:len(strips)-1]
+			}
+		}
+		if scaling.makeRoom(sp, at()) {
+			canvases = gplot.Align(grid, tiles, area())
+		}
+	}
+
+	y := area().Min.Y - vg.Points(10)
+	for _, lg := range strips {
+		w, _ := lg.size()
+		lg.draw(dc, vg.Point{X: dc.Center().X - w/2, Y: y})
+		_, h := lg.size()
+		y -= h + vg.Points(10)
+	}
 	for r := range grid {
 		for c, p := range grid[r] {
 			if p != nil {

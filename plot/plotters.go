@@ -64,12 +64,14 @@ func (b intervalBars) DataRange() (xmin, xmax, ymin, ymax float64) {
 type labelled struct {
 	x, y   float64
 	text   string
-	radius vg.Length // of its marker
+	radius vg.Length   // of its marker
+	color  color.Color // of its label; nil for the default
 }
 
 // overlay draws, last and in the data area of the scaling panel, the things that must not hide data or each
-// other: an optional note, the legend in the corner that covers the fewest data, and a label beside every point,
-// each put where it overlaps the least of the markers, bars, line, legend and the labels placed before it.
+// other: an optional note, the legend (if it has entries) in the corner that covers the fewest data, and a label
+// beside every point, each put where it overlaps the least of the markers, bars, lines, legend and the labels placed
+// before it. Figure.Render may first take the legend away, or widen the y axis to make room (makeRoom).
 type overlay struct {
 	legend   legend
 	note     string
@@ -141,11 +143,19 @@ func (o *overlay) Plot(c draw.Canvas, p *gplot.Plot) {
 
 	// Each label goes beside its point where it covers the least, preferring the nearer places.
 	sty := pointLabelStyle()
-	for _, pt := range o.points {
+	centres := make([]vg.Point, len(o.points))
+	for i, pt := range o.points {
+		centres[i] = vg.Point{X: trX(pt.x), Y: trY(pt.y)}
+	}
+	for i, pt := range o.points {
 		if pt.text == "" {
 			continue
 		}
-		ctr := vg.Point{X: trX(pt.x), Y: trY(pt.y)}
+		ctr := centres[i]
+		sty := sty
+		if pt.color != nil {
+			sty.Color = pt.color
+		}
 		w, h := sty.Width(pt.text), sty.Height(pt.text)
 		d := pt.radius + vg.Points(2)
 		near := []vg.Point{ // lower-left corners of the label box
@@ -158,6 +168,11 @@ func (o *overlay) Plot(c draw.Canvas, p *gplot.Plot) {
 			{X: ctr.X + d, Y: ctr.Y - h/2},         // right
 			{X: ctr.X - d - w, Y: ctr.Y - h/2},     // left
 		}
+		// Near an edge of the data area, above and below also slide along it, as far as the label still spans the
+		// marker, so that a point in a corner can have its label over or under it.
+		if sx := max(c.Min.X, min(ctr.X-w/2, c.Max.X-w)); sx != ctr.X-w/2 && sx <= ctr.X && sx+w >= ctr.X {
+			near = append(near, vg.Point{X: sx, Y: ctr.Y + d}, vg.Point{X: sx, Y: ctr.Y - d - h})
+		}
 		var best vg.Rectangle
 		bestCost, bestFar := math.Inf(1), false
 		for far := 0; far < 2; far++ {
@@ -166,7 +181,7 @@ func (o *overlay) Plot(c draw.Canvas, p *gplot.Plot) {
 					ll = vg.Point{X: ctr.X + 2*(ll.X+w/2-ctr.X) - w/2, Y: ctr.Y + 2*(ll.Y+h/2-ctr.Y) - h/2}
 				}
 				r := vg.Rectangle{Min: ll, Max: vg.Point{X: ll.X + w, Y: ll.Y + h}}
-				cost := overlapCost(r, taken) + 40*float64(far)
+				cost := overlapCost(r, taken) + 40*float64(far) + 0.2*ambiguity(r, i, centres)
 				if r.Min.X < c.Min.X || r.Max.X > c.Max.X || r.Min.Y < c.Min.Y || r.Max.Y > c.Max.Y {
 					cost += 1e6 // outside the data area: over the axes or the next panel
 				}
@@ -186,6 +201,22 @@ func (o *overlay) Plot(c draw.Canvas, p *gplot.Plot) {
 		c.FillText(sty, best.Min, pt.text)
 		taken = append(taken, obstacle{best, 1})
 	}
+}
+
+// ambiguity is how much nearer, in points, the centre of the label box r of point i is to the centre of another
+// point than to its own, or 0. A reader pairs a label with the marker nearest to it, so between places that cover
+// nothing the label goes where it is least likely to name the wrong point; it weighs too little to outweigh covering
+// anything.
+func ambiguity(r vg.Rectangle, i int, centres []vg.Point) float64 {
+	m := vg.Point{X: (r.Min.X + r.Max.X) / 2, Y: (r.Min.Y + r.Max.Y) / 2}
+	dist := func(p vg.Point) float64 { return math.Hypot(float64(p.X-m.X), float64(p.Y-m.Y)) }
+	own, worst := dist(centres[i]), 0.0
+	for j, c := range centres {
+		if j != i {
+			worst = max(worst, own-dist(c))
+		}
+	}
+	return worst
 }
 
 // obstacle is an area already drawn on, with the weight of covering it.

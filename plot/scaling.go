@@ -2,6 +2,7 @@ package plot
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 
 	gplot "gonum.org/v1/plot"
@@ -30,7 +31,8 @@ func (p Point) HasInterval() bool {
 // the range, sorted by x), and BandLo, BandHi, when not nil, bound its confidence band at the same x. Predictions are
 // drawn with their own marker and interval bars. Every x and y must be finite and positive.
 //
-// Note is a line of text under the panel title, typically the exponent and its confidence interval. Without a line
+// Note is text under the panel title (lines separated by "\n"), typically the exponent and its confidence interval,
+// and a reference law's exponent on a line of its own. Without a line
 // and with fewer than two points the panel also says, inside the plot, that a fit needs at least two models
 // (NoFitNote).
 type ScalingPanel struct {
@@ -44,48 +46,87 @@ type ScalingPanel struct {
 
 	// Legend texts; empty ones default to "measured", "power-law fit", "confidence band" and "prediction".
 	PointsLegend, LineLegend, BandLegend, PredictionsLegend string
+
+	// References are other laws drawn beside this one for comparison, such as a law published for trained models
+	// beside the fit of the user's runs. Each has its own muted style: a dashed line, open markers and labels in a
+	// colour the panel's own series do not use.
+	References []ScalingSeries
+}
+
+// ScalingSeries is a reference law of the scaling panel: its points and the line y = a·x^b through them. LineX and
+// LineY sample the line (sorted by x, at least two points, or none for no line); BandLo and BandHi, when not nil,
+// bound its confidence band at the same x. A point's [YLo, YHi], if set, is drawn as an error bar. Label is the text
+// of its legend entry, such as "seed-pythia (trained)": keep it short, as a wide legend finds no free corner; the
+// law's exponent fits better in the panel's Note. The points carry their own labels, drawn in the reference's colour.
+type ScalingSeries struct {
+	Label          string
+	Points         []Point
+	LineX, LineY   []float64
+	BandLo, BandHi []float64
 }
 
 // NoFitNote is what the scaling panel shows in place of a fitted line when it has fewer than two points.
 const NoFitNote = "need ≥ 2 models for a fit"
 
 func (s *ScalingPanel) validate() error {
-	if len(s.Points) == 0 && len(s.Predictions) == 0 {
+	n := len(s.Points) + len(s.Predictions)
+	for _, r := range s.References {
+		n += len(r.Points)
+	}
+	if n == 0 {
 		return fmt.Errorf("scaling panel has no points")
 	}
-	check := func(kind string, pts []Point) error {
-		for _, p := range pts {
-			if !positive(p.X) || !positive(p.Y) {
-				return fmt.Errorf("scaling panel: %s %q is at (%v, %v); log–log axes need finite x and y > 0", kind, p.Label, p.X, p.Y)
-			}
-			if p.HasInterval() && (!positive(p.YLo) || !positive(p.YHi) || p.YLo > p.YHi) {
-				return fmt.Errorf("scaling panel: %s %q has interval [%v, %v]; want finite 0 < lo ≤ hi", kind, p.Label, p.YLo, p.YHi)
-			}
+	if err := checkPoints("point", s.Points); err != nil {
+		return fmt.Errorf("scaling panel: %w", err)
+	}
+	if err := checkPoints("prediction", s.Predictions); err != nil {
+		return fmt.Errorf("scaling panel: %w", err)
+	}
+	if err := checkLine(s.LineX, s.LineY, s.BandLo, s.BandHi); err != nil {
+		return fmt.Errorf("scaling panel: %w", err)
+	}
+	for _, r := range s.References {
+		if err := checkPoints("point", r.Points); err != nil {
+			return fmt.Errorf("scaling panel: reference %q: %w", r.Label, err)
 		}
-		return nil
-	}
-	if err := check("point", s.Points); err != nil {
-		return err
-	}
-	if err := check("prediction", s.Predictions); err != nil {
-		return err
-	}
-	if len(s.LineX) != len(s.LineY) {
-		return fmt.Errorf("scaling panel: fitted line has %d x and %d y values", len(s.LineX), len(s.LineY))
-	}
-	if len(s.LineX) == 1 {
-		return fmt.Errorf("scaling panel: fitted line needs at least 2 points")
-	}
-	hasBand := s.BandLo != nil || s.BandHi != nil
-	if hasBand && (len(s.BandLo) != len(s.LineX) || len(s.BandHi) != len(s.LineX)) {
-		return fmt.Errorf("scaling panel: fitted line has %d points but its band %d lower and %d upper values", len(s.LineX), len(s.BandLo), len(s.BandHi))
-	}
-	for i := range s.LineX {
-		if !positive(s.LineX[i]) || !positive(s.LineY[i]) {
-			return fmt.Errorf("scaling panel: fitted line point %d is (%v, %v); log–log axes need finite x and y > 0", i, s.LineX[i], s.LineY[i])
+		if err := checkLine(r.LineX, r.LineY, r.BandLo, r.BandHi); err != nil {
+			return fmt.Errorf("scaling panel: reference %q: %w", r.Label, err)
 		}
-		if hasBand && (!positive(s.BandLo[i]) || !positive(s.BandHi[i]) || s.BandLo[i] > s.BandHi[i]) {
-			return fmt.Errorf("scaling panel: band at x = %g is [%v, %v]; want finite 0 < lo ≤ hi", s.LineX[i], s.BandLo[i], s.BandHi[i])
+	}
+	return nil
+}
+
+// checkPoints checks that pts (of the given kind, for the message) can be drawn on log–log axes.
+func checkPoints(kind string, pts []Point) error {
+	for _, p := range pts {
+		if !positive(p.X) || !positive(p.Y) {
+			return fmt.Errorf("%s %q is at (%v, %v); log–log axes need finite x and y > 0", kind, p.Label, p.X, p.Y)
+		}
+		if p.HasInterval() && (!positive(p.YLo) || !positive(p.YHi) || p.YLo > p.YHi) {
+			return fmt.Errorf("%s %q has interval [%v, %v]; want finite 0 < lo ≤ hi", kind, p.Label, p.YLo, p.YHi)
+		}
+	}
+	return nil
+}
+
+// checkLine checks a fitted line and its optional band.
+func checkLine(x, y, lo, hi []float64) error {
+	if len(x) != len(y) {
+		return fmt.Errorf("fitted line has %d x and %d y values", len(x), len(y))
+	}
+	if len(x) == 1 {
+		return fmt.Errorf("fitted line needs at least 2 points")
+	}
+	hasBand := lo != nil || hi != nil
+	if hasBand && (len(lo) != len(x) || len(hi) != len(x)) {
+		return fmt.Errorf("fitted line has %d points but its band %d lower and %d upper values", len(x), len(lo), len(hi))
+	}
+	for i := range x {
+		if !positive(x[i]) || !positive(y[i]) {
+			return fmt.Errorf("fitted line point %d is (%v, %v); log–log axes need finite x and y > 0", i, x[i], y[i])
+		}
+		if hasBand && (!positive(lo[i]) || !positive(hi[i]) || lo[i] > hi[i]) {
+			return fmt.Errorf("band at x = %g is [%v, %v]; want finite 0 < lo ≤ hi", x[i], lo[i], hi[i])
 		}
 	}
 	return nil
@@ -98,10 +139,11 @@ func orDefault(s, def string) string {
 	return s
 }
 
-// build draws the panel: band, line, bars, markers, then the overlay with legend, labels and note.
-func (s *ScalingPanel) build(title string) (*gplot.Plot, error) {
+// build draws the panel: the references' bands and lines, the band and line, bars and markers of the panel's own
+// law, the references' markers, then the overlay with legend, labels and note.
+func (s *ScalingPanel) build(title string) (*gplot.Plot, *overlay, error) {
 	if err := s.validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if s.Note != "" {
 		title += "\n" + s.Note
@@ -110,6 +152,33 @@ func (s *ScalingPanel) build(title string) (*gplot.Plot, error) {
 	xs, ys := newSpan(), newSpan()
 	ov := &overlay{}
 	var entries []legendEntry
+
+	// The references go under the panel's own law, which is what the reader compares with them.
+	refs := make([]referenceStyle, len(s.References))
+	for i, r := range s.References {
+		refs[i] = referenceStyleOf(i)
+		if r.BandLo != nil && len(r.LineX) > 0 {
+			p.Add(bandPolygon(r.LineX, r.BandLo, r.BandHi, refs[i].band))
+			ys.add(r.BandLo...)
+			ys.add(r.BandHi...)
+		}
+	}
+	for i, r := range s.References {
+		if len(r.LineX) == 0 {
+			continue
+		}
+		l, err := plotter.NewLine(xys(r.LineX, r.LineY))
+		if err != nil {
+			return nil, nil, fmt.Errorf("scaling panel: reference %q: line: %w", r.Label, err)
+		}
+		l.LineStyle = refs[i].line
+		p.Add(l)
+		xs.add(r.LineX...)
+		ys.add(r.LineY...)
+		for j := range r.LineX {
+			ov.obstacle = append(ov.obstacle, [2]float64{r.LineX[j], r.LineY[j]})
+		}
+	}
 
 	hasBand := s.BandLo != nil && len(s.LineX) > 0
 	if hasBand {
@@ -120,7 +189,7 @@ func (s *ScalingPanel) build(title string) (*gplot.Plot, error) {
 	if len(s.LineX) > 0 {
 		l, err := plotter.NewLine(xys(s.LineX, s.LineY))
 		if err != nil {
-			return nil, fmt.Errorf("scaling panel: fitted line: %w", err)
+			return nil, nil, fmt.Errorf("scaling panel: fitted line: %w", err)
 		}
 		l.LineStyle = draw.LineStyle{Color: fitColor, Width: vg.Points(1.5)}
 		p.Add(l)
@@ -141,9 +210,11 @@ func (s *ScalingPanel) build(title string) (*gplot.Plot, error) {
 		}})
 	}
 
-	markers := func(pts []Point, glyph draw.GlyphStyle, bar draw.LineStyle, legendText string) error {
+	// markers draws pts with their interval bars and queues their labels, in labelColor (nil: the default). It
+	// reports whether any point has a bar.
+	markers := func(pts []Point, glyph draw.GlyphStyle, bar draw.LineStyle, labelColor color.Color) (bool, error) {
 		if len(pts) == 0 {
-			return nil
+			return false, nil
 		}
 		var bx, blo, bhi []float64
 		xy := make(plotter.XYs, len(pts))
@@ -151,7 +222,7 @@ func (s *ScalingPanel) build(title string) (*gplot.Plot, error) {
 			xy[i] = plotter.XY{X: pt.X, Y: pt.Y}
 			xs.add(pt.X)
 			ys.add(pt.Y)
-			ov.points = append(ov.points, labelled{x: pt.X, y: pt.Y, text: pt.Label, radius: glyph.Radius * 1.3})
+			ov.points = append(ov.points, labelled{x: pt.X, y: pt.Y, text: pt.Label, radius: glyph.Radius * 1.3, color: labelColor})
 			if pt.HasInterval() {
 				bx, blo, bhi = append(bx, pt.X), append(blo, pt.YLo), append(bhi, pt.YHi)
 				ys.add(pt.YLo, pt.YHi)
@@ -164,12 +235,15 @@ func (s *ScalingPanel) build(title string) (*gplot.Plot, error) {
 		}
 		sc, err := plotter.NewScatter(xy)
 		if err != nil {
-			return err
+			return false, err
 		}
 		sc.GlyphStyle = glyph
 		p.Add(sc)
-		withBars := len(bx) > 0
-		entries = append(entries, legendEntry{legendText, func(c *draw.Canvas) {
+		return len(bx) > 0, nil
+	}
+	// markerThumb is the legend sample of markers: the glyph, on its bar when the points have bars.
+	markerThumb := func(glyph draw.GlyphStyle, bar draw.LineStyle, withBars bool) func(c *draw.Canvas) {
+		return func(c *draw.Canvas) {
 			ctr := c.Center()
 			if withBars {
 				c.StrokeLine2(bar, ctr.X, c.Min.Y, ctr.X, c.Max.Y)
@@ -177,20 +251,48 @@ func (s *ScalingPanel) build(title string) (*gplot.Plot, error) {
 				c.StrokeLine2(bar, ctr.X-vg.Points(3), c.Max.Y, ctr.X+vg.Points(3), c.Max.Y)
 			}
 			c.DrawGlyphNoClip(glyph, ctr)
+		}
+	}
+	for _, m := range []struct {
+		pts    []Point
+		glyph  draw.GlyphStyle
+		bar    draw.LineStyle
+		legend string
+		what   string
+	}{
+		{s.Points, draw.GlyphStyle{Color: pointColor, Radius: vg.Points(3.5), Shape: draw.CircleGlyph{}},
+			draw.LineStyle{Color: pointColor, Width: vg.Points(1.2)}, orDefault(s.PointsLegend, "measured"), "points"},
+		{s.Predictions, draw.GlyphStyle{Color: predictionColor, Radius: vg.Points(3.5), Shape: openDiamondGlyph{}},
+			draw.LineStyle{Color: predictionColor, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}},
+			orDefault(s.PredictionsLegend, "prediction"), "predictions"},
+	} {
+		withBars, err := markers(m.pts, m.glyph, m.bar, nil)
+		if err != nil {
+			return nil, nil, fmt.Errorf("scaling panel: %s: %w", m.what, err)
+		}
+		if len(m.pts) > 0 {
+			entries = append(entries, legendEntry{m.legend, markerThumb(m.glyph, m.bar, withBars)})
+		}
+	}
+	for i, r := range s.References {
+		st := refs[i]
+		if _, err := markers(r.Points, st.glyph, st.bar, st.color); err != nil {
+			return nil, nil, fmt.Errorf("scaling panel: reference %q: %w", r.Label, err)
+		}
+		withLine, withBand, withPoints := len(r.LineX) > 0, r.BandLo != nil && len(r.LineX) > 0, len(r.Points) > 0
+		entries = append(entries, legendEntry{orDefault(r.Label, "reference"), func(c *draw.Canvas) {
+			if withBand {
+				rc := c.Rectangle
+				c.FillPolygon(st.band, []vg.Point{rc.Min, {X: rc.Max.X, Y: rc.Min.Y}, rc.Max, {X: rc.Min.X, Y: rc.Max.Y}})
+			}
+			if withLine {
+				y := c.Center().Y
+				c.StrokeLine2(st.line, c.Min.X, y, c.Max.X, y)
+			}
+			if withPoints {
+				c.DrawGlyphNoClip(st.glyph, c.Center())
+			}
 		}})
-		return nil
-	}
-	if err := markers(s.Points,
-		draw.GlyphStyle{Color: pointColor, Radius: vg.Points(3.5), Shape: draw.CircleGlyph{}},
-		draw.LineStyle{Color: pointColor, Width: vg.Points(1.2)},
-		orDefault(s.PointsLegend, "measured")); err != nil {
-		return nil, fmt.Errorf("scaling panel: points: %w", err)
-	}
-	if err := markers(s.Predictions,
-		draw.GlyphStyle{Color: predictionColor, Radius: vg.Points(3.5), Shape: openDiamondGlyph{}},
-		draw.LineStyle{Color: predictionColor, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}},
-		orDefault(s.PredictionsLegend, "prediction")); err != nil {
-		return nil, fmt.Errorf("scaling panel: predictions: %w", err)
 	}
 
 	if len(s.LineX) == 0 && len(s.Points) < 2 {
@@ -201,5 +303,5 @@ func (s *ScalingPanel) build(title string) (*gplot.Plot, error) {
 
 	setLog(&p.X, xs.lo, xs.hi, 0.07)
 	setLog(&p.Y, ys.lo, ys.hi, 0.1)
-	return p, nil
+	return p, ov, nil
 }

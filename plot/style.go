@@ -2,6 +2,7 @@ package plot
 
 import (
 	"image/color"
+	"math"
 
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/vg"
@@ -105,6 +106,72 @@ func (openDiamondGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Poi
 	p.Line(vg.Point{X: pt.X + r, Y: pt.Y})
 	p.Line(vg.Point{X: pt.X, Y: pt.Y - r})
 	p.Line(vg.Point{X: pt.X - r, Y: pt.Y})
+	p.Close()
+	c.Stroke(p)
+}
+
+// referenceColors are the colours of the scaling panel's reference laws, in order. None is a colour of the panel's
+// own series (blue points, black line, red predictions) nor exactly one of the palette's.
+var referenceColors = []color.NRGBA{
+	{0xc8, 0x64, 0x00, 0xff}, // dark orange
+	{0x7b, 0x4f, 0xa8, 0xff}, // purple
+	{0x2e, 0x8b, 0x57, 0xff}, // sea green
+	{0x8a, 0x6a, 0x2a, 0xff}, // ochre
+}
+
+// referenceShapes are the open markers of the reference laws: a triangle pointing up, a square, a triangle pointing
+// down and a pentagon. Open shapes and dashed lines keep a reference visibly secondary to the panel's own law.
+var referenceShapes = []draw.GlyphDrawer{
+	outlineGlyph{corners: 3, turn: 0},
+	outlineGlyph{corners: 4, turn: 0.5},
+	outlineGlyph{corners: 3, turn: 0.5},
+	outlineGlyph{corners: 5, turn: 0},
+}
+
+// referenceStyle is how reference law i of the scaling panel is drawn.
+type referenceStyle struct {
+	color color.Color // of markers, line and point labels
+	line  draw.LineStyle
+	glyph draw.GlyphStyle
+	bar   draw.LineStyle
+	band  color.Color
+}
+
+func referenceStyleOf(i int) referenceStyle {
+	c := referenceColors[i%len(referenceColors)]
+	band := c
+	band.A = 0x30
+	return referenceStyle{
+		color: c,
+		line:  draw.LineStyle{Color: c, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(6), vg.Points(3)}},
+		glyph: draw.GlyphStyle{Color: c, Radius: vg.Points(3.5), Shape: referenceShapes[i%len(referenceShapes)]},
+		bar:   draw.LineStyle{Color: c, Width: vg.Points(1.2)},
+		band:  band,
+	}
+}
+
+// outlineGlyph is an outlined regular polygon with the given number of corners, drawn with a 1.5 pt line. One corner
+// points up, or with turn = 0.5 the polygon is turned by half a corner's angle (a triangle then points down and a
+// square sits on its side).
+type outlineGlyph struct {
+	corners int
+	turn    float64
+}
+
+// DrawGlyph implements draw.GlyphDrawer.
+func (g outlineGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	c.SetLineStyle(draw.LineStyle{Color: sty.Color, Width: vg.Points(1.5)})
+	r := sty.Radius * 1.3
+	var p vg.Path
+	for k := 0; k < g.corners; k++ {
+		a := math.Pi/2 + 2*math.Pi*(float64(k)+g.turn)/float64(g.corners)
+		q := vg.Point{X: pt.X + r*vg.Length(math.Cos(a)), Y: pt.Y + r*vg.Length(math.Sin(a))}
+		if k == 0 {
+			p.Move(q)
+		} else {
+			p.Line(q)
+		}
+	}
 	p.Close()
 	c.Stroke(p)
 }
