@@ -23,7 +23,7 @@ func init() {
 		Name:      "demo",
 		Usage:     "run the whole pipeline offline on a suite of untrained controls: synth, run, fit, report, figure",
 		ArgsUsage: " ",
-		Description: `Synthesises six random-init GPT-NeoX models (0.17M to 21.7M parameters, Pythia's initialisation,
+		Description: `Synthesises seven random-init GPT-NeoX models (0.17M to 51M parameters, Pythia's initialisation,
 a 512-token byte-level BPE vocabulary learned on the embedded corpus), runs each through the CPU backend plugin on
 the embedded corpus, fits the power law of the final MLP gain against parameter count, fits the seed's published
 Pythia law beside it, and writes into --out:
@@ -34,7 +34,7 @@ Pythia law beside it, and writes into --out:
    report.md        the report, labelled as untrained controls
 
 The same --seed gives the same numbers. Every file is written atomically, so an interrupted demo leaves only
-complete files behind. It takes about a minute on two cores.`,
+complete files behind. It takes about 40 s on two cores.`,
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "scalefit-demo", Usage: "directory to write into (created if needed)"},
 			&ucli.Int64Flag{Name: "seed", Value: 1, Usage: "seed of the random initialisation and of every bootstrap"},
@@ -66,8 +66,8 @@ type demoModel struct {
 	Layers, Hidden, Heads, Intermediate int
 }
 
-// demoSuite spans 131× in total parameters (165,632 to 21,687,552 with the 512-token vocabulary) at depths 2 to 12,
-// with Pythia's proportions: MLP width 4d and a head dimension of 16 to 32. Six models leave the power law four
+// demoSuite spans 308× in total parameters (165,632 to 50,963,456 with the 512-token vocabulary) at depths 2 to 16,
+// with Pythia's proportions: MLP width 4d and a head dimension of 16 to 32. Seven models leave the power law five
 // degrees of freedom.
 var demoSuite = []demoModel{
 	{"control-L2-d64", 2, 64, 4, 256},
@@ -76,14 +76,15 @@ var demoSuite = []demoModel{
 	{"control-L8-d256", 8, 256, 8, 1024},
 	{"control-L10-d320", 10, 320, 10, 1280},
 	{"control-L12-d384", 12, 384, 12, 1536},
+	{"control-L16-d512", 16, 512, 16, 2048},
 }
 
 // Demo settings: the vocabulary of the synthetic tokenizer, the sequence length, the tokens per model, and the
 // sizes the report predicts at (the seed's two Pythia models, so the controls' law meets the trained numbers there).
 const (
 	demoVocab  = 512
-	demoSeqLen = 256
-	demoTokens = 8192
+	demoSeqLen = 512
+	demoTokens = 16384
 )
 
 var demoPredict = []string{"pythia-1.4b", "pythia-6.9b"}

@@ -22,7 +22,7 @@ import (
 // here from the run files alone.
 func TestDemo(t *testing.T) {
 	if testing.Short() {
-		t.Skip("the full demo takes about a minute")
+		t.Skip("the full demo takes about 40 s")
 	}
 	dir := filepath.Join(t.TempDir(), "demo")
 	start := time.Now()
