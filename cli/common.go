@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/scalefit/scalefit/fit"
 	"github.com/scalefit/scalefit/schema"
@@ -38,4 +39,17 @@ func writeJSONFile(path string, w io.Writer, v any) error {
 		return err
 	}
 	return schema.WriteAtomic(path, func(f io.Writer) error { _, err := f.Write(data); return err })
+}
+
+// splitList flattens repeated and comma-separated flag values ("--predict a,b --predict c"), dropping empty items.
+func splitList(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }

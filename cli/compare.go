@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -42,7 +41,7 @@ Flags go before the run files.`,
 				return fmt.Errorf("compare: give at least one run file")
 			}
 			opt := compareOptions{
-				Components: cmpSplitList(c.StringSlice("component")),
+				Components: splitList(c.StringSlice("component")),
 				Resamples:  c.Int("resamples"), Confidence: c.Float64("confidence"), Seed: c.Uint64("seed"),
 				Verdicts: fit.VerdictOptions{Mostly: c.Float64("mostly"), LastLayers: c.Int("last-layers"), NetTolerance: c.Float64("net-tolerance")},
 				Phases:   c.String("phases"),
@@ -108,19 +107,6 @@ func checkVerdictFlags(confidence float64, v fit.VerdictOptions) error {
 		return fmt.Errorf("--net-tolerance %v: want 0 or more", v.NetTolerance)
 	}
 	return nil
-}
-
-// cmpSplitList flattens repeated and comma-separated flag values, dropping empty items.
-func cmpSplitList(vals []string) []string {
-	var out []string
-	for _, v := range vals {
-		for _, s := range strings.Split(v, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
 }
 
 // compareResult is everything compare computes, and its JSON form.

@@ -13,13 +13,7 @@ import (
 // TestParquetReadByDuckDB writes a real run file with synth + run, reads it with DuckDB (an independent Parquet
 // reader, through Node.js), and checks every layer-level gain against scalefit summary --json.
 func TestParquetReadByDuckDB(t *testing.T) {
-	modules := os.Getenv("SCALEFIT_NODE_MODULES")
-	if modules == "" {
-		modules, _ = filepath.Abs("../testdata/node/node_modules")
-	}
-	if _, err := os.Stat(filepath.Join(modules, "@duckdb", "node-api")); err != nil {
-		requireReference(t, "@duckdb/node-api")
-	}
+	modules := duckdbModules(t)
 	dir := t.TempDir()
 	model := filepath.Join(dir, "tiny")
 	mustScalefit(t, "synth", "--preset", "tiny", "--out", model, "--seed", "7")

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -15,13 +14,7 @@ import (
 // independent reader: the gains and intervals must be the exported float64s exactly, and the undefined interval of a
 // single-sequence run must read as NULL in all three.
 func TestExportReadByDuckDB(t *testing.T) {
-	modules := os.Getenv("SCALEFIT_NODE_MODULES")
-	if modules == "" {
-		modules, _ = filepath.Abs("../testdata/node/node_modules")
-	}
-	if _, err := os.Stat(filepath.Join(modules, "@duckdb", "node-api")); err != nil {
-		requireReference(t, "@duckdb/node-api")
-	}
+	modules := duckdbModules(t)
 	dir := t.TempDir()
 	runs := []string{
 		plotTestRun(t, dir, "many", 1_000_000, 4, 7, 3),

@@ -115,7 +115,7 @@ func fitAction(c *ucli.Context) error {
 		return fmt.Errorf("fit: no input: give run files, --points FILE.csv or --reference seed-pythia")
 	}
 
-	targets, err := fit.ParseTargets(fitSplit(c.StringSlice("predict")), func(name string) (fit.Target, bool) {
+	targets, err := fit.ParseTargets(splitList(c.StringSlice("predict")), func(name string) (fit.Target, bool) {
 		return fit.RegistryTarget(name, xname)
 	})
 	if err != nil {
@@ -128,7 +128,7 @@ func fitAction(c *ucli.Context) error {
 		methods = fit.DefaultBootstraps(pts)
 	case "none", "":
 	default:
-		methods = fitSplit([]string{b})
+		methods = splitList([]string{b})
 	}
 
 	res, err := fit.PowerLaw(pts, fit.Options{
@@ -165,19 +165,6 @@ func fitAction(c *ucli.Context) error {
 		}
 	}
 	return nil
-}
-
-// fitSplit splits comma-separated flag values and drops empty items.
-func fitSplit(vals []string) []string {
-	var out []string
-	for _, v := range vals {
-		for _, s := range strings.Split(v, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
 }
 
 func fitKnownCovariate(name string) bool {

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -41,4 +42,18 @@ func requireReference(t *testing.T, what string) {
 		t.Fatalf("reference %s is missing (scripts/test should have installed it)", what)
 	}
 	t.Skipf("reference %s is missing; run scripts/test to install it", what)
+}
+
+// duckdbModules returns the node_modules folder that holds @duckdb/node-api ($SCALEFIT_NODE_MODULES, else
+// testdata/node/node_modules), skipping or failing the test as requireReference says when it is missing.
+func duckdbModules(t *testing.T) string {
+	t.Helper()
+	modules := os.Getenv("SCALEFIT_NODE_MODULES")
+	if modules == "" {
+		modules, _ = filepath.Abs("../testdata/node/node_modules")
+	}
+	if _, err := os.Stat(filepath.Join(modules, "@duckdb", "node-api")); err != nil {
+		requireReference(t, "@duckdb/node-api")
+	}
+	return modules
 }

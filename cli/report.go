@@ -53,7 +53,7 @@ predictions, bootstraps and leave-one-out. Every number is computed from the run
 			out := c.String("out")
 			opt := report.Options{
 				Title: c.String("title"), Sources: runs, Untrained: c.Bool("untrained"),
-				Y: c.String("y"), X: c.String("x"), Predict: cmpSplitList(c.StringSlice("predict")), Reference: c.String("reference"),
+				Y: c.String("y"), X: c.String("x"), Predict: splitList(c.StringSlice("predict")), Reference: c.String("reference"),
 				Resamples: c.Int("resamples"), Seed: c.Uint64("seed"), Confidence: c.Float64("confidence"),
 				Verdicts: fit.VerdictOptions{Mostly: c.Float64("mostly"), LastLayers: c.Int("last-layers"), NetTolerance: c.Float64("net-tolerance")},
 				Phases:   fit.PhaseOptions{Component: c.String("phases"), ExpandAbove: c.Float64("expand-above"), ContractBelow: c.Float64("contract-below")},

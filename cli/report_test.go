@@ -16,7 +16,7 @@ import (
 // draws, and the link between them.
 func TestReportCommand(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
-	mustScalefit(t, "demo", "--out", dir, "--quiet", "--tokens", "256")
+	mustScalefit(t, "demo", "--out", dir, "--quiet", "--tokens", "512")
 	var runs []string
 	for _, m := range demoSuite {
 		runs = append(runs, filepath.Join(dir, "runs", m.Name+".parquet"))

@@ -133,9 +133,9 @@ func cmpRows(comp string) []cmpRow {
 			cell: func(_ *ModelStats, cs *ComponentStats) (string, bool) {
 				x := v(cs)
 				if !withLayer {
-					return vdFmtGain(x.Gain), true
+					return FormatGain(x.Gain), true
 				}
-				return fmt.Sprintf("%s (L%d, %.2f)", vdFmtGain(x.Gain), x.Layer, x.Depth), true
+				return fmt.Sprintf("%s (L%d, %.2f)", FormatGain(x.Gain), x.Layer, x.Depth), true
 			},
 			change: func(_, _ *ModelStats, ca, cb *ComponentStats) string { return cmpRelChange(v(ca).Gain, v(cb).Gain) },
 		}

@@ -254,7 +254,7 @@ func (s *Segmentation) Labels() []string {
 func (s *Segmentation) Markdown() string {
 	t := vdTable{header: []string{"Phase", "Layers", "Depth", "Mean gain", "Label"}}
 	for i, ph := range s.Phases {
-		t.add(fmt.Sprint(i+1), phaseLayers(ph), fmt.Sprintf("%.2f–%.2f", ph.StartDepth, ph.EndDepth), vdFmtGain(ph.Gain), ph.Label)
+		t.add(fmt.Sprint(i+1), phaseLayers(ph), fmt.Sprintf("%.2f–%.2f", ph.StartDepth, ph.EndDepth), FormatGain(ph.Gain), ph.Label)
 	}
 	return t.markdown()
 }
@@ -268,7 +268,7 @@ func (s *Segmentation) String() string {
 	}
 	fmt.Fprintf(&b, "%s: %d phases (BIC %.1f)\n", name, len(s.Phases), s.BIC)
 	for _, ph := range s.Phases {
-		fmt.Fprintf(&b, "  %-9s %-11s %s×\n", phaseLayers(ph), ph.Label, vdFmtGain(ph.Gain))
+		fmt.Fprintf(&b, "  %-9s %-11s %s×\n", phaseLayers(ph), ph.Label, FormatGain(ph.Gain))
 	}
 	return b.String()
 }

@@ -138,9 +138,9 @@ var vdPredictions = []vdPrediction{
 	{id: PredMLPMostly, text: "MLP mostly contracts", needs: "mlp",
 		trendOf: "share of MLP layers contracting", fmtValue: vdFmtPct, eval: vdEvalMLPMostly},
 	{id: PredLastMLPExpands, text: "Last-layer MLP expands", needs: "mlp",
-		trendOf: "last-layer MLP gain", fmtValue: func(v float64) string { return vdFmtGain(v) + "×" }, eval: vdEvalLastExpands},
+		trendOf: "last-layer MLP gain", fmtValue: func(v float64) string { return FormatGain(v) + "×" }, eval: vdEvalLastExpands},
 	{id: PredLastMLPMax, text: "Last layer holds the MLP maximum", needs: "mlp",
-		trendOf: "last-layer MLP gain over the largest other MLP gain", fmtValue: func(v float64) string { return vdFmtGain(v) + "×" }, eval: vdEvalLastMax},
+		trendOf: "last-layer MLP gain over the largest other MLP gain", fmtValue: func(v float64) string { return FormatGain(v) + "×" }, eval: vdEvalLastMax},
 	{id: PredNetOnlyLast, text: "Net expansion only at the last layer", needs: "combined",
 		trendOf: "share of earlier layers expanding net", fmtValue: vdFmtPct, eval: vdEvalNetOnlyLast},
 }
@@ -336,7 +336,7 @@ func vdEvalLastExpands(in vdInput, _ VerdictOptions, mv *ModelVerdict) {
 	last := len(g) - 1
 	mv.Layer, mv.Value = last, g[last]
 	mv.Holds = g[last] > 1
-	mv.Summary = vdFmtGain(g[last]) + "×"
+	mv.Summary = FormatGain(g[last]) + "×"
 	if ivs := in.ivs["mlp"]; ivs != nil {
 		iv := ivs[last]
 		if iv.Above(1) {
@@ -354,7 +354,7 @@ func vdEvalLastExpands(in vdInput, _ VerdictOptions, mv *ModelVerdict) {
 		case iv.Below(1):
 			rel = "significantly below 1"
 		}
-		mv.Significance = fmt.Sprintf("L%d %s× (%s %s), %s", last, vdFmtGain(iv.Gain), vdCIWords(in.conf), vdFmtCI(iv), rel)
+		mv.Significance = fmt.Sprintf("L%d %s× (%s %s), %s", last, FormatGain(iv.Gain), vdCIWords(in.conf), vdFmtCI(iv), rel)
 	}
 }
 
@@ -405,7 +405,7 @@ func vdEvalLastMax(in vdInput, _ VerdictOptions, mv *ModelVerdict) {
 			word = "lies above"
 		}
 		mv.Significance = fmt.Sprintf("L%d %s× (%s %s) %s the other layers' CIs (highest: L%d, up to %s×)",
-			last, vdFmtGain(ivs[last].Gain), vdCIWords(in.conf), vdFmtCI(ivs[last]), word, hiAt, vdFmtGain(hiOthers))
+			last, FormatGain(ivs[last].Gain), vdCIWords(in.conf), vdFmtCI(ivs[last]), word, hiAt, FormatGain(hiOthers))
 	}
 }
 
@@ -628,8 +628,9 @@ func (t *vdTable) text() string {
 	return b.String()
 }
 
-// vdFmtGain formats a gain to about three significant figures: 6.24, 0.527, 0.083, 12.4.
-func vdFmtGain(g float64) string {
+// FormatGain formats a gain as scalefit's tables print it, to about three significant figures: 12.4, 6.24, 0.527,
+// 0.083, and 0.0042 below 0.01.
+func FormatGain(g float64) string {
 	a := math.Abs(g)
 	switch {
 	case math.IsNaN(g) || math.IsInf(g, 0):
@@ -659,7 +660,7 @@ func vdFmtCI(iv Interval) string {
 	if !iv.Defined() {
 		return "undefined: one sequence"
 	}
-	return "[" + vdFmtGain(iv.Lo) + ", " + vdFmtGain(iv.Hi) + "]"
+	return "[" + FormatGain(iv.Lo) + ", " + FormatGain(iv.Hi) + "]"
 }
 
 // vdNum returns a pointer to f, or nil when f is not finite, for JSON.

@@ -3,8 +3,9 @@ package report
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
+
+	"github.com/scalefit/scalefit/fit"
 )
 
 // table is a markdown table under construction.
@@ -49,20 +50,10 @@ func (t *table) markdown() string {
 // fmtGain writes a gain to about three significant figures in the seed note's style (the same rule as fit's
 // verdict tables): 12.4, 6.24, 0.527, 0.083, and 0.0042 below 0.01. NaN and infinities print as an em dash.
 func fmtGain(g float64) string {
-	a := math.Abs(g)
-	switch {
-	case math.IsNaN(g) || math.IsInf(g, 0):
+	if math.IsNaN(g) || math.IsInf(g, 0) {
 		return "—"
-	case a >= 100:
-		return fmt.Sprintf("%.0f", g)
-	case a >= 10:
-		return fmt.Sprintf("%.1f", g)
-	case a >= 1:
-		return fmt.Sprintf("%.2f", g)
-	case a >= 0.01 || a == 0:
-		return fmt.Sprintf("%.3f", g)
 	}
-	return strconv.FormatFloat(g, 'g', 2, 64)
+	return fit.FormatGain(g)
 }
 
 // fmtInterval writes [lo, hi] with fmtGain, or an em dash when the interval is undefined.
