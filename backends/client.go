@@ -39,6 +39,7 @@ type Client struct {
 	label   string // how the user named it, for errors
 	pc      *plugin.Client
 	backend Backend
+	info    Info // what the plugin answered to launch's Info call
 	sockDir string
 	once    sync.Once
 }
@@ -79,10 +80,7 @@ func launch(ctx context.Context, f Found, label string, opts LaunchOptions) (*Cl
 	if opts.Stderr == nil {
 		opts.Stderr = os.Stderr
 	}
-	level := hclog.LevelFromString(opts.LogLevel)
-	if level == hclog.NoLevel {
-		level = hclog.Warn
-	}
+	level := logLevel(opts.LogLevel)
 	timeout := opts.StartTimeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
@@ -170,6 +168,7 @@ func launch(ctx context.Context, f Found, label string, opts LaunchOptions) (*Cl
 		c.Close()
 		return nil, fail("speaks protocol version %d, want %d", info.Protocol, ProtocolVersion)
 	}
+	c.info = info
 	live.add(c)
 	return c, nil
 }

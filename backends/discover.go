@@ -111,7 +111,7 @@ func Describe(ctx context.Context, f Found) (Info, error) {
 		return Info{}, err
 	}
 	defer c.Close()
-	return c.Info(ctx)
+	return c.info, nil // launch asked for it to check the protocol version
 }
 
 // searchDirs returns the directories where plugins are looked for: the running binary's, then PATH's absolute

@@ -13,7 +13,6 @@ const ChunkPayload = chunkPayload
 
 var (
 	SendRequest = sendRequest
-	EncodeRows  = encodeRows
 	OneLine     = oneLine
 )
 

@@ -105,16 +105,20 @@ func exitWithParent(log hclog.Logger) {
 
 // serveLogger is the plugin's logger: JSON lines on stderr, which the host parses and shows at their level.
 func serveLogger() hclog.Logger {
-	level := hclog.LevelFromString(os.Getenv(EnvLogLevel))
-	if level == hclog.NoLevel {
-		level = hclog.Warn
-	}
 	return hclog.New(&hclog.LoggerOptions{
 		Name:       "plugin",
-		Level:      level,
+		Level:      logLevel(os.Getenv(EnvLogLevel)),
 		Output:     os.Stderr,
 		JSONFormat: true,
 	})
+}
+
+// logLevel parses a level name of EnvLogLevel or LaunchOptions.LogLevel; an empty or unknown name means warn.
+func logLevel(name string) hclog.Level {
+	if level := hclog.LevelFromString(name); level != hclog.NoLevel {
+		return level
+	}
+	return hclog.Warn
 }
 
 // ServeBuiltinIfRequested serves one of the binary's builtin backends as a plugin when the host asked for it, and

@@ -40,16 +40,8 @@ func (r *remote) Run(ctx context.Context, req *Request, sink Sink) (Result, erro
 	if sink == nil {
 		return Result{}, errors.New("nil sink")
 	}
-	if req.SkipFirst < 0 || req.SkipFirst > math.MaxInt32 {
-		return Result{}, fmt.Errorf("skip-first %d out of range", req.SkipFirst)
-	}
-	if req.Threads < 0 || req.Threads > math.MaxInt32 {
-		return Result{}, fmt.Errorf("threads %d out of range", req.Threads)
-	}
-	for i, s := range req.Sequences {
-		if len(s) > math.MaxInt32 {
-			return Result{}, fmt.Errorf("sequence %d has %d tokens, more than the protocol's limit of %d", i, len(s), math.MaxInt32)
-		}
+	if err := checkWireRequest(req); err != nil {
+		return Result{}, err
 	}
 
 	callCtx, cancel := context.WithCancel(ctx)

@@ -31,15 +31,29 @@ const maxRecvBytes = 16 << 20
 // bytes). It is a multiple of 4, so that a chunk never splits an int32.
 const chunkPayload = MaxMessageBytes - 64
 
-// sendRequest streams req as a header followed by token chunks of at most chunkPayload payload bytes each: first the
-// little-endian int32 sequence lengths, then the little-endian int32 token ids of all sequences, one after the other.
-// Every message passed to send is freshly allocated, so send may keep it.
-func sendRequest(req *Request, send func(*pb.RunRequest) error) error {
-	var nTokens int64
+// checkWireRequest reports a field of req that the protocol's int32 fields cannot carry. The host checks before it
+// opens the stream: a request that failed half-way through sendRequest would leave the plugin waiting for the rest.
+func checkWireRequest(req *Request) error {
+	if req.SkipFirst < 0 || req.SkipFirst > math.MaxInt32 {
+		return fmt.Errorf("skip-first %d out of range", req.SkipFirst)
+	}
+	if req.Threads < 0 || req.Threads > math.MaxInt32 {
+		return fmt.Errorf("threads %d out of range", req.Threads)
+	}
 	for i, s := range req.Sequences {
 		if len(s) > math.MaxInt32 {
 			return fmt.Errorf("sequence %d has %d tokens, more than the protocol's limit of %d", i, len(s), math.MaxInt32)
 		}
+	}
+	return nil
+}
+
+// sendRequest streams req, which has passed checkWireRequest, as a header followed by token chunks of at most
+// chunkPayload payload bytes each: first the little-endian int32 sequence lengths, then the little-endian int32 token
+// ids of all sequences, one after the other. Every message passed to send is freshly allocated, so send may keep it.
+func sendRequest(req *Request, send func(*pb.RunRequest) error) error {
+	var nTokens int64
+	for _, s := range req.Sequences {
 		nTokens += int64(len(s))
 	}
 	hdr := &pb.RunHeader{

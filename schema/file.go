@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
@@ -55,45 +54,49 @@ func Encode(w io.Writer, path string, run *Run) error {
 	}
 	sc := Arrow(run.Meta)
 	mem := memory.NewGoAllocator()
+	var fw batchWriter
 	switch format {
 	case Parquet:
 		props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithAllocator(mem))
-		fw, err := pqarrow.NewFileWriter(sc, w, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+		pw, err := pqarrow.NewFileWriter(sc, w, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 		if err != nil {
 			return fmt.Errorf("parquet writer: %w", err)
 		}
-		if err := writeBatches(sc, mem, run.Rows, fw.Write); err != nil {
-			fw.Close()
-			return err
-		}
-		return fw.Close()
+		fw = pw
 	default:
-		fw, err := ipc.NewFileWriter(w, ipc.WithSchema(sc), ipc.WithAllocator(mem))
+		aw, err := ipc.NewFileWriter(w, ipc.WithSchema(sc), ipc.WithAllocator(mem))
 		if err != nil {
 			return fmt.Errorf("arrow writer: %w", err)
 		}
-		if err := writeBatches(sc, mem, run.Rows, fw.Write); err != nil {
-			fw.Close()
-			return err
-		}
-		return fw.Close()
+		fw = aw
 	}
+	if err := writeBatches(sc, mem, run.Rows, fw); err != nil {
+		fw.Close()
+		return err
+	}
+	return fw.Close()
 }
 
-func writeBatches(sc *arrow.Schema, mem memory.Allocator, rows []Row, write func(arrow.RecordBatch) error) error {
-	for start := 0; start < len(rows) || start == 0; start += batchRows {
+// batchWriter is what Encode needs of the Parquet and Arrow IPC file writers.
+type batchWriter interface {
+	Write(arrow.RecordBatch) error
+	Close() error
+}
+
+// writeBatches writes rows to fw in record batches of batchRows rows; no rows still make one empty batch.
+func writeBatches(sc *arrow.Schema, mem memory.Allocator, rows []Row, fw batchWriter) error {
+	for start := 0; ; start += batchRows {
 		end := min(start+batchRows, len(rows))
 		rec := NewRecordBatch(mem, sc, rows[start:end])
-		err := write(rec)
+		err := fw.Write(rec)
 		rec.Release()
 		if err != nil {
 			return fmt.Errorf("write rows %d-%d: %w", start, end, err)
 		}
 		if end == len(rows) {
-			break
+			return nil
 		}
 	}
-	return nil
 }
 
 // WriteAtomic creates path through a temporary file in the same directory: write fills it, and it is synced and
@@ -195,14 +198,6 @@ func Read(path string) (*Run, error) {
 		}
 	}
 	return &Run{Meta: meta, Rows: rows}, nil
-}
-
-// Table returns rows as a single-chunk Arrow table with meta, for callers that hand it to other Arrow code.
-func Table(mem memory.Allocator, meta map[string]string, rows []Row) arrow.Table {
-	sc := Arrow(meta)
-	rec := NewRecordBatch(mem, sc, rows)
-	defer rec.Release()
-	return array.NewTableFromRecords(sc, []arrow.RecordBatch{rec})
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"math/bits"
 	"strings"
 
 	"github.com/nlpodyssey/gopickle/pickle"
@@ -443,16 +442,9 @@ func (t *torchTensor) stored(name string) (*storedTensor, error) {
 	case t.offset < 0:
 		return nil, fmt.Errorf("tensor %q: storage offset %d is negative", name, t.offset)
 	}
-	numel := uint64(1)
-	for _, d := range t.shape {
-		if d < 0 {
-			return nil, fmt.Errorf("tensor %q: shape %v has a negative dimension", name, t.shape)
-		}
-		hi, lo := bits.Mul64(numel, uint64(d))
-		if hi != 0 || lo > 1<<48 {
-			return nil, fmt.Errorf("tensor %q: shape %v is absurdly large", name, t.shape)
-		}
-		numel = lo
+	numel, err := shapeNumel(t.shape)
+	if err != nil {
+		return nil, fmt.Errorf("tensor %q: %w", name, err)
 	}
 	st := &storedTensor{dtype: s.typ.dtype, shape: t.shape, numel: int(numel), data: []byte{}}
 	if numel == 0 {

@@ -119,6 +119,23 @@ func parseHeader(buf []byte) (*header, error) {
 	return h, nil
 }
 
+// shapeNumel returns the number of elements of a tensor of the given shape. It refuses a negative dimension and a
+// count above 2⁴⁸, far beyond any real tensor, so that byte sizes computed from the count cannot overflow.
+func shapeNumel(shape []int) (uint64, error) {
+	n := uint64(1)
+	for _, d := range shape {
+		if d < 0 {
+			return 0, fmt.Errorf("shape %v has a negative dimension", shape)
+		}
+		hi, lo := bits.Mul64(n, uint64(d))
+		if hi != 0 || lo > 1<<48 {
+			return 0, fmt.Errorf("shape %v is absurdly large", shape)
+		}
+		n = lo
+	}
+	return n, nil
+}
+
 // parseEntry decodes and checks one parameter's header entry.
 func parseEntry(name string, msg json.RawMessage) (*tensorEntry, error) {
 	var e rawEntry
@@ -138,17 +155,12 @@ func parseEntry(name string, msg json.RawMessage) (*tensorEntry, error) {
 		return nil, fmt.Errorf("tensor %q: dtype %s is not supported for a parameter (want F32, F16 or BF16)", name, e.DType)
 	}
 	t := &tensorEntry{name: name, dtype: e.DType, shape: make([]int, len(e.Shape)), begin: e.DataOffsets[0], end: e.DataOffsets[1]}
-	numel := uint64(1)
 	for i, d := range e.Shape {
-		if d < 0 {
-			return nil, fmt.Errorf("tensor %q: shape %v has a negative dimension", name, e.Shape)
-		}
-		hi, lo := bits.Mul64(numel, uint64(d))
-		if hi != 0 || lo > 1<<48 {
-			return nil, fmt.Errorf("tensor %q: shape %v is absurdly large", name, e.Shape)
-		}
-		numel = lo
 		t.shape[i] = int(d)
+	}
+	numel, err := shapeNumel(t.shape)
+	if err != nil {
+		return nil, fmt.Errorf("tensor %q: %w", name, err)
 	}
 	t.numel = int(numel)
 	if t.end < t.begin {

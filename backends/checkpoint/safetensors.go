@@ -322,7 +322,7 @@ func decode(dst []float32, src []byte, dtype string) {
 		}
 	case BF16:
 		for i := range dst {
-			dst[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(src[2*i:])) << 16)
+			dst[i] = BF16ToFloat32(binary.LittleEndian.Uint16(src[2*i:]))
 		}
 	default:
 		panic("checkpoint: decode: unvalidated dtype " + dtype) // parseHeader admits only the three above

@@ -247,11 +247,8 @@ func synthWeights(path string, c *Config, dtype string, seed int64, meta map[str
 		return err
 	}
 	buf := make([]float32, synthChunk)
-	for _, s := range specs {
-		n := 1
-		for _, d := range s.Shape {
-			n *= d
-		}
+	for i, s := range specs {
+		n := int(w.numels[i])
 		fill := func(v []float32, _ uint64) {
 			for i := range v {
 				v[i] = 0

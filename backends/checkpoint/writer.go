@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/bits"
 	"os"
 	"path/filepath"
 )
@@ -143,24 +142,7 @@ func (w *StreamWriter) Close() error {
 		return fmt.Errorf("write %s: %d of %d values written", w.path, w.written, w.total)
 	}
 	w.done = true
-	err := w.bw.Flush()
-	if err == nil {
-		err = w.tmp.Chmod(0o644)
-	}
-	if err == nil {
-		err = w.tmp.Sync()
-	}
-	if cerr := w.tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(w.tmp.Name(), w.path)
-	}
-	if err != nil {
-		os.Remove(w.tmp.Name())
-		return fmt.Errorf("write %s: %w", w.path, err)
-	}
-	return nil
+	return commitTemp(w.tmp, w.path, w.bw.Flush())
 }
 
 // Abort discards the temporary file. It is safe to call after Close, where it does nothing.
@@ -198,16 +180,9 @@ func encodeHeader(specs []TensorSpec, dtype string, metadata map[string]string) 
 			return nil, nil, fmt.Errorf("tensor %q: named twice", s.Name)
 		}
 		seen[s.Name] = true
-		n := uint64(1)
-		for _, d := range s.Shape {
-			if d < 0 {
-				return nil, nil, fmt.Errorf("tensor %q: negative dimension in shape %v", s.Name, s.Shape)
-			}
-			hi, lo := bits.Mul64(n, uint64(d))
-			if hi != 0 || lo > 1<<48 {
-				return nil, nil, fmt.Errorf("tensor %q: shape %v is absurdly large", s.Name, s.Shape)
-			}
-			n = lo
+		n, err := shapeNumel(s.Shape)
+		if err != nil {
+			return nil, nil, fmt.Errorf("tensor %q: %w", s.Name, err)
 		}
 		numels[i] = n
 		name, _ := json.Marshal(s.Name)
@@ -286,6 +261,13 @@ func writeFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	_, err = tmp.Write(data)
+	return commitTemp(tmp, path, err)
+}
+
+// commitTemp finishes tmp, a temporary file written next to path whose writing ended with err: unless err is set, it
+// makes tmp readable by all, syncs and closes it and renames it over path. On any failure tmp is closed and removed,
+// path is untouched, and the error names path.
+func commitTemp(tmp *os.File, path string, err error) error {
 	if err == nil {
 		err = tmp.Chmod(0o644)
 	}

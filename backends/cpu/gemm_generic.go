@@ -12,30 +12,8 @@ var gemmKernelOK = false
 //
 //	C[r][j] += Σ_{p<k} a[6p+r]·b[16p+j].
 //
-// It is correct but no faster than linear's pure-Go path, which is why gemmKernelOK stays false here.
-func gemmKernel6x16(k int, a, b, c *float32, ldc int) {
-	if k <= 0 {
-		return
-	}
-	as := unsafe.Slice(a, gemmMR*k)
-	bs := unsafe.Slice(b, gemmNR*k)
-	cs := unsafe.Slice(c, (gemmMR-1)*ldc+gemmNR)
-	var acc [gemmMR][gemmNR]float32
-	for p := 0; p < k; p++ {
-		bp := bs[p*gemmNR : p*gemmNR+gemmNR]
-		for r := 0; r < gemmMR; r++ {
-			ar := as[p*gemmMR+r]
-			for j := range bp {
-				acc[r][j] += ar * bp[j]
-			}
-		}
-	}
-	for r := range acc {
-		for j, v := range acc[r] {
-			cs[r*ldc+j] += v
-		}
-	}
-}
+// It is kernel6x16Go, correct but no faster than linear's pure-Go path, which is why gemmKernelOK stays false here.
+func gemmKernel6x16(k int, a, b, c *float32, ldc int) { kernel6x16Go(k, a, b, c, ldc) }
 
 // gemmPackB16 is the portable statement of the amd64 packing routine (see gemm_amd64.go):
 //

@@ -64,8 +64,8 @@ func linear(dst, x, w, b []float32, T, dIn, dOut, threads int) {
 // linearGo is the pure-Go path of linear: tiles of linRows × linCols outputs, each the dot product of a row of x with
 // a row of W, about 7–10 GFLOP/s per core.
 func linearGo(dst, x, w, b []float32, T, dIn, dOut, threads int) {
-	rowTiles := (T + linRows - 1) / linRows
-	colTiles := (dOut + linCols - 1) / linCols
+	rowTiles := ceilDiv(T, linRows)
+	colTiles := ceilDiv(dOut, linCols)
 	parallelFor(rowTiles*colTiles, threads, func(task, _ int) {
 		t0 := (task / colTiles) * linRows
 		o0 := (task % colTiles) * linCols

@@ -13,13 +13,12 @@ import "math"
 type rope struct {
 	r        int       // rotary dims per head
 	cos, sin []float32 // [T, r/2]
-	n        int       // positions covered
 }
 
 // newRope builds the tables for r rotary dims and positions 0..T−1.
 func newRope(r int, base float64, T int) *rope {
 	half := r / 2
-	p := &rope{r: r, n: T, cos: make([]float32, T*half), sin: make([]float32, T*half)}
+	p := &rope{r: r, cos: make([]float32, T*half), sin: make([]float32, T*half)}
 	inv := make([]float32, half)
 	for i := range inv {
 		e := float32(2*i) / float32(r)
