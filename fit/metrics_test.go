@@ -77,6 +77,7 @@ func TestNewProfileErrors(t *testing.T) {
 		{"duplicate", func(r *schema.Run) { r.Rows[1] = r.Rows[0] }, "duplicate row"},
 		{"bad layer", func(r *schema.Run) { r.Rows[0].Layer = 7 }, "out of range"},
 		{"bad component", func(r *schema.Run) { r.Rows[0].Component = "ffn" }, "unknown component"},
+		{"n_tokens disagree", func(r *schema.Run) { r.Rows[0].NTokens = 0 }, "seq 0 has n_tokens"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			run := &schema.Run{Rows: append([]schema.Row(nil), complete.Rows...)}

@@ -62,6 +62,7 @@ func NewProfile(run *schema.Run) (*Profile, error) {
 		nseq = max(nseq, int(r.Seq)+1)
 	}
 	p.Tokens = make([]float64, nseq)
+	tokSeen := make([]bool, nseq)
 	seen := map[string][]bool{}
 	for _, r := range run.Rows {
 		g, ok := p.gain[r.Component]
@@ -79,8 +80,8 @@ func NewProfile(run *schema.Run) (*Profile, error) {
 		}
 		seen[r.Component][i] = true
 		g[i] = r.GainMean
-		if p.Tokens[r.Seq] == 0 {
-			p.Tokens[r.Seq] = float64(r.NTokens)
+		if !tokSeen[r.Seq] {
+			p.Tokens[r.Seq], tokSeen[r.Seq] = float64(r.NTokens), true
 		} else if p.Tokens[r.Seq] != float64(r.NTokens) {
 			return nil, fmt.Errorf("model %q: seq %d has n_tokens %d and %v in different rows", p.Model, r.Seq, r.NTokens, p.Tokens[r.Seq])
 		}
