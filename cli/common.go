@@ -27,6 +27,21 @@ func readProfiles(paths []string) ([]*fit.Profile, error) {
 	return out, nil
 }
 
+// layerComponents are the components the verdicts read and the figure's layer panels draw, and so the ones compare
+// and plot bootstrap.
+var layerComponents = []string{"attn", "mlp", "combined"}
+
+// layerComponentsOf lists the layerComponents that p holds, in that order.
+func layerComponentsOf(p *fit.Profile) []string {
+	var out []string
+	for _, c := range layerComponents {
+		if p.Has(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // writeJSONFile writes v as indented JSON to path atomically; "-" writes to w.
 func writeJSONFile(path string, w io.Writer, v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")

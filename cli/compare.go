@@ -94,8 +94,8 @@ func (o compareOptions) check() error {
 // checkVerdictFlags rejects impossible values of the flags that compare and report share: the confidence level and
 // the verdict thresholds.
 func checkVerdictFlags(confidence float64, v fit.VerdictOptions) error {
-	if !(confidence > 0 && confidence < 1) {
-		return fmt.Errorf("--confidence %v: want a level strictly between 0 and 1, like 0.95", confidence)
+	if err := checkConfidence(confidence); err != nil {
+		return err
 	}
 	if !(v.Mostly > 0 && v.Mostly <= 1) {
 		return fmt.Errorf("--mostly %v: want a share in (0, 1], like 0.75", v.Mostly)
@@ -109,6 +109,14 @@ func checkVerdictFlags(confidence float64, v fit.VerdictOptions) error {
 	return nil
 }
 
+// checkConfidence rejects a --confidence outside (0, 1).
+func checkConfidence(c float64) error {
+	if !(c > 0 && c < 1) {
+		return fmt.Errorf("--confidence %v: want a level strictly between 0 and 1, like 0.95", c)
+	}
+	return nil
+}
+
 // compareResult is everything compare computes, and its JSON form.
 type compareResult struct {
 	Comparison *fit.Comparison     `json:"comparison"`
@@ -117,9 +125,6 @@ type compareResult struct {
 	Intervals  []*fit.LayerBands   `json:"intervals,omitempty"` // per run; null where the run has none of attn, mlp, combined
 	Warnings   []string            `json:"warnings,omitempty"`
 }
-
-// cmpVerdictComponents are the components the verdicts read, and so the ones the layer bootstrap covers.
-var cmpVerdictComponents = []string{"attn", "mlp", "combined"}
 
 func runCompare(ps []*fit.Profile, opt compareOptions) (*compareResult, error) {
 	res := &compareResult{}
@@ -131,12 +136,7 @@ func runCompare(ps []*fit.Profile, opt compareOptions) (*compareResult, error) {
 	if opt.Resamples > 0 {
 		bands = make([]*fit.LayerBands, len(ps))
 		for i, p := range ps {
-			var comps []string
-			for _, c := range cmpVerdictComponents {
-				if p.Has(c) {
-					comps = append(comps, c)
-				}
-			}
+			comps := layerComponentsOf(p)
 			if len(comps) == 0 {
 				continue
 			}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -190,7 +189,7 @@ func printDemoDone(w io.Writer, out string, r *report.Report, took time.Duration
 	fmt.Fprintf(w, "  runs/        one run file per model (scalefit summary, export, compare, plot read them)\n\n")
 	ci := "no interval"
 	if f.ExponentCI.Defined() {
-		ci = fmt.Sprintf("%s CI [%.3g, %.3g]", percentLabel(f.Confidence), f.ExponentCI.Lo, f.ExponentCI.Hi)
+		ci = fmt.Sprintf("%s CI [%.3g, %.3g]", textfmt.Percent(f.Confidence), f.ExponentCI.Lo, f.ExponentCI.Hi)
 	}
 	fmt.Fprintf(w, "What to look at: at initialisation, %s ∝ %s^%.3g (%s, n = %d)", f.Y, f.X, f.Exponent, ci, f.N)
 	if rf := r.Scaling.RefFit; rf != nil {
@@ -205,5 +204,3 @@ func printDemoDone(w io.Writer, out string, r *report.Report, took time.Duration
 	fmt.Fprintf(w, ". Then read the verdicts at the top of report.md: they show which of the seed's predictions an "+
 		"untrained network already satisfies.\n")
 }
-
-func percentLabel(c float64) string { return strconv.FormatFloat(100*c, 'g', 4, 64) + " %" }

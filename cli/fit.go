@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,7 +72,7 @@ func fitAction(c *ucli.Context) error {
 		return fmt.Errorf("fit: --y: %w", err)
 	}
 	xname := c.String("x")
-	if !fitKnownCovariate(xname) {
+	if !slices.Contains(fit.Covariates, xname) {
 		return fmt.Errorf("fit: --x %q: want one of %s", xname, strings.Join(fit.Covariates, ", "))
 	}
 	seed := c.Uint64("seed")
@@ -165,15 +166,6 @@ func fitAction(c *ucli.Context) error {
 		}
 	}
 	return nil
-}
-
-func fitKnownCovariate(name string) bool {
-	for _, c := range fit.Covariates {
-		if c == name {
-			return true
-		}
-	}
-	return false
 }
 
 // fitSimulate runs the coverage simulation and prints its markdown table.

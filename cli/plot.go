@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	ucli "github.com/urfave/cli/v2"
@@ -55,8 +56,8 @@ dashed, with its points. --panel draws one panel alone. The format follows the -
 			if opt.Resamples < 0 {
 				return fmt.Errorf("plot: --resamples %d: want 0 or more", opt.Resamples)
 			}
-			if !(opt.Confidence > 0 && opt.Confidence < 1) {
-				return fmt.Errorf("plot: --confidence %v: want a level strictly between 0 and 1, like 0.95", opt.Confidence)
+			if err := checkConfidence(opt.Confidence); err != nil {
+				return fmt.Errorf("plot: %w", err)
 			}
 			if name := c.String("panel"); name != "" {
 				p, err := plot.ParsePanel(name)
@@ -98,11 +99,15 @@ dashed, with its points. --panel draws one panel alone. The format follows the -
 
 // plotOptions are the plot command's choices that shape the figure's data.
 type plotOptions struct {
-	Y, X       string
-	Predict    []string
-	Depth      bool
-	Reference  string       // reference set (fit.LookupReference) whose law panel (d) draws too; "" for none
-	RefFit     *fit.Result  // Reference's law when the caller has fitted it already; nil: fit it here
+	Y, X      string
+	Predict   []string
+	Depth     bool
+	Reference string      // reference set (fit.LookupReference) whose law panel (d) draws too; "" for none
+	RefFit    *fit.Result // Reference's law when the caller has fitted it already; nil: fit it here
+	Fit       *fit.Result // the runs' law of Y against X when the caller has fitted it already; nil: fit it here
+	// Bands are the layer bootstraps of attn, mlp and combined, one per profile in the order given to buildFigure,
+	// when the caller has computed them with Resamples, Confidence and Seed; nil: bootstrap here.
+	Bands      []*fit.LayerBands
 	Panels     []plot.Panel // nil: all four
 	Resamples  int          // 0: no bootstrap bands or error bars
 	Seed       uint64
@@ -110,18 +115,8 @@ type plotOptions struct {
 }
 
 func (o plotOptions) wants(p plot.Panel) bool {
-	if o.Panels == nil {
-		return true
-	}
-	for _, q := range o.Panels {
-		if q == p {
-			return true
-		}
-	}
-	return false
+	return o.Panels == nil || slices.Contains(o.Panels, p)
 }
-
-var plotLayerComponents = []string{"attn", "mlp", "combined"}
 
 // buildFigure maps fit's results for profiles into the figure's plain inputs: one series per model and component with
 // its layer-bootstrap band, and the scaling panel with the power-law fit. Models are drawn in order of size, so the
@@ -153,16 +148,14 @@ func buildFigure(profiles []*fit.Profile, sources []string, opt plotOptions) (*p
 	fig := &plot.Figure{Depth: opt.Depth, Panels: opt.Panels}
 	bands := make([]*fit.LayerBands, len(ps))
 	for i, p := range ps {
-		var comps []string
-		for _, c := range plotLayerComponents {
-			if p.Has(c) {
-				comps = append(comps, c)
-			}
-		}
+		comps := layerComponentsOf(p)
 		if len(comps) == 0 {
 			return nil, nil, fmt.Errorf("%s: the run has none of the components attn, mlp, combined", srcs[i])
 		}
-		if opt.Resamples > 0 {
+		switch {
+		case opt.Resamples > 0 && opt.Bands != nil:
+			bands[i] = opt.Bands[order[i]]
+		case opt.Resamples > 0:
 			b, err := fit.BootstrapLayers(p, comps, fit.LayerBootConfig{Resamples: opt.Resamples, Confidence: opt.Confidence, Seed: opt.Seed})
 			if err != nil {
 				return nil, nil, err
@@ -296,9 +289,11 @@ func buildScalingPanel(ps []*fit.Profile, srcs []string, bands []*fit.LayerBands
 		}
 		return sp, warnings, nil
 	}
-	res, err := fit.PowerLaw(points, fit.Options{X: opt.X, Y: opt.Y, Confidence: opt.Confidence, Seed: opt.Seed, Metric: &metric, Targets: targets})
-	if err != nil {
-		return nil, nil, err
+	res := opt.Fit
+	if res == nil {
+		if res, err = fit.PowerLaw(points, fit.Options{X: opt.X, Y: opt.Y, Confidence: opt.Confidence, Seed: opt.Seed, Metric: &metric, Targets: targets}); err != nil {
+			return nil, nil, err
+		}
 	}
 	warnings = append(warnings, res.Warnings...)
 	median, bandLo, bandHi := res.Curve(xs)

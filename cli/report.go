@@ -119,7 +119,7 @@ func writeReport(profiles []*fit.Profile, opt report.Options, out, figure string
 		return nil, err
 	}
 	if figure != "" {
-		if err := drawReportFigure(profiles, opt, r.Scaling, figure); err != nil {
+		if err := drawReportFigure(profiles, r, figure); err != nil {
 			return nil, err
 		}
 	}
@@ -133,18 +133,23 @@ func writeReport(profiles []*fit.Profile, opt report.Options, out, figure string
 	return r, nil
 }
 
-// drawReportFigure draws the plot command's 4-panel figure for the report's runs and options. Prediction targets
-// named after registered models are passed to the figure as their sizes and labelled with their names. When the
-// report fitted a reference's law (s.RefFit), the scaling panel draws that same fit beside the runs' own; a reference
-// the report could not fit is left out of the figure, as the report says why. The fit's warnings are not printed:
-// the report states them.
-func drawReportFigure(profiles []*fit.Profile, opt report.Options, s *report.Scaling, path string) error {
-	opt = opt.WithDefaults()
+// drawReportFigure draws the plot command's 4-panel figure for the report r of profiles. The figure reuses the
+// report's numbers rather than computing them again: its bands are the report's layer bootstraps, its scaling panel
+// draws the report's fit of the runs and, when the report fitted a reference's law (RefFit), that same law beside it;
+// a reference the report could not fit is left out of the figure, as the report says why. Prediction targets named
+// after registered models are passed to the figure as their sizes and labelled with their names. The fit's warnings
+// are not printed: the report states them.
+func drawReportFigure(profiles []*fit.Profile, r *report.Report, path string) error {
+	opt, s := r.Options, r.Scaling
 	popt := plotOptions{
 		Y: opt.Y, X: opt.X, Predict: opt.Predict, Resamples: opt.Resamples, Seed: opt.Seed, Confidence: opt.Confidence,
+		Bands: r.Bands,
 	}
-	if s != nil && s.Reference != nil && s.RefFit != nil {
-		popt.Reference, popt.RefFit = s.Reference.Name, s.RefFit
+	if s != nil {
+		popt.Fit = s.Fit
+		if s.Reference != nil && s.RefFit != nil {
+			popt.Reference, popt.RefFit = s.Reference.Name, s.RefFit
+		}
 	}
 	fig, _, err := buildFigure(profiles, opt.Sources, popt)
 	if err != nil {

@@ -11,12 +11,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/scalefit/scalefit/internal/arrowio"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -47,9 +43,9 @@ func (t *Table) NumRows() int64 {
 func (t *Table) Write(w io.Writer, format Format) error {
 	switch format {
 	case Parquet:
-		return t.writeParquet(w)
+		return arrowio.WriteParquet(w, t.Schema, t.Batches...)
 	case Arrow:
-		return t.writeArrow(w)
+		return arrowio.WriteIPC(w, t.Schema, t.Batches...)
 	case CSV:
 		return t.writeCSV(w)
 	case JSONL:
@@ -68,36 +64,6 @@ func (t *Table) WriteFile(path string, stdout io.Writer, format Format) error {
 		return t.Write(stdout, format)
 	}
 	return schema.WriteAtomic(path, func(w io.Writer) error { return t.Write(w, format) })
-}
-
-func (t *Table) writeParquet(w io.Writer) error {
-	mem := memory.NewGoAllocator()
-	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithAllocator(mem))
-	fw, err := pqarrow.NewFileWriter(t.Schema, w, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
-	if err != nil {
-		return fmt.Errorf("parquet writer: %w", err)
-	}
-	for i, b := range t.Batches {
-		if err := fw.Write(b); err != nil {
-			fw.Close()
-			return fmt.Errorf("parquet: batch %d: %w", i, err)
-		}
-	}
-	return fw.Close()
-}
-
-func (t *Table) writeArrow(w io.Writer) error {
-	fw, err := ipc.NewFileWriter(w, ipc.WithSchema(t.Schema), ipc.WithAllocator(memory.NewGoAllocator()))
-	if err != nil {
-		return fmt.Errorf("arrow writer: %w", err)
-	}
-	for i, b := range t.Batches {
-		if err := fw.Write(b); err != nil {
-			fw.Close()
-			return fmt.Errorf("arrow: batch %d: %w", i, err)
-		}
-	}
-	return fw.Close()
 }
 
 // formatter returns a function that prints row i of column c as CSV text.

@@ -395,11 +395,17 @@ type bootRNG struct {
 	have bool
 }
 
-// seed starts the stream of resample r: both PCG seed words are SplitMix64 mixes of (seed, r).
+// seed starts the stream of resample r (streamSeed).
 func (g *bootRNG) seed(seed, r uint64) {
-	s1 := bootMix(seed ^ bootMix(r+0x9e3779b97f4a7c15))
-	g.pcg.Seed(s1, bootMix(s1+0x9e3779b97f4a7c15))
+	g.pcg.Seed(streamSeed(seed, r))
 	g.have = false
+}
+
+// streamSeed returns the two PCG seed words of random stream r drawn from seed: SplitMix64 mixes of (seed, r), so
+// neighbouring streams start from unrelated states. Every bootstrap in the package seeds its resamples this way.
+func streamSeed(seed, r uint64) (uint64, uint64) {
+	s1 := bootMix(seed ^ bootMix(r+0x9e3779b97f4a7c15))
+	return s1, bootMix(s1 + 0x9e3779b97f4a7c15)
 }
 
 func (g *bootRNG) uint32() uint32 {

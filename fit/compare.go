@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/scalefit/scalefit/internal/textfmt"
 )
 
 // LayerValue is a layer gain with where it was taken: the layer index and its depth layer/(L − 1).
@@ -257,8 +259,8 @@ func (c *Comparison) ComponentMarkdown(component string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	t := vdTable{header: rows[0], rows: rows[1:]}
-	return t.markdown(), nil
+	t := textfmt.Table{Header: rows[0], Rows: rows[1:]}
+	return t.Markdown(), nil
 }
 
 // Markdown renders every component's table under a "### <title>" heading, in the comparison's component order.
@@ -271,7 +273,7 @@ func (c *Comparison) render(md bool) string {
 	var b strings.Builder
 	for i, comp := range c.Components {
 		rows, _ := c.ComponentTable(comp) // comp is in c.Components, so no error
-		t := vdTable{header: rows[0], rows: rows[1:]}
+		t := textfmt.Table{Header: rows[0], Rows: rows[1:]}
 		title := cmpTitles[comp]
 		if title == "" {
 			title = comp
@@ -280,9 +282,9 @@ func (c *Comparison) render(md bool) string {
 			b.WriteString("\n")
 		}
 		if md {
-			fmt.Fprintf(&b, "### %s\n\n%s", title, t.markdown())
+			fmt.Fprintf(&b, "### %s\n\n%s", title, t.Markdown())
 		} else {
-			fmt.Fprintf(&b, "%s (%s)\n%s", title, comp, t.text())
+			fmt.Fprintf(&b, "%s (%s)\n%s", title, comp, t.Text())
 		}
 	}
 	return b.String()

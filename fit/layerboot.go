@@ -1,6 +1,7 @@
 package fit
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -34,7 +35,7 @@ func (iv Interval) Defined() bool { return !math.IsNaN(iv.Lo) && !math.IsNaN(iv.
 
 // MarshalJSON writes undefined bounds as null, since JSON has no NaN.
 func (iv Interval) MarshalJSON() ([]byte, error) {
-	return vdMarshal(struct {
+	return json.Marshal(struct {
 		Layer  int      `json:"layer"`
 		Gain   *float64 `json:"gain"`
 		Lo     *float64 `json:"lo"`
@@ -163,7 +164,7 @@ func BootstrapLayers(p *Profile, components []string, cfg LayerBootConfig) (*Lay
 			rng := rand.New(src)
 			acc := make([]float64, K)
 			for b := w; b < B; b += workers {
-				src.Seed(lbStreamSeed(cfg.Seed, uint64(b)))
+				src.Seed(streamSeed(cfg.Seed, uint64(b)))
 				clear(acc)
 				var den float64
 				for range S {
@@ -192,41 +193,11 @@ func BootstrapLayers(p *Profile, components []string, cfg LayerBootConfig) (*Lay
 				col := reps[j*B : (j+1)*B]
 				slices.Sort(col)
 				iv := &out.Components[components[j/L]][j%L]
-				iv.Lo = lbQuantile(col, alpha/2)
-				iv.Hi = lbQuantile(col, 1-alpha/2)
+				iv.Lo = npPercentile(col, alpha/2)
+				iv.Hi = npPercentile(col, 1-alpha/2)
 			}
 		}(w)
 	}
 	wg.Wait()
 	return out, nil
-}
-
-// lbStreamSeed derives the two PCG seed words of resample b from the user's seed with the SplitMix64 finaliser, so
-// neighbouring resamples start from unrelated states.
-func lbStreamSeed(seed, b uint64) (uint64, uint64) {
-	s1 := lbMix(seed ^ lbMix(b+0x9e3779b97f4a7c15))
-	return s1, lbMix(s1 + 0x9e3779b97f4a7c15)
-}
-
-func lbMix(z uint64) uint64 {
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
-}
-
-// lbQuantile is the type-7 quantile of sorted at probability q in [0, 1].
-func lbQuantile(sorted []float64, q float64) float64 {
-	n := len(sorted)
-	if n == 0 {
-		return math.NaN()
-	}
-	h := float64(n-1) * q
-	i := int(math.Floor(h))
-	if i >= n-1 {
-		return sorted[n-1]
-	}
-	if i < 0 {
-		return sorted[0]
-	}
-	return sorted[i] + (h-float64(i))*(sorted[i+1]-sorted[i])
 }

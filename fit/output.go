@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/scalefit/scalefit/internal/textfmt"
 )
 
 // fitNum is a float64 that marshals to JSON as null when it is NaN or infinite, since JSON has neither.
@@ -237,15 +239,7 @@ func fmtG(v float64) string {
 // fmtX formats a covariate: integers below 10¹⁵ with digit grouping, others with 4 significant digits.
 func fmtX(v float64) string {
 	if v == math.Trunc(v) && math.Abs(v) < 1e15 && math.Abs(v) >= 1e4 {
-		s := strconv.FormatInt(int64(v), 10)
-		var b strings.Builder
-		for i, c := range s {
-			if i > 0 && (len(s)-i)%3 == 0 {
-				b.WriteByte(',')
-			}
-			b.WriteRune(c)
-		}
-		return b.String()
+		return textfmt.GroupDigits(int64(v))
 	}
 	return fmtG(v)
 }
@@ -256,8 +250,6 @@ func fmtB(b Bounds) string {
 	}
 	return "[" + fmtG(b.Lo) + ", " + fmtG(b.Hi) + "]"
 }
-
-func fmtPct(c float64) string { return strconv.FormatFloat(100*c, 'g', 4, 64) + " %" }
 
 // WriteText prints the readable report of the fit: the points, the coefficients with their t intervals, the
 // bootstraps, the predictions, leave-one-out, the offset form and the warnings.
@@ -278,7 +270,7 @@ func (r *Result) WriteText(w io.Writer) error {
 		}
 		err = tw.Flush()
 	}
-	conf := fmtPct(r.Confidence)
+	conf := textfmt.Percent(r.Confidence)
 	method := "OLS on (ln x, ln y)"
 	if r.Weights == WeightsInverseVariance {
 		method = "WLS on (ln x, ln y), inverse-variance weights"

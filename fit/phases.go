@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/scalefit/scalefit/internal/textfmt"
 )
 
 // Phase labels, by the phase's mean level (see PhaseOptions).
@@ -252,11 +254,11 @@ func (s *Segmentation) Labels() []string {
 
 // Markdown renders the phases as a markdown table.
 func (s *Segmentation) Markdown() string {
-	t := vdTable{header: []string{"Phase", "Layers", "Depth", "Mean gain", "Label"}}
+	t := textfmt.Table{Header: []string{"Phase", "Layers", "Depth", "Mean gain", "Label"}}
 	for i, ph := range s.Phases {
-		t.add(fmt.Sprint(i+1), phaseLayers(ph), fmt.Sprintf("%.2f–%.2f", ph.StartDepth, ph.EndDepth), FormatGain(ph.Gain), ph.Label)
+		t.Add(fmt.Sprint(i+1), phaseLayers(ph), fmt.Sprintf("%.2f–%.2f", ph.StartDepth, ph.EndDepth), FormatGain(ph.Gain), ph.Label)
 	}
-	return t.markdown()
+	return t.Markdown()
 }
 
 // String renders the phases on one line each, as "L0–6 expanding (1.62×)".

@@ -1,7 +1,6 @@
 package fit
 
 import (
-	"fmt"
 	"io"
 	"math"
 	"path/filepath"
@@ -9,12 +8,9 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/scalefit/scalefit/internal/arrowio"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -104,26 +100,9 @@ func fitWriteRecord(path string, format schema.Format, rec arrow.RecordBatch, me
 	defer rec.Release()
 	return schema.WriteAtomic(path, func(w io.Writer) error {
 		if format == schema.Parquet {
-			props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd))
-			fw, err := pqarrow.NewFileWriter(sc, w, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
-			if err != nil {
-				return fmt.Errorf("parquet writer: %w", err)
-			}
-			if err := fw.Write(rec); err != nil {
-				fw.Close()
-				return err
-			}
-			return fw.Close()
+			return arrowio.WriteParquet(w, sc, rec)
 		}
-		fw, err := ipc.NewFileWriter(w, ipc.WithSchema(sc))
-		if err != nil {
-			return fmt.Errorf("arrow writer: %w", err)
-		}
-		if err := fw.Write(rec); err != nil {
-			fw.Close()
-			return err
-		}
-		return fw.Close()
+		return arrowio.WriteIPC(w, sc, rec)
 	})
 }
 

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/scalefit/scalefit/internal/textfmt"
 )
 
 // The seed note's five predictions, by ID, in the note's order.
@@ -89,7 +91,7 @@ type ModelVerdict struct {
 // MarshalJSON writes a non-finite Value as null.
 func (m ModelVerdict) MarshalJSON() ([]byte, error) {
 	type plain ModelVerdict
-	return vdMarshal(struct {
+	return json.Marshal(struct {
 		plain
 		Value *float64 `json:"value"`
 	}{plain(m), vdNum(m.Value)})
@@ -514,7 +516,7 @@ func (v *Verdicts) Markdown() string { return v.render(true) }
 func (v *Verdicts) String() string { return v.render(false) }
 
 func (v *Verdicts) render(md bool) string {
-	t := vdTable{header: append(append([]string{"Prediction"}, v.Models...), "Across models")}
+	t := textfmt.Table{Header: append(append([]string{"Prediction"}, v.Models...), "Across models")}
 	for _, p := range v.Predictions {
 		row := []string{p.Prediction}
 		for _, m := range p.Models {
@@ -528,13 +530,13 @@ func (v *Verdicts) render(md bool) string {
 		if p.TrendText != "" && (p.Status == StatusScaleDependent || len(v.Models) > 1) {
 			status += "; " + p.TrendText
 		}
-		t.add(append(row, status)...)
+		t.Add(append(row, status)...)
 	}
 	var b strings.Builder
 	if md {
-		b.WriteString(t.markdown())
+		b.WriteString(t.Markdown())
 	} else {
-		b.WriteString(t.text())
+		b.WriteString(t.Text())
 	}
 	if v.Resamples == 0 {
 		return b.String()
@@ -557,74 +559,15 @@ func (v *Verdicts) render(md bool) string {
 		}
 		return b.String()
 	}
-	s := vdTable{header: append([]string{"Prediction"}, v.Models...)}
+	s := textfmt.Table{Header: append([]string{"Prediction"}, v.Models...)}
 	for _, p := range v.Predictions {
 		row := []string{p.Prediction}
 		for _, m := range p.Models {
 			row = append(row, cell(m))
 		}
-		s.add(row...)
+		s.Add(row...)
 	}
-	fmt.Fprintf(&b, "\n%s\n\n%s", title, s.markdown())
-	return b.String()
-}
-
-// vdTable is a small table that renders as markdown or as aligned text.
-type vdTable struct {
-	header []string
-	rows   [][]string
-}
-
-func (t *vdTable) add(cells ...string) { t.rows = append(t.rows, cells) }
-
-func (t *vdTable) markdown() string {
-	var b strings.Builder
-	esc := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-	line := func(cells []string) {
-		b.WriteString("|")
-		for _, c := range cells {
-			b.WriteString(" " + esc(c) + " |")
-		}
-		b.WriteString("\n")
-	}
-	line(t.header)
-	b.WriteString("|")
-	for range t.header {
-		b.WriteString("---|")
-	}
-	b.WriteString("\n")
-	for _, r := range t.rows {
-		line(r)
-	}
-	return b.String()
-}
-
-func (t *vdTable) text() string {
-	width := make([]int, len(t.header))
-	all := append([][]string{t.header}, t.rows...)
-	for _, r := range all {
-		for i, c := range r {
-			width[i] = max(width[i], len([]rune(c)))
-		}
-	}
-	var b strings.Builder
-	for ri, r := range all {
-		for i, c := range r {
-			if i == len(r)-1 {
-				b.WriteString(c)
-				break
-			}
-			b.WriteString(c + strings.Repeat(" ", width[i]-len([]rune(c))+2))
-		}
-		b.WriteString("\n")
-		if ri == 0 {
-			total := 0
-			for _, w := range width {
-				total += w + 2
-			}
-			b.WriteString(strings.Repeat("-", total-2) + "\n")
-		}
-	}
+	fmt.Fprintf(&b, "\n%s\n\n%s", title, s.Markdown())
 	return b.String()
 }
 
@@ -670,5 +613,3 @@ func vdNum(f float64) *float64 {
 	}
 	return &f
 }
-
-func vdMarshal(v any) ([]byte, error) { return json.Marshal(v) }

@@ -8,45 +8,6 @@ import (
 	"github.com/scalefit/scalefit/fit"
 )
 
-// table is a markdown table under construction.
-type table struct {
-	header []string
-	align  []byte // per column: 'l' or 'r'; missing columns are left-aligned
-	rows   [][]string
-}
-
-func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
-
-// markdown renders the table in GitHub-flavoured markdown. Pipes inside cells are escaped.
-func (t *table) markdown() string {
-	var b strings.Builder
-	line := func(cells []string) {
-		b.WriteString("|")
-		for i := range t.header {
-			c := ""
-			if i < len(cells) {
-				c = strings.ReplaceAll(cells[i], "|", `\|`)
-			}
-			b.WriteString(" " + c + " |")
-		}
-		b.WriteString("\n")
-	}
-	line(t.header)
-	b.WriteString("|")
-	for i := range t.header {
-		if i < len(t.align) && t.align[i] == 'r' {
-			b.WriteString("---:|")
-		} else {
-			b.WriteString("---|")
-		}
-	}
-	b.WriteString("\n")
-	for _, r := range t.rows {
-		line(r)
-	}
-	return b.String()
-}
-
 // fmtGain writes a gain to about three significant figures in the seed note's style (the same rule as fit's
 // verdict tables): 12.4, 6.24, 0.527, 0.083, and 0.0042 below 0.01. NaN and infinities print as an em dash.
 func fmtGain(g float64) string {

@@ -32,16 +32,16 @@ func (r *Report) writeHeader(b *strings.Builder) error {
 		fmt.Fprintf(b, "%s, measured on the same inputs with the same settings.\n\n", describeModels(len(r.Profiles)))
 	}
 
-	t := table{header: append([]string{""}, r.names()...), align: []byte{'l'}}
+	t := textfmt.Table{Header: append([]string{""}, r.names()...), Align: []byte{'l'}}
 	for range r.Profiles {
-		t.align = append(t.align, 'r')
+		t.Align = append(t.Align, 'r')
 	}
 	row := func(label string, f func(i int) string) {
 		cells := []string{label}
 		for i := range r.Profiles {
 			cells = append(cells, f(i))
 		}
-		t.add(cells...)
+		t.Add(cells...)
 	}
 	row("Architecture", func(i int) string { return r.Profiles[i].Architecture })
 	row("Parameters", func(i int) string { return textfmt.GroupDigits(r.Profiles[i].NParams) })
@@ -64,7 +64,7 @@ func (r *Report) writeHeader(b *strings.Builder) error {
 			return "—"
 		})
 	}
-	b.WriteString(t.markdown())
+	b.WriteString(t.Markdown())
 	b.WriteString("\n")
 
 	b.WriteString("**Definitions** (DESIGN.md §3, docs/gains.md). For block ℓ and each counted token, " +

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/scalefit/scalefit/fit"
+	"github.com/scalefit/scalefit/internal/textfmt"
 )
 
 // writeLayers writes one table per model: every layer's attn, mlp and combined gain with its bootstrap interval, and a
@@ -19,19 +20,19 @@ func (r *Report) writeLayers(b *strings.Builder) error {
 		bands := r.Bands[i]
 		b.WriteString(r.layerSentence(i))
 		b.WriteString("\n\n")
-		t := table{header: []string{"Layer", "Depth"}, align: []byte{'r', 'r'}}
+		t := textfmt.Table{Header: []string{"Layer", "Depth"}, Align: []byte{'r', 'r'}}
 		for _, c := range layerComponents {
-			t.header = append(t.header, c)
-			t.align = append(t.align, 'l')
+			t.Header = append(t.Header, c)
+			t.Align = append(t.Align, 'l')
 		}
 		for l := 0; l < p.NLayers; l++ {
 			cells := []string{fmt.Sprintf("L%d", l), fmt.Sprintf("%.2f", p.Depth(l))}
 			for _, c := range layerComponents {
 				cells = append(cells, fmtCell(bands.Get(c)[l]))
 			}
-			t.add(cells...)
+			t.Add(cells...)
 		}
-		b.WriteString(t.markdown())
+		b.WriteString(t.Markdown())
 		b.WriteString("\n")
 	}
 	return nil

@@ -111,11 +111,11 @@ func (r *Report) writeScaling(b *strings.Builder) error {
 // writeFit writes one fitted law. prefix heads its subsections ("" for the runs' own law).
 func (r *Report) writeFit(b *strings.Builder, f *fit.Result, prefix string) {
 	conf := fmtPercent(f.Confidence)
-	t := table{header: []string{"Model", f.X, f.Y, "y SE", "Fitted", "ln residual"}, align: []byte{'l', 'r', 'r', 'r', 'r', 'r'}}
+	t := textfmt.Table{Header: []string{"Model", f.X, f.Y, "y SE", "Fitted", "ln residual"}, Align: []byte{'l', 'r', 'r', 'r', 'r', 'r'}}
 	for i, p := range f.Points {
-		t.add(p.Model, fmtX(p.X), fmtNum(p.Y), fmtNum(p.YSE), fmtNum(f.Fitted[i]), fmtSigned(f.Line.Resid[i]))
+		t.Add(p.Model, fmtX(p.X), fmtNum(p.Y), fmtNum(p.YSE), fmtNum(f.Fitted[i]), fmtSigned(f.Line.Resid[i]))
 	}
-	b.WriteString(t.markdown())
+	b.WriteString(t.Markdown())
 	b.WriteString("\n")
 	if f.ExponentCI.Defined() {
 		fmt.Fprintf(b, "**Exponent b = %s**, %s CI [%s, %s] (Student t, %d df, se %s); prefactor a = %s, %s CI [%s, %s]; R² = %s; n = %d.\n\n",
@@ -127,11 +127,11 @@ func (r *Report) writeFit(b *strings.Builder, f *fit.Result, prefix string) {
 	}
 	if len(f.Bootstraps) > 0 {
 		fmt.Fprintf(b, "Bootstrap intervals of the exponent (%d resamples each, seed %d), beside the t interval above:\n\n", f.Bootstraps[0].Resamples, f.Seed)
-		bt := table{header: []string{"Method", "Resamples used", "Percentile", "Basic", "BCa", "Caveat"}, align: []byte{'l', 'r'}}
+		bt := textfmt.Table{Header: []string{"Method", "Resamples used", "Percentile", "Basic", "BCa", "Caveat"}, Align: []byte{'l', 'r'}}
 		for _, bs := range f.Bootstraps {
-			bt.add(bs.Method, strconv.Itoa(bs.Used), fmtBounds(bs.Exponent.Percentile), fmtBounds(bs.Exponent.Basic), fmtBounds(bs.Exponent.BCa), bs.Warning)
+			bt.Add(bs.Method, strconv.Itoa(bs.Used), fmtBounds(bs.Exponent.Percentile), fmtBounds(bs.Exponent.Basic), fmtBounds(bs.Exponent.BCa), bs.Warning)
 		}
-		b.WriteString(bt.markdown())
+		b.WriteString(bt.Markdown())
 		b.WriteString("\n")
 	}
 	if len(f.Predictions) > 0 {
@@ -141,17 +141,17 @@ func (r *Report) writeFit(b *strings.Builder, f *fit.Result, prefix string) {
 		}
 		fmt.Fprintf(b, "Predictions: the fitted median a·x^b, its %s confidence interval, and the %s prediction interval for "+
 			"a new model of that size.\n\n", conf, conf)
-		pt := table{header: []string{"Target", f.X, "Predicted " + f.Y, conf + " CI (median)", conf + " PI (new model)", boot, "Beyond the data"},
-			align: []byte{'l', 'r', 'r', 'l', 'l', 'l', 'r'}}
+		pt := textfmt.Table{Header: []string{"Target", f.X, "Predicted " + f.Y, conf + " CI (median)", conf + " PI (new model)", boot, "Beyond the data"},
+			Align: []byte{'l', 'r', 'r', 'l', 'l', 'l', 'r'}}
 		for _, p := range f.Predictions {
-			pt.add(p.Label, fmtX(p.X), fmtNum(p.Y), fmtBounds(p.CI), fmtBounds(p.PI), fmtBounds(p.Boot), fmtExtrapolation(p.Extrapolation))
+			pt.Add(p.Label, fmtX(p.X), fmtNum(p.Y), fmtBounds(p.CI), fmtBounds(p.PI), fmtBounds(p.Boot), fmtExtrapolation(p.Extrapolation))
 		}
-		b.WriteString(pt.markdown())
+		b.WriteString(pt.Markdown())
 		b.WriteString("\n")
 	}
 	if len(f.LOO) > 0 {
 		fmt.Fprintf(b, "Leave-one-out: each model predicted by the law fitted to the others.\n\n")
-		lt := table{header: []string{"Held out", f.Y, "Predicted", "Error", conf + " PI", "Covered"}, align: []byte{'l', 'r', 'r', 'r', 'l', 'l'}}
+		lt := textfmt.Table{Header: []string{"Held out", f.Y, "Predicted", "Error", conf + " PI", "Covered"}, Align: []byte{'l', 'r', 'r', 'r', 'l', 'l'}}
 		cov, def := 0, 0
 		for _, l := range f.LOO {
 			c := "—"
@@ -170,9 +170,9 @@ func (r *Report) writeFit(b *strings.Builder, f *fit.Result, prefix string) {
 					e = "0.0 %"
 				}
 			}
-			lt.add(l.Model, fmtNum(l.Y), fmtNum(l.Predicted), e, fmtBounds(l.PI), c)
+			lt.Add(l.Model, fmtNum(l.Y), fmtNum(l.Predicted), e, fmtBounds(l.PI), c)
 		}
-		b.WriteString(lt.markdown())
+		b.WriteString(lt.Markdown())
 		if def > 0 {
 			fmt.Fprintf(b, "\n%d of %d held-out models fall inside their prediction interval.\n", cov, def)
 		}
@@ -205,7 +205,7 @@ func (r *Report) writeReference(b *strings.Builder) {
 	if r.Options.Untrained {
 		label = "These runs (untrained)"
 	}
-	t := table{header: []string{"", label, ref.Name + " (published)"}, align: []byte{'l', 'l', 'l'}}
+	t := textfmt.Table{Header: []string{"", label, ref.Name + " (published)"}, Align: []byte{'l', 'l', 'l'}}
 	models := func(f *fit.Result) string {
 		var names []string
 		for _, p := range f.Points {
@@ -233,10 +233,10 @@ func (r *Report) writeReference(b *strings.Builder) {
 		}
 		return f(ours)
 	}
-	t.add("Models", cell(models), models(rf))
-	t.add("Range of "+rf.X, cell(xrange), xrange(rf))
-	t.add(fmt.Sprintf("Exponent b (%s CI)", conf), cell(exponent), exponent(rf))
-	t.add("Prefactor a", cell(func(f *fit.Result) string { return fmtNum(f.Prefactor) }), fmtNum(rf.Prefactor))
+	t.Add("Models", cell(models), models(rf))
+	t.Add("Range of "+rf.X, cell(xrange), xrange(rf))
+	t.Add(fmt.Sprintf("Exponent b (%s CI)", conf), cell(exponent), exponent(rf))
+	t.Add("Prefactor a", cell(func(f *fit.Result) string { return fmtNum(f.Prefactor) }), fmtNum(rf.Prefactor))
 	for j, p := range rf.Predictions {
 		ourCell := "—"
 		if ours != nil {
@@ -250,9 +250,9 @@ func (r *Report) writeReference(b *strings.Builder) {
 		if p.PI.Defined() {
 			refCell += " (PI " + fmtBounds(p.PI) + ")"
 		}
-		t.add(fmt.Sprintf("Predicted %s at %s", rf.Y, p.Label), ourCell, refCell)
+		t.Add(fmt.Sprintf("Predicted %s at %s", rf.Y, p.Label), ourCell, refCell)
 	}
-	b.WriteString(t.markdown())
+	b.WriteString(t.Markdown())
 	b.WriteString("\n")
 	for _, w := range rf.Warnings {
 		fmt.Fprintf(b, "- ⚠ %s: %s\n", ref.Name, w)

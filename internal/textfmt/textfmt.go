@@ -22,3 +22,6 @@ func GroupDigits(n int64) string {
 	}
 	return sign + b.String()
 }
+
+// Percent writes a confidence level such as 0.95 as a percentage to four significant digits: "95 %", "99.5 %".
+func Percent(c float64) string { return strconv.FormatFloat(100*c, 'g', 4, 64) + " %" }

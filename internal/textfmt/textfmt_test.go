@@ -15,3 +15,32 @@ func TestGroupDigits(t *testing.T) {
 		}
 	}
 }
+
+func TestPercent(t *testing.T) {
+	for _, tc := range []struct {
+		c    float64
+		want string
+	}{{0.95, "95 %"}, {0.995, "99.5 %"}, {0.9, "90 %"}, {0.99999, "100 %"}} {
+		if got := Percent(tc.c); got != tc.want {
+			t.Errorf("Percent(%v) = %q, want %q", tc.c, got, tc.want)
+		}
+	}
+}
+
+func TestTable(t *testing.T) {
+	tab := Table{Header: []string{"Model", "gain"}, Align: []byte{'l', 'r'}}
+	tab.Add("a|b", "1.00")
+	tab.Add("Ġthe") // a short row: the missing cell is empty
+	wantMD := "| Model | gain |\n|---|---:|\n| a\\|b | 1.00 |\n| Ġthe |  |\n"
+	if got := tab.Markdown(); got != wantMD {
+		t.Errorf("Markdown:\n%q\nwant\n%q", got, wantMD)
+	}
+	// Widths are in runes: "Ġthe" is four wide, like "gain".
+	wantText := "Model  gain\n-----------\na|b    1.00\nĠthe   \n"
+	if got := tab.Text(); got != wantText {
+		t.Errorf("Text:\n%q\nwant\n%q", got, wantText)
+	}
+	if got := (&Table{}).Text(); got != "" {
+		t.Errorf("Text of a table without columns = %q, want empty", got)
+	}
+}
