@@ -347,25 +347,11 @@ func (r *Result) WriteText(w io.Writer) error {
 	if len(r.LOO) > 0 {
 		pf("\nleave-one-out (each model predicted by the law fitted to the others)\n")
 		rows = [][]string{{"model", "y", "predicted", "error", conf + " PI", "covered"}}
-		cov, def := 0, 0
 		for _, l := range r.LOO {
-			c := "—"
-			if l.Covered != nil {
-				def++
-				c = "no"
-				if *l.Covered {
-					cov++
-					c = "yes"
-				}
-			}
-			errs := "—"
-			if !math.IsNaN(l.RelError) {
-				errs = fmt.Sprintf("%+.1f %%", 100*l.RelError)
-			}
-			rows = append(rows, []string{l.Model, fmtG(l.Y), fmtG(l.Predicted), errs, fmtB(l.PI), c})
+			rows = append(rows, []string{l.Model, fmtG(l.Y), fmtG(l.Predicted), l.ErrorText(), fmtB(l.PI), l.CoveredText()})
 		}
 		table(rows)
-		if def > 0 {
+		if cov, def := LOOCoverage(r.LOO); def > 0 {
 			pf("  covered %d of %d\n", cov, def)
 		}
 	}

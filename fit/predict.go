@@ -43,6 +43,43 @@ type LOOPrediction struct {
 	Covered   *bool   // whether PI contains Y; nil when PI does not exist
 }
 
+// ErrorText is the relative error as tables print it, "+7.7 %", with "0.0 %" for an error that rounds to zero of
+// either sign and "—" when it is undefined.
+func (l LOOPrediction) ErrorText() string {
+	if math.IsNaN(l.RelError) {
+		return "—"
+	}
+	e := fmt.Sprintf("%+.1f %%", 100*l.RelError)
+	if e == "+0.0 %" || e == "-0.0 %" {
+		e = "0.0 %"
+	}
+	return e
+}
+
+// CoveredText is "yes" or "no" for whether the prediction interval covered the model, or "—" when there is none.
+func (l LOOPrediction) CoveredText() string {
+	switch {
+	case l.Covered == nil:
+		return "—"
+	case *l.Covered:
+		return "yes"
+	}
+	return "no"
+}
+
+// LOOCoverage counts the held-out models whose prediction interval covered them, out of those that had one.
+func LOOCoverage(loo []LOOPrediction) (covered, defined int) {
+	for _, l := range loo {
+		if l.Covered != nil {
+			defined++
+			if *l.Covered {
+				covered++
+			}
+		}
+	}
+	return covered, defined
+}
+
 // ParseTargets parses --predict items. Each item is a model name that lookup resolves, or a number: plain or in
 // exponent form (175e9), or with a suffix K, M, B (or G) or T for 10³, 10⁶, 10⁹, 10¹² (175B). lookup may be nil.
 func ParseTargets(items []string, lookup func(name string) (Target, bool)) ([]Target, error) {

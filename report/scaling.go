@@ -152,28 +152,11 @@ func (r *Report) writeFit(b *strings.Builder, f *fit.Result, prefix string) {
 	if len(f.LOO) > 0 {
 		fmt.Fprintf(b, "Leave-one-out: each model predicted by the law fitted to the others.\n\n")
 		lt := textfmt.Table{Header: []string{"Held out", f.Y, "Predicted", "Error", conf + " PI", "Covered"}, Align: []byte{'l', 'r', 'r', 'r', 'l', 'l'}}
-		cov, def := 0, 0
 		for _, l := range f.LOO {
-			c := "—"
-			if l.Covered != nil {
-				def++
-				c = "no"
-				if *l.Covered {
-					cov++
-					c = "yes"
-				}
-			}
-			e := "—"
-			if !math.IsNaN(l.RelError) {
-				e = fmt.Sprintf("%+.1f %%", 100*l.RelError)
-				if e == "+0.0 %" || e == "-0.0 %" {
-					e = "0.0 %"
-				}
-			}
-			lt.Add(l.Model, fmtNum(l.Y), fmtNum(l.Predicted), e, fmtBounds(l.PI), c)
+			lt.Add(l.Model, fmtNum(l.Y), fmtNum(l.Predicted), l.ErrorText(), fmtBounds(l.PI), l.CoveredText())
 		}
 		b.WriteString(lt.Markdown())
-		if def > 0 {
+		if cov, def := fit.LOOCoverage(f.LOO); def > 0 {
 			fmt.Fprintf(b, "\n%d of %d held-out models fall inside their prediction interval.\n", cov, def)
 		}
 		b.WriteString("\n")
