@@ -58,7 +58,7 @@ Flags go before the run files.`,
 				return fmt.Errorf("compare: %w", err)
 			}
 			for _, msg := range res.Warnings {
-				fmt.Fprintf(c.App.ErrWriter, "scalefit: compare: %s\n", msg)
+				fmt.Fprintf(c.App.ErrWriter, "scalefit: compare: warning: %s\n", msg)
 			}
 			if path := c.String("json"); path != "" {
 				if err := writeJSONFile(path, c.App.Writer, res); err != nil {

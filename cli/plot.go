@@ -83,7 +83,7 @@ dashed, with its points. --panel draws one panel alone. The format follows the -
 				return fmt.Errorf("plot: %w", err)
 			}
 			for _, w := range warnings {
-				fmt.Fprintf(c.App.ErrWriter, "scalefit: plot: %s\n", w)
+				fmt.Fprintf(c.App.ErrWriter, "scalefit: plot: warning: %s\n", w)
 			}
 			fig.Title = c.String("title")
 			fig.Width, fig.Height = vg.Length(c.Float64("width"))*vg.Inch, vg.Length(c.Float64("height"))*vg.Inch
