@@ -1,0 +1,131 @@
+// Package arch holds every transformer architecture scalefit measures, each written once, in one file per family,
+// against the op set Ops that every backend implements on its own tensors. A family maps its HF config.json (with HF's
+// defaults), names and shapes its tensors, counts its parameters, initialises a random control as HF's _init_weights
+// does, and runs one block with the residual written out. It registers itself by model_type, so a backend only
+// implements Ops and never touches model code; package measure runs the layer loop and turns the block's taps into
+// gains.
+package arch
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Config is what every family's config.json maps to, the part of it that the measurement, the run file and the
+// analysis need.
+type Config struct {
+	ModelType      string // HF model_type, e.g. "llama"
+	Layers         int    // num_hidden_layers (n_layer in GPT-2)
+	Hidden         int    // d: the residual stream's width
+	Heads, KVHeads int    // query heads and key/value heads (equal without GQA)
+	HeadDim        int    // head_dim, which Gemma sets apart from Hidden/Heads
+	FFN            int    // the MLP's inner width
+	Vocab          int    // vocab_size
+	MaxPositions   int    // max_position_embeddings (n_positions in GPT-2)
+	Activation     Activation
+	ActivationName string // the activation as recorded in the run file: "gelu", "gelu_tanh" or "silu"
+	TiedEmbeddings bool   // the unembedding is the input embedding
+	Raw            []byte // config.json verbatim
+}
+
+// Init is how a random-init control sets one parameter, as HF's _init_weights does: normal(0, Std) when Std > 0,
+// otherwise the constant Const (0 for biases and Gemma's norms, 1 for LayerNorm and RMSNorm weights).
+type Init struct {
+	Std   float64
+	Const float32
+}
+
+// Model is one checkpoint's architecture: a family with its config applied.
+type Model interface {
+	// Config returns the mapped config.
+	Config() *Config
+	// Params lists every parameter tensor with its stored shape, in state-dict order. An unembedding tied to the
+	// input embedding is not listed.
+	Params() []WeightSpec
+	// IsBuffer reports whether a tensor stored in a checkpoint is a buffer, not a parameter (a causal mask, rotary
+	// inv_freq): such tensors are ignored.
+	IsBuffer(name string) bool
+	// ParamCounts returns the number of parameters, counting a tied embedding once, and the number without the token
+	// embedding, any learned position embedding and an untied unembedding.
+	ParamCounts() (total, nonEmbed int64)
+	// Init returns how a random-init control sets the parameter name.
+	Init(name string) Init
+
+	// Embed returns the hidden states entering layer 0 for the token ids of batch, [len(ids), Hidden], as a tensor
+	// that lives until ops.Free.
+	Embed(ops Ops, ids []int32, batch *Batch) (Tensor, error)
+	// LayerWeights lists the tensors that Block reads for layer l.
+	LayerWeights(l int) []WeightSpec
+	// Block runs layer l over the hidden states h of batch in place, h ← block(h), and taps its points.
+	Block(ops Ops, l int, w Weights, h Tensor, batch *Batch, tap Tap)
+	// HeadWeights lists the tensors that Logits reads: the final norm and the unembedding.
+	HeadWeights() []WeightSpec
+	// Logits returns the next-token logits [rows, Vocab] of final hidden states h.
+	Logits(ops Ops, w Weights, h Tensor) Tensor
+}
+
+// Options are the run's choices that change a forward pass.
+type Options struct {
+	// Activation, when not nil, replaces the config's GELU form (the run's --gelu). A family without a GELU refuses it.
+	Activation *Activation
+}
+
+// Family is one architecture family.
+type Family struct {
+	Name       string                                              // e.g. "llama"
+	ModelTypes []string                                            // the HF model_type values it runs
+	New        func(configJSON []byte, opt Options) (Model, error) // maps and validates config.json
+}
+
+var families = map[string]*Family{}
+
+// Register makes a family available under each of its model types. It panics on a duplicate, which is a programming
+// error caught at start-up.
+func Register(f *Family) {
+	for _, t := range f.ModelTypes {
+		if _, dup := families[t]; dup {
+			panic(fmt.Sprintf("arch: model_type %q registered twice", t))
+		}
+		families[t] = f
+	}
+}
+
+// ModelTypes returns the registered model_type values, sorted.
+func ModelTypes() []string {
+	ts := make([]string, 0, len(families))
+	for t := range families {
+		ts = append(ts, t)
+	}
+	sort.Strings(ts)
+	return ts
+}
+
+// New reads model_type from configJSON and builds the model of the family that registered it. An unknown
+// model_type is one error that lists the supported ones.
+func New(configJSON []byte, opt Options) (Model, error) {
+	var head struct {
+		ModelType *string `json:"model_type"`
+	}
+	if err := json.Unmarshal(configJSON, &head); err != nil {
+		return nil, fmt.Errorf("malformed JSON: %w", err)
+	}
+	if head.ModelType == nil {
+		return nil, fmt.Errorf("key \"model_type\" is missing")
+	}
+	f, ok := families[*head.ModelType]
+	if !ok {
+		return nil, fmt.Errorf("model_type %s is not supported (supported: %s)", quoteCapped(*head.ModelType, 64),
+			strings.Join(ModelTypes(), ", "))
+	}
+	return f.New(configJSON, opt)
+}
+
+// quoteCapped quotes s for an error message, cut to at most n bytes so that a hostile value cannot flood a terminal.
+func quoteCapped(s string, n int) string {
+	if len(s) > n {
+		return fmt.Sprintf("%q…", s[:n])
+	}
+	return fmt.Sprintf("%q", s)
+}
