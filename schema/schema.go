@@ -51,6 +51,10 @@ const (
 	MetaVersion   = "scalefit.version"    // scalefit version that wrote the file
 	MetaTime      = "scalefit.time"       // RFC 3339 time the run finished
 	MetaLoss      = "scalefit.loss"       // mean next-token cross-entropy in nats, when --loss was given
+
+	// MetaOptionsHash is set by `scalefit sweep`: the SHA-256 (hex) of everything in the plan that changes the
+	// run's numbers, which tells a finished task from one whose options have changed since it ran.
+	MetaOptionsHash = "scalefit.options_hash"
 )
 
 // Run is a whole run file in memory: its metadata and its rows.
