@@ -83,11 +83,11 @@ func expandBody(body string) ([]string, error) {
 		case b < a:
 			return nil, fmt.Errorf("{%s}: empty range (the end is below the start)", body)
 		}
-		count := uint64(b-a)/uint64(k) + 1 // b-a wraps for the widest ranges, but its bits as uint64 are right
-		if count > maxExpansion {
+		steps := (uint64(b) - uint64(a)) / uint64(k) // b ≥ a, so the unsigned difference is exact even where b-a overflows
+		if steps >= maxExpansion {
 			return nil, fmt.Errorf("{%s}: more than %d names", body, maxExpansion)
 		}
-		out := make([]string, 0, count)
+		out := make([]string, 0, steps+1)
 		for v := a; v <= b; v += k {
 			out = append(out, strconv.FormatInt(v, 10))
 			if v > b-k { // the next v would pass b, or overflow

@@ -191,7 +191,10 @@ func Load(path string, r Resolver) (*Plan, error) {
 	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
 		l.decodeError(err)
-		return nil, &PlanError{Path: path, Errs: l.errs}
+		var strict *toml.StrictMissingError
+		if !errors.As(err, &strict) { // unknown keys leave the rest decoded, and worth checking; other errors do not
+			return nil, &PlanError{Path: path, Errs: l.errs}
+		}
 	}
 	p := &Plan{Path: abs}
 	l.out(&f, p)
