@@ -62,7 +62,9 @@ func (sp *sweepProgress) line() string {
 
 func (sp *sweepProgress) Started(t sweep.Task) { sp.meter.Start(t.Index) }
 
-func (sp *sweepProgress) Progress(t sweep.Task, done, total int64) { sp.meter.Progress(t.Index, done, total) }
+func (sp *sweepProgress) Progress(t sweep.Task, done, total int64) {
+	sp.meter.Progress(t.Index, done, total)
+}
 
 func (sp *sweepProgress) Finished(t sweep.Task, o sweep.Outcome, err error, took time.Duration) {
 	ran := o == sweep.Ran || o == sweep.FailedNow

@@ -89,6 +89,7 @@ func Run(ctx context.Context, tasks []Task, o Options) (Summary, error) {
 		switch st := checkFiles(t); {
 		case st.State == Done:
 			s.AlreadyDone++
+			tidyLock(t)
 		case st.State == Failed && !o.RetryFailed:
 			s.FailedBefore++
 		default:
@@ -227,6 +228,17 @@ func checkFiles(t Task) Status {
 		return Status{State: Failed, Detail: reason}
 	} else {
 		return Status{State: Pending, Detail: why}
+	}
+}
+
+// tidyLock removes the lock file of a done task, which a sweep killed between writing the task's file and
+// releasing its lock leaves behind. The file is only removed under the lock, so a holder is never disturbed.
+func tidyLock(t Task) {
+	if _, err := os.Stat(t.LockPath()); err != nil {
+		return
+	}
+	if l, err := lockTask(t.LockPath()); err == nil {
+		l.release()
 	}
 }
 

@@ -358,3 +358,28 @@ func TestThreadsPerTask(t *testing.T) {
 		}
 	}
 }
+
+// TestRunTidiesLocks checks that a done task's stale lock file, left by a sweep killed just after the task's file was
+// written, is removed, and that a held one is not.
+func TestRunTidiesLocks(t *testing.T) {
+	dir := t.TempDir()
+	tasks := testTasks(dir, 2)
+	if _, err := Run(context.Background(), tasks, Options{Run: newLedger().run}); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(tasks[0].LockPath(), []byte("host pid 1\n"), 0o644)
+	held, err := lockTask(tasks[1].LockPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.release()
+	if _, err := Run(context.Background(), tasks, Options{Run: newLedger().run}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(tasks[0].LockPath()); !os.IsNotExist(err) {
+		t.Errorf("a stale lock file of a done task is still there")
+	}
+	if _, err := os.Stat(tasks[1].LockPath()); err != nil {
+		t.Errorf("a held lock file was removed: %v", err)
+	}
+}
