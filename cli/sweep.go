@@ -160,7 +160,7 @@ func sweepResult(w io.Writer, p *sweep.Plan, shard sweep.Shard, s sweep.Summary,
 		scope = fmt.Sprintf("%d tasks of %s", s.Tasks, shard)
 	}
 	if err != nil {
-		return fmt.Errorf("sweep interrupted: %d of %s ran before it stopped, %d did not finish; run the same command to go on",
+		return fmt.Errorf("sweep interrupted: %d of %s ran before it stopped, %d are left; run the same command to go on",
 			s.Ran, scope, s.Interrupted)
 	}
 	fmt.Fprintf(w, "sweep %s: %s: ran %d, %d were done already", p.Path, scope, s.Ran, s.AlreadyDone)
