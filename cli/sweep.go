@@ -139,11 +139,8 @@ func sweepCores() int {
 // sweepRunFunc runs one task through runModel, the path of `scalefit run`, with one backend plugin per task.
 func sweepRunFunc(p *sweep.Plan) sweep.RunFunc {
 	return func(ctx context.Context, t sweep.Task, threads int, progress func(done, total int64)) error {
-		d := p.Dataset
 		_, _, err := runModel(ctx, runOptions{
-			ModelDir: t.Dir, Model: t.Model, Revision: t.Revision, Out: t.Out,
-			Input: input{Tokens: d.Tokens, Text: d.Text, JSONL: d.JSONL, Field: d.Field, Corpus: d.Corpus,
-				Tokenizer: p.Run.Tokenizer, SeqLen: p.Run.SeqLen, MaxTokens: p.Run.MaxTokens},
+			ModelDir: t.Dir, Model: t.Model, Revision: t.Revision, Out: t.Out, Input: planInput(p),
 			SkipFirst: p.Run.SkipFirst, GELU: p.Run.GELU, Loss: p.Run.Loss, Backend: p.Run.Backend,
 			Threads: threads, Quiet: true,
 			Meta:       map[string]string{schema.MetaOptionsHash: t.Hash},
@@ -151,6 +148,13 @@ func sweepRunFunc(p *sweep.Plan) sweep.RunFunc {
 		}, io.Discard)
 		return err
 	}
+}
+
+// planInput is the input of every run of a plan: its dataset, cut and capped as its [run] table says.
+func planInput(p *sweep.Plan) input {
+	d := p.Dataset
+	return input{Tokens: d.Tokens, Text: d.Text, JSONL: d.JSONL, Field: d.Field, Corpus: d.Corpus,
+		Tokenizer: p.Run.Tokenizer, SeqLen: p.Run.SeqLen, MaxTokens: p.Run.MaxTokens}
 }
 
 // sweepResult prints what a sweep did, and turns interruptions and failures into the command's error.

@@ -45,9 +45,9 @@ func printSweepTable(w io.Writer, p *sweep.Plan, shard sweep.Shard, tasks []swee
 			Shard   string         `json:"shard"`
 			Counts  map[string]int `json:"counts"`
 			Tasks   []sweepRow     `json:"tasks"`
-		}{p.Path, p.Dataset.Describe(), shard.String(), stateCounts(counts), rows})
+		}{p.Path, planInput(p).describe(), shard.String(), stateCounts(counts), rows})
 	}
-	fmt.Fprintf(w, "plan %s: %d tasks (%s), dataset %s, output in %s\n\n", p.Path, len(tasks), shard, p.Dataset.Describe(), p.Out)
+	fmt.Fprintf(w, "plan %s: %d tasks (%s), dataset %s, output in %s\n\n", p.Path, len(tasks), shard, planInput(p).describe(), p.Out)
 	tab := textfmt.Table{Header: []string{"#", "model", "revision", "state", "output", "detail"}}
 	if dryRun {
 		tab.Header = []string{"#", "model", "revision", "state", "run", "output", "detail"}

@@ -62,18 +62,9 @@ func (l *loader) k8s(t *k8sTable) K8s {
 	str("mem", t.Mem, &k.Mem, k8sQuantity, "a quantity such as 32Gi")
 	str("claim", t.Claim, &k.Claim, dnsLabel, "the name of a PersistentVolumeClaim")
 	str("mount", t.Mount, &k.Mount, regexp.MustCompile(`^/`), "an absolute path in the container")
-	positive := func(key string, v *int, dst *int) {
-		if v == nil {
-			return
-		}
-		if *v < 1 {
-			l.fail("k8s."+key, "%d: must be ≥ 1", *v)
-		}
-		*dst = *v
-	}
-	positive("parallelism", t.Parallelism, &k.Parallelism)
-	positive("cpus", t.CPUs, &k.CPUs)
-	positive("gpus", t.GPUs, &k.GPUs)
+	l.intAtLeast("k8s.parallelism", t.Parallelism, 1, &k.Parallelism)
+	l.intAtLeast("k8s.cpus", t.CPUs, 1, &k.CPUs)
+	l.intAtLeast("k8s.gpus", t.GPUs, 1, &k.GPUs)
 	if (k.Claim == "") != (k.Mount == "") {
 		l.fail("k8s.claim", "give claim and mount together: the volume claim and where the pod mounts it")
 	}

@@ -44,20 +44,6 @@ type Dataset struct {
 	Tokens, Text, JSONL, Field, Corpus string
 }
 
-// Describe names the dataset as the run file's metadata does: the file, file#field for JSON Lines, or corpus:NAME.
-func (d Dataset) Describe() string {
-	switch {
-	case d.Tokens != "":
-		return d.Tokens
-	case d.Text != "":
-		return d.Text
-	case d.JSONL != "":
-		return d.JSONL + "#" + d.Field
-	default:
-		return "corpus:" + d.Corpus
-	}
-}
-
 // textual reports whether the dataset is text that a tokenizer cuts into windows (so seq_len and the tokenizer
 // matter), rather than token ids.
 func (d Dataset) textual() bool { return d.Tokens == "" }
@@ -222,6 +208,17 @@ type loader struct {
 
 func (l *loader) fail(key, format string, args ...any) {
 	l.errs = append(l.errs, KeyError{Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+// intAtLeast copies an integer key that is set into dst, and fails the plan when it is below least.
+func (l *loader) intAtLeast(key string, v *int, least int, dst *int) {
+	if v == nil {
+		return
+	}
+	if *v < least {
+		l.fail(key, "%d: must be ≥ %d", *v, least)
+	}
+	*dst = *v
 }
 
 // decodeError turns go-toml's errors into KeyErrors: one per unknown key in strict mode, or the one syntax or type
@@ -430,19 +427,10 @@ func (l *loader) dataset(f *planFile, p *Plan) {
 func (l *loader) run(f *planFile, p *Plan) {
 	r := f.Run
 	o := RunOptions{SeqLen: DefaultSeqLen, GELU: DefaultGELU, Backend: DefaultBackend}
-	intKey := func(key string, v *int, least int, dst *int) {
-		if v == nil {
-			return
-		}
-		if *v < least {
-			l.fail("run."+key, "%d: must be ≥ %d", *v, least)
-		}
-		*dst = *v
-	}
-	intKey("seq_len", r.SeqLen, 2, &o.SeqLen)
-	intKey("max_tokens", r.MaxTokens, 0, &o.MaxTokens)
-	intKey("skip_first", r.SkipFirst, 0, &o.SkipFirst)
-	intKey("threads", r.Threads, 0, &o.Threads)
+	l.intAtLeast("run.seq_len", r.SeqLen, 2, &o.SeqLen)
+	l.intAtLeast("run.max_tokens", r.MaxTokens, 0, &o.MaxTokens)
+	l.intAtLeast("run.skip_first", r.SkipFirst, 0, &o.SkipFirst)
+	l.intAtLeast("run.threads", r.Threads, 0, &o.Threads)
 	if r.GELU != nil {
 		if *r.GELU != "erf" && *r.GELU != "tanh" {
 			l.fail("run.gelu", "%q: want erf or tanh", *r.GELU)

@@ -66,18 +66,9 @@ func (l *loader) slurm(t *slurmTable) Slurm {
 		}
 		s.Mem = *t.Mem
 	}
-	positive := func(key string, v *int, dst *int) {
-		if v == nil {
-			return
-		}
-		if *v < 1 {
-			l.fail("slurm."+key, "%d: must be ≥ 1", *v)
-		}
-		*dst = *v
-	}
-	positive("cpus", t.CPUs, &s.CPUs)
-	positive("max_running", t.MaxRunning, &s.MaxRunning)
-	positive("array_tasks", t.ArrayTasks, &s.ArrayTasks)
+	l.intAtLeast("slurm.cpus", t.CPUs, 1, &s.CPUs)
+	l.intAtLeast("slurm.max_running", t.MaxRunning, 1, &s.MaxRunning)
+	l.intAtLeast("slurm.array_tasks", t.ArrayTasks, 1, &s.ArrayTasks)
 	for i, line := range t.Setup {
 		if strings.ContainsAny(line, "\n\r") {
 			l.fail(fmt.Sprintf("slurm.setup[%d]", i), "one shell line per array element, without line breaks")
