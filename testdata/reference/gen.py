@@ -24,6 +24,7 @@ import sys
 
 import torch
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the golden files
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import ref_gemma  # noqa: E402
