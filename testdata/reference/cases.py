@@ -9,7 +9,7 @@ A case is a dict:
   buffers:  also store the family's non-parameter buffers (causal masks, masked_bias, rotary inv_freq)
   prefix:   prefix of every stored name (GPT-2's "transformer."), "" by default
   lengths:  sequence lengths
-  runs:     what to measure: skip_first, gelu (None: the config's activation; "erf" or "tanh": the --gelu override), loss
+  runs:     what to measure: skip_first, gelu (None: the config's activation; "erf"/"tanh": the --gelu override), loss
 
 The five GPT-NeoX cases in ORIGINAL predate the other families; their expected.json keeps its first format (no
 `architecture`, no per-run `activation`) so that it stays byte-identical.

@@ -123,7 +123,7 @@ def write_checkpoint(case, config, params, bufs, outdir):
 # Gains (docs/gains.md): each family's block returns its points as float32 tensors [T, d]:
 #   h       the residual stream entering the block
 #   a_in    what the attention module receives; a_out what it returns; a_add what attention adds to the stream
-#   m_res   the stream the MLP branch reads; m_in what the MLP module receives; m_out what it returns; m_add what it adds
+#   m_res   the stream the MLP branch reads; m_in, m_out what the MLP module receives and returns; m_add what it adds
 #   h_out   the stream leaving the block
 # ---------------------------------------------------------------------------------------------------------------------
 def components(pts):
@@ -242,7 +242,8 @@ FEATURE_CHECKS = [
      dict(rope_parameters={"rope_type": "default", "rope_theta": 50000.0})),
     ("llama-d256-bf16", "rope_scaling's older `type` key ignored", dict(rope_scaling=None)),
     ("mistral-window-f16", "sliding_window ignored", dict(sliding_window=None)),
-    ("qwen2-bias-tied-bf16", "sliding_window applied though use_sliding_window is false", dict(use_sliding_window=True)),
+    ("qwen2-bias-tied-bf16", "sliding_window applied though use_sliding_window is false",
+     dict(use_sliding_window=True)),
     ("qwen2-window-layers-f32", "use_sliding_window ignored", dict(use_sliding_window=False)),
     ("qwen2-window-layers-f32", "max_window_layers ignored (window on every layer)", dict(max_window_layers=0)),
     ("qwen2-window-layers-f32", "window on the layers before max_window_layers",

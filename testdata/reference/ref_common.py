@@ -9,6 +9,16 @@ import math
 import torch
 
 
+def sampler(seed):
+    """randn(*shape, std, mean): normal draws in float64 from a generator seeded with seed, rounded to float32."""
+    g = torch.Generator().manual_seed(seed)
+
+    def randn(*shape, std=1.0, mean=0.0):
+        return (torch.randn(*shape, generator=g, dtype=torch.float64) * std + mean).float()
+
+    return randn
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Activations, as transformers.activations.ACT2FN computes them
 # ---------------------------------------------------------------------------------------------------------------------
@@ -142,7 +152,7 @@ def rotate_half(x):
 
 
 def rope_cos_sin(inv_freq, T):
-    """cos and sin of emb = cat(freqs, freqs), freqs[t][i] = t·inv_freq[i] as a float32 product; [T, 2·len(inv_freq)]."""
+    """cos and sin of emb = cat(freqs, freqs), freqs[t][i] = t·inv_freq[i] (a float32 product); [T, 2·len(inv_freq)]."""
     freqs = torch.outer(torch.arange(T, dtype=torch.int64).float(), inv_freq)  # [T, r/2]
     emb = torch.cat((freqs, freqs), dim=-1)  # [T, r]
     return emb.cos(), emb.sin()

@@ -11,7 +11,7 @@ import math
 
 import torch
 
-from ref_common import apply_rope, causal_attention, gemma_rms_norm, heads, inv_freq_for, linear, rope_cos_sin
+from ref_common import apply_rope, causal_attention, gemma_rms_norm, heads, inv_freq_for, linear, rope_cos_sin, sampler
 
 MODEL_TYPES = ("gemma", "gemma2")
 
@@ -59,14 +59,10 @@ def resolve(config):
 
 def random_params(c, seed):
     """Norm weights w scatter around 0, since Gemma's norms scale by (1 + w)."""
-    g = torch.Generator().manual_seed(seed)
+    randn = sampler(seed)
     d, ff, V, L = c["hidden_size"], c["intermediate_size"], c["vocab_size"], c["num_hidden_layers"]
     H, kv, hd = c["num_attention_heads"], c["num_key_value_heads"], c["head_dim"]
     gemma2 = c["model_type"] == "gemma2"
-
-    def randn(*shape, std=1.0, mean=0.0):
-        return (torch.randn(*shape, generator=g, dtype=torch.float64) * std + mean).float()
-
     p = {"model.embed_tokens.weight": randn(V, d, std=1.0 / math.sqrt(d))}  # √d brings the stream to rms ≈ 1
     for i in range(L):
         pre = "model.layers.%d." % i

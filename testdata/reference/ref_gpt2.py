@@ -8,7 +8,7 @@ import math
 
 import torch
 
-from ref_common import causal_attention, conv1d, heads, layer_norm
+from ref_common import causal_attention, conv1d, heads, layer_norm, sampler
 
 
 def resolve(config):
@@ -33,12 +33,8 @@ def resolve(config):
 
 def random_params(c, seed):
     """Names without the "transformer." prefix; gen.py adds it where a case asks."""
-    g = torch.Generator().manual_seed(seed)
+    randn = sampler(seed)
     d, ff, V, L, n = c["hidden_size"], c["intermediate_size"], c["vocab_size"], c["num_hidden_layers"], c["n_positions"]
-
-    def randn(*shape, std=1.0, mean=0.0):
-        return (torch.randn(*shape, generator=g, dtype=torch.float64) * std + mean).float()
-
     p = {"wte.weight": randn(V, d), "wpe.weight": randn(n, d, std=0.5)}
     for i in range(L):
         pre = "h.%d." % i

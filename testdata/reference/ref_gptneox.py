@@ -9,7 +9,7 @@ import math
 
 import torch
 
-from ref_common import causal_attention, default_inv_freq, layer_norm, rope_cos_sin, rotate_half
+from ref_common import causal_attention, default_inv_freq, layer_norm, rope_cos_sin, rotate_half, sampler
 
 
 def resolve(config):
@@ -33,12 +33,8 @@ def resolve(config):
 
 def random_params(c, seed):
     """Random parameters with magnitudes that keep every sublayer's gain away from zero and one."""
-    g = torch.Generator().manual_seed(seed)
+    randn = sampler(seed)
     d, ff, V, L = c["hidden_size"], c["intermediate_size"], c["vocab_size"], c["num_hidden_layers"]
-
-    def randn(*shape, std=1.0, mean=0.0):
-        return (torch.randn(*shape, generator=g, dtype=torch.float64) * std + mean).float()
-
     p = {"gpt_neox.embed_in.weight": randn(V, d)}
     for i in range(L):
         pre = "gpt_neox.layers.%d." % i

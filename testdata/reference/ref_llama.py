@@ -7,7 +7,7 @@ import math
 
 import torch
 
-from ref_common import apply_rope, causal_attention, heads, inv_freq_for, linear, rms_norm, rope_cos_sin
+from ref_common import apply_rope, causal_attention, heads, inv_freq_for, linear, rms_norm, rope_cos_sin, sampler
 
 MODEL_TYPES = ("llama", "mistral", "qwen2")
 
@@ -55,13 +55,9 @@ def resolve(config):
 
 
 def random_params(c, seed):
-    g = torch.Generator().manual_seed(seed)
+    randn = sampler(seed)
     d, ff, V, L = c["hidden_size"], c["intermediate_size"], c["vocab_size"], c["num_hidden_layers"]
     H, kv, hd = c["num_attention_heads"], c["num_key_value_heads"], c["head_dim"]
-
-    def randn(*shape, std=1.0, mean=0.0):
-        return (torch.randn(*shape, generator=g, dtype=torch.float64) * std + mean).float()
-
     p = {"model.embed_tokens.weight": randn(V, d)}
     for i in range(L):
         pre = "model.layers.%d." % i
