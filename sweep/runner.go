@@ -133,19 +133,21 @@ func Run(ctx context.Context, tasks []Task, o Options) (Summary, error) {
 			}
 		}()
 	}
+	notStarted := 0
 	for _, t := range todo {
 		if ctx.Err() != nil {
-			s.Interrupted++
+			notStarted++
 			continue
 		}
 		select {
 		case next <- t:
 		case <-ctx.Done():
-			s.Interrupted++
+			notStarted++
 		}
 	}
 	close(next)
 	wg.Wait()
+	s.Interrupted += notStarted
 	return s, ctx.Err()
 }
 
