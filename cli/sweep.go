@@ -65,6 +65,9 @@ func sweepAction(c *ucli.Context) error {
 	if modes > 1 {
 		return errors.New("give at most one of --dry-run, --status, --slurm and --k8s")
 	}
+	if c.Bool("json") && !c.Bool("status") && !c.Bool("dry-run") {
+		return errors.New("--json goes with --status or --dry-run")
+	}
 	if c.Int("jobs") < 1 {
 		return fmt.Errorf("--jobs %d: must be ≥ 1", c.Int("jobs"))
 	}

@@ -279,6 +279,7 @@ func TestSweepPlanProblems(t *testing.T) {
 		{"sweep"},
 		{"sweep", f.plan, "--status", "--dry-run"},
 		{"sweep", f.plan, "--jobs", "0"},
+		{"sweep", f.plan, "--json"},
 		{"sweep", f.plan, "--shard", "3/3"},
 		{"sweep", f.plan, "--slurm", "--shard", "0/2"},
 	} {

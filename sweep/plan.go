@@ -164,6 +164,9 @@ type modelTable struct {
 // every file the runs will read, so that all the problems a plan has are found before any run starts; they come
 // back together as a *PlanError.
 func Load(path string, r Resolver) (*Plan, error) {
+	if r.Model == nil {
+		return nil, errors.New("sweep.Load: the Resolver has no Model function")
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("plan %s: %w", path, err)
@@ -473,21 +476,15 @@ var hubID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-
 // revisionName is what a revision may be to name an output file.
 var revisionName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
+// maxTasks bounds the tasks of one plan.
+const maxTasks = 1_000_000
+
 func (l *loader) models(f *planFile, p *Plan) {
 	if len(f.Models) == 0 {
 		l.fail("models", "missing: give at least one [[models]] table with a model key")
 		return
 	}
-	owner := map[string]string{} // output path → the key of the task that writes it
-	add := func(t Task) {
-		if other, dup := owner[t.Out]; dup {
-			l.fail(t.Key, "%s would write %s, which %s writes too; every task needs its own output file", t.Name(), t.Out, other)
-			return
-		}
-		owner[t.Out] = t.Key
-		t.Index = len(p.Tasks)
-		p.Tasks = append(p.Tasks, t)
-	}
+	tl := &taskList{l: l, p: p, owner: map[string]string{}}
 	for i, m := range f.Models {
 		key := fmt.Sprintf("models[%d]", i)
 		if m.Model == nil || *m.Model == "" {
@@ -496,69 +493,103 @@ func (l *loader) models(f *planFile, p *Plan) {
 		}
 		spec := *m.Model
 		local := l.abs(spec)
-		isDir := false
 		if st, err := os.Stat(local); err == nil && st.IsDir() {
-			isDir = true
+			l.localModel(tl, key, local, m.Revisions != nil)
+		} else if filepath.IsAbs(spec) || strings.HasPrefix(spec, ".") || strings.HasPrefix(spec, "~") || !hubID.MatchString(spec) {
+			l.fail(key+".model", "%q: neither a model directory (%s does not exist) nor a hub id ORG/NAME", spec, local)
+		} else {
+			l.hubModel(tl, key, spec, m.Revisions)
 		}
-		if isDir || filepath.IsAbs(spec) || strings.HasPrefix(spec, ".") || strings.HasPrefix(spec, "~") || !hubID.MatchString(spec) {
-			if !isDir {
-				l.fail(key+".model", "%q: neither a model directory (%s does not exist) nor a hub id ORG/NAME", spec, local)
-				continue
-			}
-			if m.Revisions != nil {
-				l.fail(key+".revisions", "a local directory has no revisions; name each checkpoint directory in its own [[models]] table")
-				continue
-			}
-			dir, id, err := l.r.Model(local, "")
+	}
+}
+
+// taskList gathers a plan's tasks, and fails the plan when two would write one file or when there are too many.
+type taskList struct {
+	l     *loader
+	p     *Plan
+	owner map[string]string // output path → the key of the task that writes it
+	full  bool
+}
+
+func (tl *taskList) add(t Task) {
+	if other, dup := tl.owner[t.Out]; dup {
+		if other == t.Key {
+			tl.l.fail(t.Key+".revisions", "%s is listed twice", t.Revision)
+		} else {
+			tl.l.fail(t.Key, "%s would write %s, which %s writes too; every task needs its own output file", t.Name(), t.Out, other)
+		}
+		return
+	}
+	if len(tl.p.Tasks) == maxTasks {
+		if !tl.full {
+			tl.l.fail(t.Key, "the plan has more than %d tasks; split it", maxTasks)
+		}
+		tl.full = true
+		return
+	}
+	tl.owner[t.Out] = t.Key
+	t.Index = len(tl.p.Tasks)
+	tl.p.Tasks = append(tl.p.Tasks, t)
+}
+
+// localModel adds the task of a model directory, which writes OUT/DIR.parquet.
+func (l *loader) localModel(tl *taskList, key, dir string, hasRevisions bool) {
+	if hasRevisions {
+		l.fail(key+".revisions", "a local directory has no revisions; name each checkpoint directory in its own [[models]] table")
+		return
+	}
+	dir, id, err := l.r.Model(dir, "")
+	if err != nil {
+		l.fail(key+".model", "%v", err)
+		return
+	}
+	tl.add(Task{Key: key, Model: id, Dir: dir, Out: filepath.Join(tl.p.Out, id+".parquet")})
+}
+
+// hubModel adds a task for each revision of a hub model, which writes OUT/ORG--NAME/REVISION.parquet. Revisions
+// missing from the cache make one line, not one each.
+func (l *loader) hubModel(tl *taskList, key, id string, patterns *[]string) {
+	revs := []string{"main"}
+	if patterns != nil {
+		revs = nil
+		if len(*patterns) == 0 {
+			l.fail(key+".revisions", "empty; leave the key out for the main revision")
+		}
+		for _, pattern := range *patterns {
+			names, err := Expand(pattern)
 			if err != nil {
-				l.fail(key+".model", "%v", err)
+				l.fail(key+".revisions", "%v", err)
 				continue
 			}
-			add(Task{Key: key, Model: id, Dir: dir, Out: filepath.Join(p.Out, id+".parquet")})
+			revs = append(revs, names...)
+		}
+	}
+	outDir := filepath.Join(tl.p.Out, strings.ReplaceAll(id, "/", "--"))
+	var missing []string
+	var firstErr error
+	for _, rev := range revs {
+		if !revisionName.MatchString(rev) {
+			l.fail(key+".revisions", "%q: a revision may hold only letters, digits, '.', '_' and '-', and start with a letter or digit", rev)
 			continue
 		}
-		revs := []string{"main"}
-		if m.Revisions != nil {
-			revs = nil
-			if len(*m.Revisions) == 0 {
-				l.fail(key+".revisions", "empty; leave the key out for the main revision")
+		dir, recorded, err := l.r.Model(id, rev)
+		if err != nil {
+			missing = append(missing, rev)
+			if firstErr == nil {
+				firstErr = err
 			}
-			for _, pattern := range *m.Revisions {
-				names, err := Expand(pattern)
-				if err != nil {
-					l.fail(key+".revisions", "%v", err)
-					continue
-				}
-				revs = append(revs, names...)
-			}
+			continue
 		}
-		dirName := strings.ReplaceAll(spec, "/", "--")
-		var missing []string
-		var firstErr error
-		for _, rev := range revs {
-			if !revisionName.MatchString(rev) {
-				l.fail(key+".revisions", "%q: a revision may hold only letters, digits, '.', '_' and '-', and start with a letter or digit", rev)
-				continue
-			}
-			dir, id, err := l.r.Model(spec, rev)
-			if err != nil {
-				missing = append(missing, rev)
-				if firstErr == nil {
-					firstErr = err
-				}
-				continue
-			}
-			add(Task{Key: key, Model: id, Revision: rev, Dir: dir, Out: filepath.Join(p.Out, dirName, rev+".parquet")})
-		}
-		switch {
-		case len(missing) == 0:
-		case len(missing) == len(revs) && len(revs) == 1:
-			l.fail(key+".model", "%v", firstErr)
-		case len(missing) == len(revs):
-			l.fail(key+".model", "%v (and the other %d revisions)", firstErr, len(revs)-1)
-		default:
-			l.fail(key+".revisions", "%d of %d revisions cannot be loaded: %s (first: %v)", len(missing), len(revs), listSome(missing, 5), firstErr)
-		}
+		tl.add(Task{Key: key, Model: recorded, Revision: rev, Dir: dir, Out: filepath.Join(outDir, rev+".parquet")})
+	}
+	switch {
+	case len(missing) == 0:
+	case len(missing) == len(revs) && len(revs) == 1:
+		l.fail(key+".model", "%v", firstErr)
+	case len(missing) == len(revs):
+		l.fail(key+".model", "%v (and the other %d revisions)", firstErr, len(revs)-1)
+	default:
+		l.fail(key+".revisions", "%d of %d revisions cannot be loaded: %s (first: %v)", len(missing), len(revs), listSome(missing, 5), firstErr)
 	}
 }
 

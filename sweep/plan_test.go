@@ -199,7 +199,9 @@ func TestPlanErrors(t *testing.T) {
 		{"revision with a slash", ds + "[[models]]\nmodel = \"EleutherAI/pythia-70m\"\nrevisions = [\"refs/pr/1\"]\n", []string{`models[0].revisions: "refs/pr/1": a revision may hold only`}},
 		{"revisions of a directory", ds + "[[models]]\nmodel = \"models/tiny-a\"\nrevisions = [\"main\"]\n", []string{`models[0].revisions: a local directory has no revisions`}},
 		{"duplicate revision", ds + "[[models]]\nmodel = \"EleutherAI/pythia-70m\"\nrevisions = [\"step1000\", \"step{1000..2000..1000}\"]\n", []string{
-			`models[0]: EleutherAI/pythia-70m@step1000 would write FIXTURE/o/EleutherAI--pythia-70m/step1000.parquet, which models[0] writes too`}},
+			`models[0].revisions: step1000 is listed twice`}},
+		{"duplicate model", ds + "[[models]]\nmodel = \"EleutherAI/pythia-70m\"\n[[models]]\nmodel = \"EleutherAI/pythia-70m\"\nrevisions = [\"main\"]\n", []string{
+			`models[1]: EleutherAI/pythia-70m@main would write FIXTURE/o/EleutherAI--pythia-70m/main.parquet, which models[0] writes too`}},
 		{"duplicate directory name", ds + m + "[[models]]\nmodel = \"other/tiny-a\"\n", []string{
 			`models[1]: tiny-a would write FIXTURE/o/tiny-a.parquet, which models[0] writes too`}},
 		{"bad slurm", ds + m + "[slurm]\nmem = \"lots\"\ncpus = 0\npartition = \"a b\"\nextra = [\"constraint=x\"]\n", []string{
