@@ -21,8 +21,9 @@ type bpe struct {
 	fuseUnk      bool
 	byteFallback bool
 	ignoreMerges bool
-	prefix       string // continuing_subword_prefix
-	suffix       string // end_of_word_suffix
+	prefix       string     // continuing_subword_prefix
+	suffix       string     // end_of_word_suffix
+	byteIDs      [256]int32 // with byte_fallback, the id of the token "<0xNN>" for byte NN, −1 where there is none
 
 	mu    sync.RWMutex
 	cache map[string][]int32
@@ -32,7 +33,12 @@ type bpe struct {
 type merge struct{ rank, id int32 }
 
 // cacheCapacity bounds the word cache; words past it are encoded without being cached, like Hugging Face's cache.
-const cacheCapacity = 1 << 16
+// Words of cacheMaxLen bytes or more are never cached (Hugging Face's MAX_LENGTH): SentencePiece-style tokenizers
+// without a pre-tokenizer make a whole paragraph one word.
+const (
+	cacheCapacity = 1 << 16
+	cacheMaxLen   = 256
+)
 
 func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
@@ -59,7 +65,7 @@ func parseBPE(raw json.RawMessage) (*bpe, error) {
 		return nil, fmt.Errorf("model: %w", err)
 	}
 	if mj.Type != "BPE" && !(mj.Type == "" && mj.Merges != nil) {
-		return nil, fmt.Errorf("unsupported model type %q (only BPE)", mj.Type)
+		return nil, fmt.Errorf("unsupported model type %s (only BPE)", quoteCap(mj.Type))
 	}
 	if mj.Dropout != nil && *mj.Dropout > 0 {
 		return nil, fmt.Errorf("model BPE: dropout %g is random at encode time; only a null or zero dropout is supported", *mj.Dropout)
@@ -87,9 +93,15 @@ func parseBPE(raw json.RawMessage) (*bpe, error) {
 	if mj.UnkToken != nil {
 		id, ok := m.vocab[*mj.UnkToken]
 		if !ok {
-			return nil, fmt.Errorf("model BPE: unk_token %q is not in the vocab", *mj.UnkToken)
+			return nil, fmt.Errorf("model BPE: unk_token %s is not in the vocab", quoteCap(*mj.UnkToken))
 		}
 		m.unk = id
+	}
+	for b := range m.byteIDs {
+		m.byteIDs[b] = -1
+		if id, ok := m.vocab[fmt.Sprintf("<0x%02X>", b)]; ok && m.byteFallback {
+			m.byteIDs[b] = id
+		}
 	}
 	pairs, err := parseMerges(mj.Merges)
 	if err != nil {
@@ -195,12 +207,24 @@ func (m *bpe) encodeWord(dst []int32, w string) []int32 {
 		return append(dst, ids...)
 	}
 	ids = m.mergeWord(w)
-	m.mu.Lock()
-	if len(m.cache) < cacheCapacity {
-		m.cache[w] = ids
+	if len(w) < cacheMaxLen {
+		m.mu.Lock()
+		if len(m.cache) < cacheCapacity {
+			m.cache[w] = ids
+		}
+		m.mu.Unlock()
 	}
-	m.mu.Unlock()
 	return append(dst, ids...)
+}
+
+// hasByteTokens reports whether every byte of s has a "<0xNN>" token.
+func (m *bpe) hasByteTokens(s string) bool {
+	for k := 0; k < len(s); k++ {
+		if m.byteIDs[s[k]] < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // symbol is a node of the doubly linked list of a word's current tokens; size 0 marks a node merged into its left
@@ -240,21 +264,12 @@ func (m *bpe) mergeWord(w string) []int32 {
 			add(id, n)
 			continue
 		}
-		if m.byteFallback {
-			ids := make([]int32, 0, len(s))
+		if m.byteFallback && m.hasByteTokens(s) {
+			// A pending unk is not flushed first: Hugging Face adds it after these bytes.
 			for k := 0; k < len(s); k++ {
-				id, ok := m.vocab[fmt.Sprintf("<0x%02X>", s[k])]
-				if !ok {
-					break
-				}
-				ids = append(ids, id)
+				add(m.byteIDs[s[k]], 1)
 			}
-			if len(ids) == len(s) {
-				for _, id := range ids {
-					add(id, 1)
-				}
-				continue
-			}
+			continue
 		}
 		if m.unk >= 0 {
 			switch {
