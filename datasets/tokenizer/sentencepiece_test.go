@@ -171,7 +171,9 @@ func TestPostProcessors(t *testing.T) {
 	special := func(id string, ids ...int) map[string]any {
 		return map[string]any{"id": id, "ids": ids, "tokens": []string{id}}
 	}
-	tok := func(id string) map[string]any { return map[string]any{"SpecialToken": map[string]any{"id": id, "type_id": 0}} }
+	tok := func(id string) map[string]any {
+		return map[string]any{"SpecialToken": map[string]any{"id": id, "type_id": 0}}
+	}
 	seqA := map[string]any{"Sequence": map[string]any{"id": "A", "type_id": 0}}
 	template := func(single []any, specials map[string]any) map[string]any {
 		return map[string]any{"type": "TemplateProcessing", "single": single, "pair": []any{}, "special_tokens": specials}
