@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -134,9 +135,10 @@ func parseMerges(raw json.RawMessage) ([][2]string, error) {
 	if isNull(raw) {
 		return nil, nil
 	}
-	// The fast paths: a list of strings, or a list of pairs.
+	// The fast paths: a list of strings, or a list of pairs, told apart by the first element.
+	first := bytes.TrimLeft(bytes.TrimPrefix(bytes.TrimSpace(raw), []byte("[")), " \t\r\n")
 	var strs []string
-	if json.Unmarshal(raw, &strs) == nil {
+	if len(first) > 0 && first[0] == '"' && json.Unmarshal(raw, &strs) == nil {
 		out := make([][2]string, len(strs))
 		for i, s := range strs {
 			a, b, ok := strings.Cut(s, " ")
@@ -148,7 +150,7 @@ func parseMerges(raw json.RawMessage) ([][2]string, error) {
 		return out, nil
 	}
 	var pairs [][]string
-	if json.Unmarshal(raw, &pairs) == nil {
+	if len(first) > 0 && first[0] == '[' && json.Unmarshal(raw, &pairs) == nil {
 		out := make([][2]string, len(pairs))
 		for i, p := range pairs {
 			if len(p) != 2 {
