@@ -87,7 +87,7 @@ func parseBPE(raw json.RawMessage) (*bpe, error) {
 	}
 	for tok, id := range mj.Vocab {
 		if id < 0 || id > math.MaxInt32 {
-			return nil, fmt.Errorf("model BPE: vocab token %q has id %d outside [0, 2³¹)", tok, id)
+			return nil, fmt.Errorf("model BPE: vocab token %s has id %d outside [0, 2³¹)", quoteCap(tok), id)
 		}
 		m.vocab[tok] = int32(id)
 	}
@@ -112,16 +112,16 @@ func parseBPE(raw json.RawMessage) (*bpe, error) {
 	for rank, p := range pairs {
 		a, ok := m.vocab[p[0]]
 		if !ok {
-			return nil, fmt.Errorf("model BPE: merge %d (%q %q): %q is not in the vocab", rank, p[0], p[1], p[0])
+			return nil, fmt.Errorf("model BPE: merge %d (%s %s): %s is not in the vocab", rank, quoteCap(p[0]), quoteCap(p[1]), quoteCap(p[0]))
 		}
 		b, ok := m.vocab[p[1]]
 		if !ok {
-			return nil, fmt.Errorf("model BPE: merge %d (%q %q): %q is not in the vocab", rank, p[0], p[1], p[1])
+			return nil, fmt.Errorf("model BPE: merge %d (%s %s): %s is not in the vocab", rank, quoteCap(p[0]), quoteCap(p[1]), quoteCap(p[1]))
 		}
 		joined := p[0] + strings.TrimPrefix(p[1], m.prefix)
 		id, ok := m.vocab[joined]
 		if !ok {
-			return nil, fmt.Errorf("model BPE: merge %d (%q %q): %q is not in the vocab", rank, p[0], p[1], joined)
+			return nil, fmt.Errorf("model BPE: merge %d (%s %s): %s is not in the vocab", rank, quoteCap(p[0]), quoteCap(p[1]), quoteCap(joined))
 		}
 		// A repeated pair keeps its last rank, as in Hugging Face's merge map.
 		m.merges[pairKey(a, b)] = merge{int32(rank), id}
@@ -143,7 +143,7 @@ func parseMerges(raw json.RawMessage) ([][2]string, error) {
 		for i, s := range strs {
 			a, b, ok := strings.Cut(s, " ")
 			if !ok || strings.Contains(b, " ") {
-				return nil, fmt.Errorf("merges[%d] = %q: want two tokens separated by one space", i, s)
+				return nil, fmt.Errorf("merges[%d] = %s: want two tokens separated by one space", i, quoteCap(s))
 			}
 			out[i] = [2]string{a, b}
 		}
@@ -154,7 +154,7 @@ func parseMerges(raw json.RawMessage) ([][2]string, error) {
 		out := make([][2]string, len(pairs))
 		for i, p := range pairs {
 			if len(p) != 2 {
-				return nil, fmt.Errorf("merges[%d] = %q: want a pair of tokens", i, p)
+				return nil, fmt.Errorf("merges[%d] = %s: want a pair of tokens", i, capRunes(fmt.Sprintf("%q", p), 60))
 			}
 			out[i] = [2]string{p[0], p[1]}
 		}
@@ -171,25 +171,18 @@ func parseMerges(raw json.RawMessage) ([][2]string, error) {
 		if err := json.Unmarshal(it, &s); err == nil {
 			a, b, ok := strings.Cut(s, " ")
 			if !ok || strings.Contains(b, " ") {
-				return nil, fmt.Errorf("merges[%d] = %q: want two tokens separated by one space", i, s)
+				return nil, fmt.Errorf("merges[%d] = %s: want two tokens separated by one space", i, quoteCap(s))
 			}
 			out[i] = [2]string{a, b}
 			continue
 		}
 		var p []string
 		if err := json.Unmarshal(it, &p); err != nil || len(p) != 2 {
-			return nil, fmt.Errorf("merges[%d] = %s: want \"a b\" or [\"a\", \"b\"]", i, truncate(string(it), 60))
+			return nil, fmt.Errorf("merges[%d] = %s: want \"a b\" or [\"a\", \"b\"]", i, capRunes(string(it), 60))
 		}
 		out[i] = [2]string{p[0], p[1]}
 	}
 	return out, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // encodeWord appends the ids of one pre-tokenized word to dst.

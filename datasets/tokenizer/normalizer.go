@@ -141,5 +141,5 @@ func parseNormalizer(raw json.RawMessage) (normalizer, error) {
 	case "":
 		return nil, fmt.Errorf("normalizer without a type")
 	}
-	return nil, fmt.Errorf("unsupported normalizer type %q", nj.Type)
+	return nil, fmt.Errorf("unsupported normalizer type %s", quoteCap(nj.Type))
 }

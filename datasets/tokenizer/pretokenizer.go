@@ -52,7 +52,7 @@ func (p regexPattern) findMatches(s string) ([]span, error) {
 	}
 	idx, err := p.re.FindAllStringIndex(s, -1)
 	if err != nil {
-		return nil, fmt.Errorf("regex %q: %w", p.re.String(), err)
+		return nil, fmt.Errorf("regex %s: %w", quoteCap(p.re.String()), err)
 	}
 	return spansFromMatches(s, idx), nil
 }
@@ -323,7 +323,7 @@ func (p *patternJSON) compile() (pattern, error) {
 	case p.Regex != nil:
 		re, err := compileRegex(*p.Regex)
 		if err != nil {
-			return nil, fmt.Errorf("regex %q: %w", *p.Regex, err)
+			return nil, fmt.Errorf("regex %s: %w", quoteCap(*p.Regex), err)
 		}
 		return regexPattern{re}, nil
 	case p.String != nil:
