@@ -1,11 +1,8 @@
-package fit
+package layers
 
 import (
 	"fmt"
 	"math"
-	"strings"
-
-	"github.com/scalefit/scalefit/internal/textfmt"
 )
 
 // Phase labels, by the phase's mean level (see PhaseOptions).
@@ -250,34 +247,4 @@ func (s *Segmentation) Labels() []string {
 		}
 	}
 	return out
-}
-
-// Markdown renders the phases as a markdown table.
-func (s *Segmentation) Markdown() string {
-	t := textfmt.Table{Header: []string{"Phase", "Layers", "Depth", "Mean gain", "Label"}}
-	for i, ph := range s.Phases {
-		t.Add(fmt.Sprint(i+1), phaseLayers(ph), fmt.Sprintf("%.2f–%.2f", ph.StartDepth, ph.EndDepth), FormatGain(ph.Gain), ph.Label)
-	}
-	return t.Markdown()
-}
-
-// String renders the phases on one line each, as "L0–6 expanding (1.62×)".
-func (s *Segmentation) String() string {
-	var b strings.Builder
-	name := s.Component
-	if s.Model != "" {
-		name = s.Model + " " + s.Component
-	}
-	fmt.Fprintf(&b, "%s: %d phases (BIC %.1f)\n", name, len(s.Phases), s.BIC)
-	for _, ph := range s.Phases {
-		fmt.Fprintf(&b, "  %-9s %-11s %s×\n", phaseLayers(ph), ph.Label, FormatGain(ph.Gain))
-	}
-	return b.String()
-}
-
-func phaseLayers(ph Phase) string {
-	if ph.Start == ph.End {
-		return fmt.Sprintf("L%d", ph.Start)
-	}
-	return fmt.Sprintf("L%d–%d", ph.Start, ph.End)
 }

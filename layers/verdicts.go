@@ -1,4 +1,4 @@
-package fit
+package layers
 
 import (
 	"encoding/json"
@@ -136,27 +136,28 @@ type vdInput struct {
 
 var vdPredictions = []vdPrediction{
 	{id: PredAttnContracts, text: "Attention always contracts", needs: "attn",
-		trendOf: "share of attention layers contracting", fmtValue: vdFmtPct, eval: vdEvalAttn},
+		trendOf: "share of attention layers contracting", fmtValue: textfmt.Percent, eval: vdEvalAttn},
 	{id: PredMLPMostly, text: "MLP mostly contracts", needs: "mlp",
-		trendOf: "share of MLP layers contracting", fmtValue: vdFmtPct, eval: vdEvalMLPMostly},
+		trendOf: "share of MLP layers contracting", fmtValue: textfmt.Percent, eval: vdEvalMLPMostly},
 	{id: PredLastMLPExpands, text: "Last-layer MLP expands", needs: "mlp",
-		trendOf: "last-layer MLP gain", fmtValue: func(v float64) string { return FormatGain(v) + "×" }, eval: vdEvalLastExpands},
+		trendOf: "last-layer MLP gain", fmtValue: func(v float64) string { return textfmt.Gain(v) + "×" }, eval: vdEvalLastExpands},
 	{id: PredLastMLPMax, text: "Last layer holds the MLP maximum", needs: "mlp",
-		trendOf: "last-layer MLP gain over the largest other MLP gain", fmtValue: func(v float64) string { return FormatGain(v) + "×" }, eval: vdEvalLastMax},
+		trendOf: "last-layer MLP gain over the largest other MLP gain", fmtValue: func(v float64) string { return textfmt.Gain(v) + "×" }, eval: vdEvalLastMax},
 	{id: PredNetOnlyLast, text: "Net expansion only at the last layer", needs: "combined",
-		trendOf: "share of earlier layers expanding net", fmtValue: vdFmtPct, eval: vdEvalNetOnlyLast},
+		trendOf: "share of earlier layers expanding net", fmtValue: textfmt.Percent, eval: vdEvalNetOnlyLast},
 }
 
 // Judge evaluates the seed's five predictions on every profile and across them.
 //
 // bands, when non-empty, holds one layer bootstrap per profile (nil entries allowed), with at least the attn, mlp and
 // combined components; it supplies the significance of each verdict. Without it the verdicts are the point estimates
-// alone. A prediction whose component a run lacks is not applicable to that model.
+// alone, and so are those of a run of a single sequence, whose intervals are undefined (a resample of one sequence is
+// that sequence again). A prediction whose component a run lacks is not applicable to that model.
 //
 // Across models a prediction is universal when it holds in every model it applies to, fails when it holds in none, and
 // is scale-dependent otherwise. For each prediction the trend of its quantity (ModelVerdict.Value) against the total
 // parameter count is reported as rises, falls, flat or mixed (not monotone).
-func Judge(ps []*Profile, bands []*LayerBands, opt VerdictOptions) (*Verdicts, error) {
+func Judge(ps []*Profile, bands []*Bands, opt VerdictOptions) (*Verdicts, error) {
 	if len(ps) == 0 {
 		return nil, fmt.Errorf("verdicts: no models")
 	}
@@ -191,6 +192,10 @@ func Judge(ps []*Profile, bands []*LayerBands, opt VerdictOptions) (*Verdicts, e
 			if b.Model != p.Name() {
 				return nil, fmt.Errorf("verdicts: layer bootstrap %d is of %s, not %s", i, b.Model, p.Name())
 			}
+			if b.NSeq < 2 {
+				inputs[i] = in
+				continue
+			}
 			if out.Confidence != 0 && (b.Confidence != out.Confidence || b.Resamples != out.Resamples) {
 				return nil, fmt.Errorf("verdicts: layer bootstraps differ in confidence or resamples (%v/%d and %v/%d)",
 					out.Confidence, out.Resamples, b.Confidence, b.Resamples)
@@ -203,7 +208,7 @@ func Judge(ps []*Profile, bands []*LayerBands, opt VerdictOptions) (*Verdicts, e
 	for _, pr := range vdPredictions {
 		v := Verdict{ID: pr.id, Prediction: pr.text, TrendOf: pr.trendOf}
 		if pr.id == PredMLPMostly {
-			v.Prediction = fmt.Sprintf("%s (≥ %s of layers)", pr.text, vdFmtPct(opt.Mostly))
+			v.Prediction = fmt.Sprintf("%s (≥ %s of layers)", pr.text, textfmt.Percent(opt.Mostly))
 		}
 		if pr.id == PredNetOnlyLast && opt.LastLayers > 1 {
 			v.Prediction = fmt.Sprintf("Net expansion only in the last %d layers", opt.LastLayers)
@@ -284,7 +289,7 @@ func vdTrend(ms []ModelVerdict, format func(float64) string) (string, string) {
 	return kind, verb + ": " + strings.Join(vals, " → ")
 }
 
-func vdCIWords(conf float64) string { return vdFmtPct(conf) + " CI" }
+func vdCIWords(conf float64) string { return textfmt.Level(conf) + " CI" }
 
 // vdEvalAttn is prediction (1): every attention layer has gain < 1.
 func vdEvalAttn(in vdInput, _ VerdictOptions, mv *ModelVerdict) {
@@ -293,7 +298,7 @@ func vdEvalAttn(in vdInput, _ VerdictOptions, mv *ModelVerdict) {
 	mv.Count = vdCount(g, func(x float64) bool { return x < 1 })
 	mv.Value = float64(mv.Count) / float64(n)
 	mv.Holds = mv.Count == n
-	mv.Summary = vdFmtShare(mv.Count, n)
+	mv.Summary = textfmt.Share(mv.Count, n)
 	if ivs := in.ivs["attn"]; ivs != nil {
 		below := vdCountIv(ivs, func(iv Interval) bool { return iv.Below(1) })
 		above := vdCountIv(ivs, func(iv Interval) bool { return iv.Above(1) })
@@ -317,7 +322,7 @@ func vdEvalMLPMostly(in vdInput, o VerdictOptions, mv *ModelVerdict) {
 	mv.Count = vdCount(g, func(x float64) bool { return x < 1 })
 	mv.Value = float64(mv.Count) / float64(n)
 	mv.Holds = mv.Value >= o.Mostly
-	mv.Summary = vdFmtShare(mv.Count, n)
+	mv.Summary = textfmt.Share(mv.Count, n)
 	if ivs := in.ivs["mlp"]; ivs != nil {
 		below := vdCountIv(ivs, func(iv Interval) bool { return iv.Below(1) })
 		above := vdCountIv(ivs, func(iv Interval) bool { return iv.Above(1) })
@@ -338,7 +343,7 @@ func vdEvalLastExpands(in vdInput, _ VerdictOptions, mv *ModelVerdict) {
 	last := len(g) - 1
 	mv.Layer, mv.Value = last, g[last]
 	mv.Holds = g[last] > 1
-	mv.Summary = FormatGain(g[last]) + "×"
+	mv.Summary = textfmt.Gain(g[last]) + "×"
 	if ivs := in.ivs["mlp"]; ivs != nil {
 		iv := ivs[last]
 		if iv.Above(1) {
@@ -356,7 +361,7 @@ func vdEvalLastExpands(in vdInput, _ VerdictOptions, mv *ModelVerdict) {
 		case iv.Below(1):
 			rel = "significantly below 1"
 		}
-		mv.Significance = fmt.Sprintf("L%d %s× (%s %s), %s", last, FormatGain(iv.Gain), vdCIWords(in.conf), vdFmtCI(iv), rel)
+		mv.Significance = fmt.Sprintf("L%d %s× (%s %s), %s", last, textfmt.Gain(iv.Gain), vdCIWords(in.conf), vdFmtCI(iv), rel)
 	}
 }
 
@@ -407,7 +412,7 @@ func vdEvalLastMax(in vdInput, _ VerdictOptions, mv *ModelVerdict) {
 			word = "lies above"
 		}
 		mv.Significance = fmt.Sprintf("L%d %s× (%s %s) %s the other layers' CIs (highest: L%d, up to %s×)",
-			last, FormatGain(ivs[last].Gain), vdCIWords(in.conf), vdFmtCI(ivs[last]), word, hiAt, FormatGain(hiOthers))
+			last, textfmt.Gain(ivs[last].Gain), vdCIWords(in.conf), vdFmtCI(ivs[last]), word, hiAt, textfmt.Gain(hiOthers))
 	}
 }
 
@@ -434,7 +439,7 @@ func vdEvalNetOnlyLast(in vdInput, o VerdictOptions, mv *ModelVerdict) {
 	if n > k {
 		mv.Value = float64(len(early)) / float64(n-k)
 	}
-	mv.Summary = vdFmtShare(mv.Count, n)
+	mv.Summary = textfmt.Share(mv.Count, n)
 	if mv.Count > 0 {
 		mv.Summary += " at " + vdLayerList(append(early, late...))
 	}
@@ -469,7 +474,7 @@ func vdEvalNetOnlyLast(in vdInput, o VerdictOptions, mv *ModelVerdict) {
 			above = "CI above " + strconv.FormatFloat(thr, 'g', -1, 64)
 		}
 		mv.Significance = fmt.Sprintf("%d expand, %d significantly (%s %s): %d of them before the last %s, %d significantly",
-			mv.Count, sigEarly+sigLate, vdFmtPct(in.conf), above, len(early), vdPlural(k, "layer"), sigEarly)
+			mv.Count, sigEarly+sigLate, textfmt.Level(in.conf), above, len(early), vdPlural(k, "layer"), sigEarly)
 	}
 }
 
@@ -508,102 +513,12 @@ func vdPlural(k int, word string) string {
 	return strconv.Itoa(k) + " " + word + "s"
 }
 
-// Markdown renders the verdicts as two markdown tables: the verdicts with their status across models, and, when the
-// layer bootstrap was run, their significance.
-func (v *Verdicts) Markdown() string { return v.render(true) }
-
-// String renders the verdicts as aligned plain-text tables.
-func (v *Verdicts) String() string { return v.render(false) }
-
-func (v *Verdicts) render(md bool) string {
-	t := textfmt.Table{Header: append(append([]string{"Prediction"}, v.Models...), "Across models")}
-	for _, p := range v.Predictions {
-		row := []string{p.Prediction}
-		for _, m := range p.Models {
-			cell := m.Summary
-			if m.Applicable {
-				cell += " " + map[bool]string{true: "holds", false: "fails"}[m.Holds]
-			}
-			row = append(row, cell)
-		}
-		status := p.Status
-		if p.TrendText != "" && (p.Status == StatusScaleDependent || len(v.Models) > 1) {
-			status += "; " + p.TrendText
-		}
-		t.Add(append(row, status)...)
-	}
-	var b strings.Builder
-	if md {
-		b.WriteString(t.Markdown())
-	} else {
-		b.WriteString(t.Text())
-	}
-	if v.Resamples == 0 {
-		return b.String()
-	}
-	title := fmt.Sprintf("Significance (%s layer-bootstrap percentile intervals, %d resamples of sequences):", vdFmtPct(v.Confidence), v.Resamples)
-	cell := func(m ModelVerdict) string {
-		if !m.Bootstrapped {
-			return "—"
-		}
-		return m.Significance + "; verdict " + map[bool]string{true: "robust", false: "not robust"}[m.Robust]
-	}
-	if !md {
-		// A table this wide does not fit a terminal: one line per model instead.
-		fmt.Fprintf(&b, "\n%s\n", title)
-		for _, p := range v.Predictions {
-			fmt.Fprintf(&b, "  %s\n", p.Prediction)
-			for _, m := range p.Models {
-				fmt.Fprintf(&b, "    %s: %s\n", m.Model, cell(m))
-			}
-		}
-		return b.String()
-	}
-	s := textfmt.Table{Header: append([]string{"Prediction"}, v.Models...)}
-	for _, p := range v.Predictions {
-		row := []string{p.Prediction}
-		for _, m := range p.Models {
-			row = append(row, cell(m))
-		}
-		s.Add(row...)
-	}
-	fmt.Fprintf(&b, "\n%s\n\n%s", title, s.Markdown())
-	return b.String()
-}
-
-// FormatGain formats a gain as scalefit's tables print it, to about three significant figures: 12.4, 6.24, 0.527,
-// 0.083, and 0.0042 below 0.01.
-func FormatGain(g float64) string {
-	a := math.Abs(g)
-	switch {
-	case math.IsNaN(g) || math.IsInf(g, 0):
-		return fmt.Sprint(g)
-	case a >= 100:
-		return fmt.Sprintf("%.0f", g)
-	case a >= 10:
-		return fmt.Sprintf("%.1f", g)
-	case a >= 1:
-		return fmt.Sprintf("%.2f", g)
-	case a >= 0.01 || a == 0:
-		return fmt.Sprintf("%.3f", g)
-	}
-	return strconv.FormatFloat(g, 'g', 2, 64)
-}
-
-// vdFmtPct formats a share as a whole percentage, "92 %".
-func vdFmtPct(share float64) string { return fmt.Sprintf("%.0f %%", 100*share) }
-
-// vdFmtShare formats k of n layers as "22/24 (92 %)".
-func vdFmtShare(k, n int) string {
-	return fmt.Sprintf("%d/%d (%s)", k, n, vdFmtPct(float64(k)/float64(n)))
-}
-
 // vdFmtCI formats an interval's bounds as "[3.41, 3.79]", or "undefined" for a single-sequence run.
 func vdFmtCI(iv Interval) string {
 	if !iv.Defined() {
 		return "undefined: one sequence"
 	}
-	return "[" + FormatGain(iv.Lo) + ", " + FormatGain(iv.Hi) + "]"
+	return "[" + textfmt.Gain(iv.Lo) + ", " + textfmt.Gain(iv.Hi) + "]"
 }
 
 // vdNum returns a pointer to f, or nil when f is not finite, for JSON.

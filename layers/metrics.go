@@ -1,4 +1,4 @@
-package fit
+package layers
 
 import (
 	"fmt"
@@ -65,6 +65,12 @@ func (m Metric) Eval(p *Profile, w []float64) (value float64, layer int) {
 		return math.NaN(), -1
 	}
 	return m.eval(func(l int) float64 { return p.LayerGain(m.Component, l, w) }, p.NLayers)
+}
+
+// EvalFunc evaluates m on the layer profile gain(0) … gain(nLayers − 1) of its component. A metric calls gain only at
+// the layers it needs, which lets a caller compute layer gains lazily (the hierarchical bootstrap of package fit).
+func (m Metric) EvalFunc(gain func(layer int) float64, nLayers int) (value float64, layer int) {
+	return m.eval(gain, nLayers)
 }
 
 // EvalGains evaluates m on a precomputed layer profile of its component.

@@ -1,4 +1,4 @@
-package fit
+package layers
 
 import (
 	"encoding/json"
@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+
+	"github.com/scalefit/scalefit/internal/resample"
 )
 
 // Interval is the layer-level gain of one component at one layer with its layer-bootstrap percentile interval.
@@ -44,16 +46,16 @@ func (iv Interval) MarshalJSON() ([]byte, error) {
 	}{iv.Layer, vdNum(iv.Gain), vdNum(iv.Lo), vdNum(iv.Hi), iv.Tokens})
 }
 
-// LayerBootConfig configures the sequence-level bootstrap of layer gains.
-type LayerBootConfig struct {
+// BootConfig configures the sequence-level bootstrap of layer gains.
+type BootConfig struct {
 	Resamples  int     // number of bootstrap resamples B, at least 1 (2000 is plenty for 95 % percentile bounds)
 	Confidence float64 // two-sided confidence level, in (0, 1)
 	Seed       uint64  // the resamples are a deterministic function of Seed
 	Workers    int     // goroutines; 0 means GOMAXPROCS. The result does not depend on it.
 }
 
-// LayerBands holds the layer-bootstrap intervals of several components of one model, all from the same resamples.
-type LayerBands struct {
+// Bands holds the layer-bootstrap intervals of several components of one model, all from the same resamples.
+type Bands struct {
 	Model      string                `json:"model"`
 	Resamples  int                   `json:"resamples"`
 	Confidence float64               `json:"confidence"`
@@ -63,26 +65,26 @@ type LayerBands struct {
 }
 
 // Get returns the intervals of component, or nil when it was not bootstrapped.
-func (b *LayerBands) Get(component string) []Interval {
+func (b *Bands) Get(component string) []Interval {
 	if b == nil {
 		return nil
 	}
 	return b.Components[component]
 }
 
-// LayerIntervals bootstraps the layer gains of one component of p and returns one percentile interval per layer.
-// It is BootstrapLayers for a single component with the default worker count; it returns nil when p lacks the
-// component or the arguments are invalid (resamples < 1, confidence outside (0, 1)). Use BootstrapLayers to learn
+// Intervals bootstraps the layer gains of one component of p and returns one percentile interval per layer.
+// It is Bootstrap for a single component with the default worker count; it returns nil when p lacks the
+// component or the arguments are invalid (resamples < 1, confidence outside (0, 1)). Use Bootstrap to learn
 // why, or to bootstrap several components from the same resamples at once.
-func LayerIntervals(p *Profile, component string, resamples int, confidence float64, seed uint64) []Interval {
-	b, err := BootstrapLayers(p, []string{component}, LayerBootConfig{Resamples: resamples, Confidence: confidence, Seed: seed})
+func Intervals(p *Profile, component string, resamples int, confidence float64, seed uint64) []Interval {
+	b, err := Bootstrap(p, []string{component}, BootConfig{Resamples: resamples, Confidence: confidence, Seed: seed})
 	if err != nil {
 		return nil
 	}
 	return b.Components[component]
 }
 
-// BootstrapLayers computes percentile intervals for the layer gains of every listed component of p.
+// Bootstrap computes percentile intervals for the layer gains of every listed component of p.
 //
 // The resampling unit is the input sequence: the per-token gains within a sequence are correlated, so sequences, not
 // tokens, are the independent draws. Resample b draws S sequences with replacement from the run's S sequences,
@@ -99,7 +101,7 @@ func LayerIntervals(p *Profile, component string, resamples int, confidence floa
 //
 // Resample b uses its own PCG generator seeded from (Seed, b), so the result is a function of Seed alone and does not
 // depend on Workers or scheduling. With a single sequence every Lo and Hi is NaN.
-func BootstrapLayers(p *Profile, components []string, cfg LayerBootConfig) (*LayerBands, error) {
+func Bootstrap(p *Profile, components []string, cfg BootConfig) (*Bands, error) {
 	if p == nil {
 		return nil, fmt.Errorf("layer bootstrap: no profile")
 	}
@@ -123,7 +125,7 @@ func BootstrapLayers(p *Profile, components []string, cfg LayerBootConfig) (*Lay
 	L, S, C := p.NLayers, p.NSeq(), len(components)
 	K := C * L
 	total := p.TotalTokens()
-	out := &LayerBands{
+	out := &Bands{
 		Model: p.Name(), Resamples: cfg.Resamples, Confidence: cfg.Confidence, Seed: cfg.Seed, NSeq: S,
 		Components: make(map[string][]Interval, C),
 	}
@@ -164,7 +166,7 @@ func BootstrapLayers(p *Profile, components []string, cfg LayerBootConfig) (*Lay
 			rng := rand.New(src)
 			acc := make([]float64, K)
 			for b := w; b < B; b += workers {
-				src.Seed(streamSeed(cfg.Seed, uint64(b)))
+				src.Seed(resample.StreamSeed(cfg.Seed, uint64(b)))
 				clear(acc)
 				var den float64
 				for range S {
@@ -193,8 +195,8 @@ func BootstrapLayers(p *Profile, components []string, cfg LayerBootConfig) (*Lay
 				col := reps[j*B : (j+1)*B]
 				slices.Sort(col)
 				iv := &out.Components[components[j/L]][j%L]
-				iv.Lo = npPercentile(col, alpha/2)
-				iv.Hi = npPercentile(col, 1-alpha/2)
+				iv.Lo = resample.Percentile(col, alpha/2)
+				iv.Hi = resample.Percentile(col, 1-alpha/2)
 			}
 		}(w)
 	}

@@ -1,4 +1,4 @@
-package fit
+package layers
 
 import (
 	"encoding/json"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scalefit/scalefit/layers/layerstest"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -52,7 +53,7 @@ func TestLayerIntervalsTwoSequences(t *testing.T) {
 		{0.40, [2]float64{0.75, 3.5}, [2]float64{0.75, 3.5}}, // (30·0.5 + 10·1.5)/40 = 0.75; (30·4 + 10·2)/40 = 3.5
 	}
 	for _, tt := range tests {
-		ivs := LayerIntervals(p, "mlp", 20000, tt.conf, 1)
+		ivs := Intervals(p, "mlp", 20000, tt.conf, 1)
 		if len(ivs) != 2 {
 			t.Fatalf("%d intervals", len(ivs))
 		}
@@ -73,7 +74,7 @@ func TestLayerIntervalsTwoSequences(t *testing.T) {
 func TestLayerIntervalsWidth(t *testing.T) {
 	mean := []float64{0.3, 1.0, 2.5}
 	p := mustProfile(t, randomRun(3, 400, mean, 0.4, 3))
-	ivs := LayerIntervals(p, "mlp", 4000, 0.90, 11)
+	ivs := Intervals(p, "mlp", 4000, 0.90, 11)
 	for l, iv := range ivs {
 		g := p.SeqGains("mlp", l)
 		var num, den float64
@@ -97,11 +98,11 @@ func TestLayerIntervalsWidth(t *testing.T) {
 // components bootstrapped together match one bootstrapped alone (the same draws), and that another seed differs.
 func TestBootstrapLayersDeterministic(t *testing.T) {
 	p := mustProfile(t, randomRun(4, 50, []float64{0.5, 0.8, 1.1, 3}, 0.2, 5))
-	cfg := LayerBootConfig{Resamples: 999, Confidence: 0.9, Seed: 42}
-	var ref *LayerBands
+	cfg := BootConfig{Resamples: 999, Confidence: 0.9, Seed: 42}
+	var ref *Bands
 	for _, w := range []int{1, 2, 3, 7} {
 		cfg.Workers = w
-		b, err := BootstrapLayers(p, []string{"attn", "mlp"}, cfg)
+		b, err := Bootstrap(p, []string{"attn", "mlp"}, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,20 +118,20 @@ func TestBootstrapLayersDeterministic(t *testing.T) {
 			}
 		}
 	}
-	alone := LayerIntervals(p, "mlp", 999, 0.9, 42)
+	alone := Intervals(p, "mlp", 999, 0.9, 42)
 	for l, iv := range alone {
 		if iv != ref.Get("mlp")[l] {
 			t.Errorf("mlp L%d alone %+v, with attn %+v", l, iv, ref.Get("mlp")[l])
 		}
 	}
-	other := LayerIntervals(p, "mlp", 999, 0.9, 43)
+	other := Intervals(p, "mlp", 999, 0.9, 43)
 	if other[0] == alone[0] {
 		t.Errorf("seeds 42 and 43 give the same interval %+v", other[0])
 	}
 }
 
 func TestLayerIntervalsOneSequence(t *testing.T) {
-	run := synthRun("one", 1, 2, map[string][]layerSpec{"mlp": {{0.9, 0.1}, {2, 0.1}}})
+	run := layerstest.SynthRun("one", 1, 2, map[string][]layerstest.LayerSpec{"mlp": {{Gain: 0.9, Spread: 0.1}, {Gain: 2, Spread: 0.1}}})
 	var rows []schema.Row
 	for _, r := range run.Rows {
 		if r.Seq == 0 {
@@ -138,7 +139,7 @@ func TestLayerIntervalsOneSequence(t *testing.T) {
 		}
 	}
 	p := mustProfile(t, &schema.Run{Rows: rows})
-	ivs := LayerIntervals(p, "mlp", 100, 0.95, 1)
+	ivs := Intervals(p, "mlp", 100, 0.95, 1)
 	if len(ivs) != 2 || ivs[1].Gain != 2.2 || ivs[1].Defined() || !math.IsNaN(ivs[1].Lo) || ivs[1].Below(3) || ivs[1].Above(0) {
 		t.Errorf("one sequence: %+v", ivs)
 	}
@@ -152,24 +153,24 @@ func TestBootstrapLayersErrors(t *testing.T) {
 	p := mustProfile(t, randomRun(2, 4, []float64{1, 1}, 0.1, 1))
 	tests := []struct {
 		comps []string
-		cfg   LayerBootConfig
+		cfg   BootConfig
 		want  string
 	}{
-		{[]string{"mlp"}, LayerBootConfig{Resamples: 0, Confidence: 0.95}, "resamples must be at least 1"},
-		{[]string{"mlp"}, LayerBootConfig{Resamples: 10, Confidence: 1}, "confidence must be in (0, 1)"},
-		{[]string{"mlp"}, LayerBootConfig{Resamples: 10, Confidence: math.NaN()}, "confidence must be in (0, 1)"},
-		{[]string{"block"}, LayerBootConfig{Resamples: 10, Confidence: 0.95}, `no "block" rows`},
-		{[]string{"mlp", "mlp"}, LayerBootConfig{Resamples: 10, Confidence: 0.95}, "listed twice"},
-		{nil, LayerBootConfig{Resamples: 10, Confidence: 0.95}, "no components"},
+		{[]string{"mlp"}, BootConfig{Resamples: 0, Confidence: 0.95}, "resamples must be at least 1"},
+		{[]string{"mlp"}, BootConfig{Resamples: 10, Confidence: 1}, "confidence must be in (0, 1)"},
+		{[]string{"mlp"}, BootConfig{Resamples: 10, Confidence: math.NaN()}, "confidence must be in (0, 1)"},
+		{[]string{"block"}, BootConfig{Resamples: 10, Confidence: 0.95}, `no "block" rows`},
+		{[]string{"mlp", "mlp"}, BootConfig{Resamples: 10, Confidence: 0.95}, "listed twice"},
+		{nil, BootConfig{Resamples: 10, Confidence: 0.95}, "no components"},
 	}
 	for _, tt := range tests {
-		_, err := BootstrapLayers(p, tt.comps, tt.cfg)
+		_, err := Bootstrap(p, tt.comps, tt.cfg)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v %+v: error %v, want %q", tt.comps, tt.cfg, err, tt.want)
 		}
 	}
-	if LayerIntervals(p, "block", 10, 0.95, 1) != nil || LayerIntervals(p, "mlp", 0, 0.95, 1) != nil {
-		t.Error("LayerIntervals returned intervals for invalid arguments")
+	if Intervals(p, "block", 10, 0.95, 1) != nil || Intervals(p, "mlp", 0, 0.95, 1) != nil {
+		t.Error("Intervals returned intervals for invalid arguments")
 	}
 }
 
@@ -182,6 +183,6 @@ func BenchmarkLayerIntervals(b *testing.B) {
 	p := mustProfile(b, randomRun(32, 1000, mean, 0.2, 9))
 	b.ResetTimer()
 	for range b.N {
-		LayerIntervals(p, "mlp", 10000, 0.95, 1)
+		Intervals(p, "mlp", 10000, 0.95, 1)
 	}
 }

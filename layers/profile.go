@@ -1,7 +1,10 @@
-// Package fit holds scalefit's statistics: the model-level metrics computed from a run, power-law regressions across
-// models with confidence and prediction intervals, bootstrap intervals, predictions for unmeasured sizes, and the
-// verdicts and phase segmentation of the seed note.
-package fit
+// Package layers is the seed note's analysis of each run's layer profile: a run reorganised as a Profile of per-layer,
+// per-sequence gains; the model-level metrics read from it (the y variables of package fit); the sequence bootstrap of
+// the layer gains; the comparison tables; the verdicts on the note's five predictions; and the segmentation of a
+// profile into phases. Analyze wires them once, in that order, for every command that shows them.
+//
+// Nothing here renders text: package report turns these results into tables and prose.
+package layers
 
 import (
 	"fmt"
@@ -116,6 +119,26 @@ func (p *Profile) NSeq() int { return len(p.Tokens) }
 
 // Has reports whether the run holds component.
 func (p *Profile) Has(component string) bool { _, ok := p.gain[component]; return ok }
+
+// Grid returns every per-sequence mean gain of component as one [layer][sequence] grid laid out row by row, at
+// layer·NSeq() + seq, or nil when the run lacks the component. The slice aliases the profile; do not modify it.
+func (p *Profile) Grid(component string) []float64 { return p.gain[component] }
+
+// SetGrid sets component's per-sequence mean gains to grid, laid out as Grid returns it, for profiles built in
+// memory (simulations, tests) rather than read from a run file. It needs len(p.Tokens) sequences and NLayers layers.
+func (p *Profile) SetGrid(component string, grid []float64) error {
+	if !slices.Contains(schema.Components, component) {
+		return fmt.Errorf("model %q: unknown component %q", p.Model, component)
+	}
+	if p.NLayers <= 0 || len(grid) != p.NLayers*len(p.Tokens) {
+		return fmt.Errorf("model %q: %s grid of %d values for %d layers × %d sequences", p.Model, component, len(grid), p.NLayers, len(p.Tokens))
+	}
+	if p.gain == nil {
+		p.gain = map[string][]float64{}
+	}
+	p.gain[component] = grid
+	return nil
+}
 
 // SeqGains returns the per-sequence mean gains of component at layer. The slice aliases the profile; do not modify it.
 func (p *Profile) SeqGains(component string, layer int) []float64 {
