@@ -215,17 +215,11 @@ func parseDecoder(raw json.RawMessage) (decoder, error) {
 		r, _ := utf8.DecodeRuneInString(m.replacement)
 		return metaspaceDecoder{r, m.prepend != prependNever}, nil
 	case "Sequence":
-		var seq sequenceDecoder
-		for i, r := range dj.Decoders {
-			d, err := parseDecoder(r)
-			if err != nil {
-				return nil, fmt.Errorf("decoder Sequence[%d]: %w", i, err)
-			}
-			if d != nil {
-				seq = append(seq, d)
-			}
+		seq, err := parseSequence(dj.Decoders, parseDecoder)
+		if err != nil {
+			return nil, fmt.Errorf("decoder %w", err)
 		}
-		return seq, nil
+		return sequenceDecoder(seq), nil
 	case "":
 		return nil, errors.New("decoder without a type")
 	}

@@ -387,21 +387,31 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 		}
 		return &regexSplit{pattern: runePattern(unicode.IsNumber), behavior: beh}, nil
 	case "Sequence":
-		var seq sequencePre
-		for i, r := range pj.PreTokenizers {
-			p, err := parsePreTokenizer(r)
-			if err != nil {
-				return nil, fmt.Errorf("Sequence[%d]: %w", i, err)
-			}
-			if p != nil {
-				seq = append(seq, p)
-			}
+		seq, err := parseSequence(pj.PreTokenizers, parsePreTokenizer)
+		if err != nil {
+			return nil, err
 		}
-		return seq, nil
+		return sequencePre(seq), nil
 	case "":
 		return nil, fmt.Errorf("pre_tokenizer without a type")
 	}
 	return nil, fmt.Errorf("unsupported pre_tokenizer type %s", quoteCap(pj.Type))
+}
+
+// parseSequence parses the items of a Sequence normalizer, pre-tokenizer or decoder, leaving out null items.
+func parseSequence[T any](items []json.RawMessage, parse func(json.RawMessage) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(items))
+	for i, raw := range items {
+		if isNull(raw) {
+			continue
+		}
+		x, err := parse(raw)
+		if err != nil {
+			return nil, fmt.Errorf("Sequence[%d]: %w", i, err)
+		}
+		out = append(out, x)
+	}
+	return out, nil
 }
 
 // isNull reports whether raw is absent or the JSON literal null.
