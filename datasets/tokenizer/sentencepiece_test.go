@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -311,4 +312,20 @@ func TestLongWord(t *testing.T) {
 	if n := len(tok.model.cache); n != 0 {
 		t.Errorf("%d words cached, want none over %d bytes", n, cacheMaxLen)
 	}
+}
+
+// EncodeSpecial is what transformers' tok.encode(text) returns: the tokens of the text after the special tokens
+// the tokenizer adds, here the <s> (id 1) of a Llama-style template. Encode leaves them out.
+func ExampleTokenizer_EncodeSpecial() {
+	tok, err := FromJSON([]byte(tinySP))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	prefix, suffix := tok.Specials()
+	fmt.Println(tok.EncodeSpecial("a é"), tok.Encode("a é"), prefix, suffix)
+	fmt.Printf("%q\n", tok.Decode(tok.EncodeSpecial("a é")))
+	// Output:
+	// [1 9 5 3 4] [9 5 3 4] [1] []
+	// "<s> a é"
 }
