@@ -309,7 +309,8 @@ func TestSweepSchedulerScripts(t *testing.T) {
 	}
 }
 
-// TestSweepDefaults checks that a plan without a [run] key runs what `scalefit run` without the flag runs.
+// TestSweepDefaults checks that a plan without a [run] key runs what `scalefit run` without the flag runs, and that
+// a plan can set every flag of run that is not about one run alone.
 func TestSweepDefaults(t *testing.T) {
 	var run *ucli.Command
 	for _, c := range commands {
@@ -339,5 +340,18 @@ func TestSweepDefaults(t *testing.T) {
 	}
 	if len(want) > 0 {
 		t.Errorf("run has no flags %v", want)
+	}
+	// Every run flag but those that name one run's model, output and dataset is a [run] key.
+	perRun := map[string]bool{"model": true, "revision": true, "name": true, "out": true, "quiet": true,
+		"tokens": true, "text": true, "jsonl": true, "field": true, "corpus": true}
+	keys := map[string]bool{}
+	for _, k := range sweep.RunKeys() {
+		keys[k] = true
+	}
+	for _, fl := range run.Flags {
+		name := fl.Names()[0]
+		if !perRun[name] && !keys[strings.ReplaceAll(name, "-", "_")] {
+			t.Errorf("run --%s has no [run] key %s in a sweep plan", name, strings.ReplaceAll(name, "-", "_"))
+		}
 	}
 }

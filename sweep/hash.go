@@ -20,7 +20,8 @@ const hashScheme = "scalefit-sweep-options/1"
 // hasher computes the options hash of a plan's tasks: a SHA-256 over everything that changes a run's numbers, and
 // nothing else, so that a finished task is redone exactly when its result would differ. It covers
 //   - the dataset's content (the file's bytes, or the embedded corpus's text), not its path, and the JSON field;
-//   - seq_len and the tokenizer file's bytes when the dataset is text, which they cut into windows;
+//   - seq_len, no_special_tokens and the tokenizer file's bytes when the dataset is text, which they encode and cut
+//     into windows;
 //   - max_tokens, skip_first, gelu, loss (which adds the loss to the file) and the backend;
 //   - the model: its id, its revision and, for a hub snapshot, the commit; for a local directory the bytes of
 //     config.json and tokenizer.json and the names and sizes of its weight files.
@@ -37,6 +38,7 @@ type planOptions struct {
 	Field     string `json:"field,omitempty"`
 	SeqLen    int    `json:"seq_len,omitempty"`
 	Tokenizer string `json:"tokenizer,omitempty"`
+	NoSpecial bool   `json:"no_special_tokens,omitempty"`
 	MaxTokens int    `json:"max_tokens"`
 	SkipFirst int    `json:"skip_first"`
 	GELU      string `json:"gelu"`
@@ -68,6 +70,7 @@ func newHasher(p *Plan) (*hasher, error) {
 	}
 	if d.textual() {
 		o.SeqLen = p.Run.SeqLen
+		o.NoSpecial = p.Run.NoSpecial
 		if p.Run.Tokenizer != "" {
 			if o.Tokenizer, err = fileDigest("tokenizer", p.Run.Tokenizer); err != nil {
 				return nil, err

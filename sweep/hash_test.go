@@ -56,6 +56,8 @@ func TestOptionsHash(t *testing.T) {
 	textBase := load(text, "")
 	differ("the dataset", base, textBase)
 	differ("seq_len with text", textBase, load(text, "seq_len = 64"))
+	differ("no_special_tokens with text", textBase, load(text, "no_special_tokens = true"))
+	same("no_special_tokens with token ids", base, load(tokens, "no_special_tokens = true"))
 	f.write(t, "tok.json", "{}")
 	differ("a tokenizer with text", textBase, load(text, `tokenizer = "tok.json"`))
 

@@ -58,6 +58,7 @@ type RunOptions struct {
 	Backend   string // "cpu", a plugin name, or an absolute path to a plugin binary
 	Threads   int    // per task; 0 splits the cores between the tasks that run at once
 	Tokenizer string // a tokenizer.json to use instead of each model's own; empty for the model's
+	NoSpecial bool   // encode text without the special tokens the tokenizer adds (its BOS)
 }
 
 // Task is one run of a sweep: one model at one revision, written to one file.
@@ -153,6 +154,17 @@ type runTable struct {
 	Backend   *string `toml:"backend"`
 	Threads   *int    `toml:"threads"`
 	Tokenizer *string `toml:"tokenizer"`
+	NoSpecial *bool   `toml:"no_special_tokens"`
+}
+
+// RunKeys lists the keys of a plan's [run] table.
+func RunKeys() []string {
+	t := reflect.TypeOf(runTable{})
+	keys := make([]string, t.NumField())
+	for i := range keys {
+		keys[i] = t.Field(i).Tag.Get("toml")
+	}
+	return keys
 }
 
 type modelTable struct {
@@ -442,6 +454,9 @@ func (l *loader) run(f *planFile, p *Plan) {
 	}
 	if r.Loss != nil {
 		o.Loss = *r.Loss
+	}
+	if r.NoSpecial != nil {
+		o.NoSpecial = *r.NoSpecial
 	}
 	if r.Backend != nil {
 		o.Backend = *r.Backend
