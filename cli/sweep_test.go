@@ -342,7 +342,7 @@ func TestSweepDefaults(t *testing.T) {
 		t.Errorf("run has no flags %v", want)
 	}
 	// Every run flag but those that name one run's model, output and dataset is a [run] key.
-	perRun := map[string]bool{"model": true, "revision": true, "name": true, "out": true, "quiet": true,
+	perRun := map[string]bool{"model": true, "revision": true, "name": true, "out": true, "quiet": true, "help": true,
 		"tokens": true, "text": true, "jsonl": true, "field": true, "corpus": true}
 	keys := map[string]bool{}
 	for _, k := range sweep.RunKeys() {
