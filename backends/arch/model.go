@@ -16,14 +16,14 @@ import (
 // Config is what every family's config.json maps to, the part of it that the measurement, the run file and the
 // analysis need.
 type Config struct {
-	ModelType      string // HF model_type, e.g. "llama"
-	Layers         int    // num_hidden_layers (n_layer in GPT-2)
-	Hidden         int    // d: the residual stream's width
-	Heads, KVHeads int    // query heads and key/value heads (equal without GQA)
-	HeadDim        int    // head_dim, which Gemma sets apart from Hidden/Heads
-	FFN            int    // the MLP's inner width
-	Vocab          int    // vocab_size
-	MaxPositions   int    // max_position_embeddings (n_positions in GPT-2)
+	ModelType      string     // HF model_type, e.g. "llama"
+	Layers         int        // num_hidden_layers (n_layer in GPT-2)
+	Hidden         int        // d: the residual stream's width
+	Heads, KVHeads int        // query heads and key/value heads (equal without GQA)
+	HeadDim        int        // head_dim, which Gemma sets apart from Hidden/Heads
+	FFN            int        // the MLP's inner width
+	Vocab          int        // vocab_size
+	MaxPositions   int        // max_position_embeddings (n_positions in GPT-2)
 	Activation     Activation // the MLP's activation as it runs: the config's, or Options.Activation when given
 	TiedEmbeddings bool       // the unembedding is the input embedding
 	Raw            []byte     // config.json verbatim
