@@ -283,14 +283,125 @@ func (c *Checkpoint) lookup(name string) (*storedTensor, bool) {
 	return t, ok
 }
 
-// Float32 converts the parameter name to float32 into a new slice, in row-major order. F32 is copied, F16 converted
-// exactly (subnormals, infinities and NaNs included) and BF16 widened by a 16-bit shift. A non-contiguous view from
-// a .bin file is gathered element by element. Pages of the mapping that
-// the tensor wholly occupies are released afterwards, so the process's memory tracks the tensors it holds as float32.
-// With tied embeddings, embed_out.weight returns embed_in.weight when it is not stored.
+// Float32 converts the parameter name to float32 into a new slice, in row-major order; see Float32Into.
 func (c *Checkpoint) Float32(name string) ([]float32, error) {
 	c.mu.RLock()
+	t, err := c.get(name)
+	c.mu.RUnlock()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float32, t.numel)
+	return out, c.Float32Into(out, name)
+}
+
+// Float32Into converts the parameter name to float32 into dst, in row-major order; dst must hold exactly as many
+// values as the tensor, so that a backend reuses one layer's buffers for the next. F32 is copied, F16 converted
+// exactly (subnormals, infinities and NaNs included) and BF16 widened by a 16-bit shift. A non-contiguous view from
+// a .bin file is gathered element by element. Pages of the mapping that the tensor wholly occupies are released
+// afterwards, so the process's memory tracks the tensors it holds as float32.
+func (c *Checkpoint) Float32Into(dst []float32, name string) error {
+	c.mu.RLock()
 	defer c.mu.RUnlock()
+	t, err := c.get(name)
+	if err != nil {
+		return err
+	}
+	if len(dst) != t.numel {
+		return fmt.Errorf("checkpoint: %s: tensor %q has %d values, not the %d asked for", t.file, name, t.numel, len(dst))
+	}
+	if t.strides != nil {
+		decodeStrided(dst, t.data, t.dtype, t.shape, t.strides)
+	} else {
+		decode(dst, t.data, t.dtype)
+	}
+	release(t.data)
+	return nil
+}
+
+// RowsInto converts rows rows of the 2-D parameter name ([n, cols]) to float32 into dst, one after the other:
+// dst[i·cols : (i+1)·cols] = name[rows[i]]. It reads only those rows, so that an embedding lookup touches a few
+// kilobytes of a matrix of gigabytes. dst must hold len(rows)·cols values, and every row must be in [0, n).
+func (c *Checkpoint) RowsInto(dst []float32, name string, rows []int32) error {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	t, err := c.get(name)
+	if err != nil {
+		return err
+	}
+	if len(t.shape) != 2 {
+		return fmt.Errorf("checkpoint: %s: tensor %q has shape %v, not a matrix whose rows can be read", t.file, name, t.shape)
+	}
+	n, cols := t.shape[0], t.shape[1]
+	if len(dst) != len(rows)*cols {
+		return fmt.Errorf("checkpoint: %s: tensor %q: %d rows of %d values do not fill %d", t.file, name, len(rows), cols, len(dst))
+	}
+	size := dtypeSizes[t.dtype]
+	for i, r := range rows {
+		if r < 0 || int(r) >= n {
+			return fmt.Errorf("checkpoint: %s: tensor %q: row %d is outside [0, %d)", t.file, name, r, n)
+		}
+		out := dst[i*cols : (i+1)*cols]
+		if t.strides != nil {
+			decodeStrided(out, t.data[int(r)*t.strides[0]*size:], t.dtype, t.shape[1:], t.strides[1:])
+		} else {
+			decode(out, t.data[int(r)*cols*size:(int(r)+1)*cols*size], t.dtype)
+		}
+	}
+	return nil
+}
+
+// RawTensor is a parameter as stored: its dtype (F32, F16 or BF16), shape, and little-endian row-major bytes.
+type RawTensor struct {
+	DType string
+	Shape []int
+	Data  []byte
+}
+
+// Raw returns the parameter name as stored, for a backend that converts on its own device (one that uploads F16 and
+// BF16 as they are). Data views the read-only file mapping and is valid until Close; it must not be written. A
+// non-contiguous view from a .bin file is gathered into a new slice, still in the stored dtype.
+func (c *Checkpoint) Raw(name string) (RawTensor, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	t, err := c.get(name)
+	if err != nil {
+		return RawTensor{}, err
+	}
+	r := RawTensor{DType: t.dtype, Shape: slices.Clone(t.shape), Data: t.data[:t.numel*dtypeSizes[t.dtype]]}
+	if t.strides != nil {
+		r.Data = gatherStrided(t.data, dtypeSizes[t.dtype], t.shape, t.strides)
+	}
+	return r, nil
+}
+
+// gatherStrided copies the elements of a strided view, each size bytes, into a new row-major slice: element
+// (i_0, …, i_{n−1}) comes from element Σ i_k·strides[k] of src.
+func gatherStrided(src []byte, size int, shape, strides []int) []byte {
+	numel := 1
+	for _, d := range shape {
+		numel *= d
+	}
+	out := make([]byte, numel*size)
+	idx := make([]int, len(shape))
+	off := 0
+	for i := 0; i < numel; i++ {
+		copy(out[i*size:(i+1)*size], src[off*size:(off+1)*size])
+		for k := len(shape) - 1; k >= 0; k-- {
+			idx[k]++
+			off += strides[k]
+			if idx[k] < shape[k] {
+				break
+			}
+			off -= strides[k] * shape[k]
+			idx[k] = 0
+		}
+	}
+	return out
+}
+
+// get finds the parameter name for a reader holding c.mu, or says why it cannot.
+func (c *Checkpoint) get(name string) (*storedTensor, error) {
 	if c.closed {
 		return nil, fmt.Errorf("checkpoint: %s: tensor %q: checkpoint is closed", c.Dir, name)
 	}
@@ -298,14 +409,7 @@ func (c *Checkpoint) Float32(name string) ([]float32, error) {
 	if !ok {
 		return nil, fmt.Errorf("checkpoint: %s: no tensor %q", c.Dir, name)
 	}
-	out := make([]float32, t.numel)
-	if t.strides != nil {
-		decodeStrided(out, t.data, t.dtype, t.shape, t.strides)
-	} else {
-		decode(out, t.data, t.dtype)
-	}
-	release(t.data)
-	return out, nil
+	return t, nil
 }
 
 // decode converts little-endian src of the given dtype into dst, which has one element per value.
