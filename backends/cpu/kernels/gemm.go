@@ -1,4 +1,4 @@
-package cpu
+package kernels
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 	"unsafe"
 )
 
-// Tile sizes of the pure-Go path of linear. A task computes a linRows × linCols block of y; inside it the reduction
+// Tile sizes of the pure-Go path of Linear. A task computes a linRows × linCols block of y; inside it the reduction
 // over d_in runs in chunks of linK so that the four weight rows and the input row being combined stay in L1, while
 // the task's block of x rows stays in L2.
 const (
@@ -15,7 +15,7 @@ const (
 	linK    = 1024
 )
 
-// Blocking of the packed GEMM path of linear (BLIS/GotoBLAS). The micro-kernel computes a gemmMR × gemmNR block of y
+// Blocking of the packed GEMM path of Linear (BLIS/GotoBLAS). The micro-kernel computes a gemmMR × gemmNR block of y
 // from a packed panel of x (gemmMR rows) and a packed panel of Wᵀ (gemmNR columns), over gemmKC values of k at a
 // time: the B panel (gemmKC·gemmNR floats, 16 KiB) stays in L1, a task's packed block of x (gemmMC·gemmKC floats,
 // 96 KiB) in L2, and the shared packed block of W (gemmKC·gemmNC floats, at most 4 MiB) in L3.
@@ -27,12 +27,13 @@ const (
 	gemmNC = 256 * gemmNR // 4096
 )
 
-// linear computes y = x·Wᵀ + b, the torch nn.Linear, and writes y into dst.
+// Linear computes y = x·Wᵀ + b (torch's nn.Linear, W stored [dOut, dIn]) or, with inOut, y = x·W + b (GPT-2's
+// Conv1D, W stored [dIn, dOut]), and writes y into dst.
 //
-// x is [T, dIn] row-major, W is [dOut, dIn] row-major (as torch stores an nn.Linear weight), b is [dOut] or nil for no
-// bias, and dst is [T, dOut]. Every output is the dot product of two contiguous rows,
+// x is [T, dIn] row-major, b is [dOut] or nil for no bias, and dst is [T, dOut]:
 //
-//	y[t][o] = b[o] + Σ_k x[t][k]·W[o][k],
+//	y[t][o] = b[o] + Σ_k x[t][k]·W[o][k]   (nn.Linear)
+//	y[t][o] = b[o] + Σ_k x[t][k]·W[k][o]   (Conv1D, inOut)
 //
 // accumulated in float32. The work is split into tiles of y handed to up to threads goroutines.
 //
@@ -40,9 +41,9 @@ const (
 // micro-kernel (about 60–95 GFLOP/s per Zen3 core at T = 512, and still ahead at T = 1, where both paths are bound by
 // reading W); otherwise linearGo, in pure Go. Either way the result does not depend on threads:
 // every output is summed in the same order whichever goroutine computes it.
-func linear(dst, x, w, b []float32, T, dIn, dOut, threads int) {
+func Linear(dst, x, w, b []float32, T, dIn, dOut int, inOut bool, threads int) {
 	if len(x) < T*dIn || len(w) < dOut*dIn || len(dst) < T*dOut || (b != nil && len(b) < dOut) {
-		panic(fmt.Sprintf("cpu: linear: bad sizes: x %d, W %d, b %d, dst %d for T=%d dIn=%d dOut=%d",
+		panic(fmt.Sprintf("kernels: Linear: bad sizes: x %d, W %d, b %d, dst %d for T=%d dIn=%d dOut=%d",
 			len(x), len(w), len(b), len(dst), T, dIn, dOut))
 	}
 	if T <= 0 || dOut <= 0 {
@@ -55,21 +56,52 @@ func linear(dst, x, w, b []float32, T, dIn, dOut, threads int) {
 		return
 	}
 	if gemmKernelOK {
-		gemm(dst, x, w, b, T, dIn, dOut, threads)
+		gemm(dst, x, w, b, T, dIn, dOut, inOut, threads)
+		return
+	}
+	if inOut {
+		linearGoInOut(dst, x, w, b, T, dIn, dOut, threads)
 		return
 	}
 	linearGo(dst, x, w, b, T, dIn, dOut, threads)
 }
 
-// linearGo is the pure-Go path of linear: tiles of linRows × linCols outputs, each the dot product of a row of x with
+// linearGo is the pure-Go path of Linear: tiles of linRows × linCols outputs, each the dot product of a row of x with
 // a row of W, about 7–10 GFLOP/s per core.
 func linearGo(dst, x, w, b []float32, T, dIn, dOut, threads int) {
 	rowTiles := ceilDiv(T, linRows)
 	colTiles := ceilDiv(dOut, linCols)
-	parallelFor(rowTiles*colTiles, threads, func(task, _ int) {
+	ParallelFor(rowTiles*colTiles, threads, func(task, _ int) {
 		t0 := (task / colTiles) * linRows
 		o0 := (task % colTiles) * linCols
 		linearTile(dst, x, w, b, t0, min(t0+linRows, T), o0, min(o0+linCols, dOut), dIn, dOut)
+	})
+}
+
+// linearGoInOut is the pure-Go path of Linear for a weight stored [dIn, dOut]: each task takes a tile of linRows rows
+// and 4·linCols columns of y and adds x[t][k]·W[k][o0:o1] into it row by row of W, in increasing k.
+func linearGoInOut(dst, x, w, b []float32, T, dIn, dOut, threads int) {
+	const cols = 4 * linCols
+	rowTiles := ceilDiv(T, linRows)
+	colTiles := ceilDiv(dOut, cols)
+	ParallelFor(rowTiles*colTiles, threads, func(task, _ int) {
+		t0 := (task / colTiles) * linRows
+		o0 := (task % colTiles) * cols
+		o1 := min(o0+cols, dOut)
+		for t := t0; t < min(t0+linRows, T); t++ {
+			y := dst[t*dOut+o0 : t*dOut+o1]
+			var bs []float32
+			if b != nil {
+				bs = b[o0:o1]
+			}
+			fillBias(y, bs)
+			for k, a := range x[t*dIn : (t+1)*dIn] {
+				wk := w[k*dOut+o0 : k*dOut+o1]
+				for j := range y {
+					y[j] += a * wk[j]
+				}
+			}
+		}
 	})
 }
 
@@ -169,8 +201,8 @@ type gemmScratch struct {
 
 var gemmPool = sync.Pool{New: func() any { return new(gemmScratch) }}
 
-// gemm computes y = x·Wᵀ + b like linear (same arguments, already validated, with T, dIn, dOut ≥ 1), as a packed,
-// cache-blocked GEMM around gemmKernel6x16.
+// gemm computes y = x·Wᵀ + b, or x·W + b with inOut, like Linear (same arguments, already validated, with T, dIn,
+// dOut ≥ 1), as a packed, cache-blocked GEMM around gemmKernel6x16.
 //
 // The loops are those of BLIS. Columns of y are taken gemmNC at a time and the reduction gemmKC at a time; for each
 // such block the matching kc × nc block of Wᵀ is packed once, shared by all workers, into panels of gemmNR columns,
@@ -180,7 +212,7 @@ var gemmPool = sync.Pool{New: func() any { return new(gemmScratch) }}
 // Before the first block of k a task sets its part of y to the bias; every block of k then adds its partial sums.
 // Tiles cut by the edge of y (fewer than gemmMR rows or gemmNR columns) are computed into a local 6×16 buffer and
 // only their valid part is added to y.
-func gemm(dst, x, w, b []float32, T, dIn, dOut, threads int) {
+func gemm(dst, x, w, b []float32, T, dIn, dOut int, inOut bool, threads int) {
 	s := gemmPool.Get().(*gemmScratch)
 	defer gemmPool.Put(s)
 	kcMax := min(dIn, gemmKC)
@@ -213,12 +245,16 @@ func gemm(dst, x, w, b []float32, T, dIn, dOut, threads int) {
 		for k0 := 0; k0 < dIn; k0 += gemmKC {
 			kc := min(gemmKC, dIn-k0)
 			const packGroup = 8 // B panels packed per task
-			parallelFor(ceilDiv(panels, packGroup), threads, func(g, _ int) {
+			ParallelFor(ceilDiv(panels, packGroup), threads, func(g, _ int) {
 				for p := g * packGroup; p < min(panels, (g+1)*packGroup); p++ {
-					packB(bPack[p*kc*gemmNR:(p+1)*kc*gemmNR], w, dIn, dOut, j0+p*gemmNR, k0, kc)
+					if inOut {
+						packBInOut(bPack[p*kc*gemmNR:(p+1)*kc*gemmNR], w, dOut, j0+p*gemmNR, k0, kc)
+					} else {
+						packB(bPack[p*kc*gemmNR:(p+1)*kc*gemmNR], w, dIn, dOut, j0+p*gemmNR, k0, kc)
+					}
 				}
 			})
-			parallelFor(rowBlocks*colBlocks, threads, func(task, worker int) {
+			ParallelFor(rowBlocks*colBlocks, threads, func(task, worker int) {
 				i0 := (task / colBlocks) * gemmMC
 				c0 := (task % colBlocks) * panelsPerTask * gemmNR
 				gemmBlock(dst, x, b, s.a[worker], bPack, T, dIn, dOut, i0, min(gemmMC, T-i0),
@@ -319,6 +355,19 @@ func packB(dst, w []float32, dIn, dOut, j0, k0, kc int) {
 		for p := 8 * k8; p < kc; p++ {
 			dst[p*gemmNR+j] = src[p]
 		}
+	}
+}
+
+// packBInOut copies rows [k0, k0+kc) and columns [j0, j0+gemmNR) of W ([dIn, dOut] row-major, GPT-2's Conv1D), which
+// already is a kc × gemmNR block of the B operand, into dst, k-major: dst[p·16+j] = W[k0+p][j0+j]. Columns at or
+// past dOut are zero.
+func packBInOut(dst, w []float32, dOut, j0, k0, kc int) {
+	dst = dst[:kc*gemmNR]
+	n := min(gemmNR, dOut-j0)
+	for p := 0; p < kc; p++ {
+		row := dst[p*gemmNR : (p+1)*gemmNR]
+		copy(row, w[(k0+p)*dOut+j0:(k0+p)*dOut+j0+n])
+		clear(row[n:])
 	}
 }
 

@@ -1,41 +1,20 @@
-package cpu
+package kernels
 
 import (
-	"fmt"
 	"math"
 	"math/bits"
 	"unsafe"
 )
 
-// GELU variants accepted in backends.Request.GELU.
-const (
-	GELUExact = "erf"  // 0.5·x·(1 + erf(x/√2)): what Hugging Face runs for hidden_act "gelu" (the default)
-	GELUTanh  = "tanh" // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))): what Pythia was trained with
-)
-
-// geluFunc applies a GELU in place to every element of x, on up to threads goroutines.
-type geluFunc func(x []float32, threads int)
-
-// geluFor returns the GELU named by kind; the empty string means GELUExact.
-func geluFor(kind string) (geluFunc, error) {
-	switch kind {
-	case "", GELUExact:
-		return geluErf, nil
-	case GELUTanh:
-		return geluTanh, nil
-	}
-	return nil, fmt.Errorf("unknown gelu %q (want %q or %q)", kind, GELUExact, GELUTanh)
-}
-
 // geluChunk is how many values one task of a parallel GELU covers.
 const geluChunk = 16 << 10
 
-// geluErf is the exact GELU, 0.5·x·(1 + erf(x/√2)). Where x/√2 ≥ −0.5, 1 + erf ≥ 0.48 and the float32 erf32 is
+// GELUErf is the exact GELU, 0.5·x·(1 + erf(x/√2)). Where x/√2 ≥ −0.5, 1 + erf ≥ 0.48 and the float32 erf32 is
 // accurate to a few float32 ulps of the result. Further left 1 + erf(x/√2) = erfc(|x|/√2) falls towards 0 and would
 // lose its relative accuracy to cancellation, so there it is evaluated as 0.5·x·erfc(|x|/√2) with math.Erfc in
 // float64. Where the CPU has AVX2 and FMA, geluErfAVX2 runs the float32 branch eight values at a time.
-func geluErf(x []float32, threads int) {
-	parallelFor(ceilDiv(len(x), geluChunk), threads, func(c, _ int) {
+func GELUErf(x []float32, threads int) {
+	ParallelFor(ceilDiv(len(x), geluChunk), threads, func(c, _ int) {
 		chunk := x[c*geluChunk : min((c+1)*geluChunk, len(x))]
 		i0 := 0
 		if vecMathOK && len(chunk) >= 8 {
@@ -56,7 +35,7 @@ func geluErf(x []float32, threads int) {
 	})
 }
 
-// geluErf1 is geluErf for one value.
+// geluErf1 is GELUErf for one value.
 func geluErf1(x float32) float32 {
 	z := x * 0.70710678118654752
 	if z >= -0.5 || z != z {
@@ -66,7 +45,7 @@ func geluErf1(x float32) float32 {
 	return float32(0.5 * f * math.Erfc(-f*0.70710678118654752))
 }
 
-// geluTanh is the tanh approximation 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³). Since
+// GELUTanh is the tanh approximation 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³). Since
 // 1 + tanh(u) = 2/(1 + e^(−2u)), it is evaluated as
 //
 //	x / (1 + e^(−2u)),
@@ -74,15 +53,15 @@ func geluErf1(x float32) float32 {
 // which has no cancellation for negative x. u is computed in float64 (for x < 0 the result is about x·e^(2u), so an
 // absolute error in u would become a relative one), the exponential by exp32 and the division in float32: the
 // result is within a couple of float32 ulps everywhere.
-func geluTanh(x []float32, threads int) {
-	parallelFor(ceilDiv(len(x), geluChunk), threads, func(ch, _ int) {
+func GELUTanh(x []float32, threads int) {
+	ParallelFor(ceilDiv(len(x), geluChunk), threads, func(ch, _ int) {
 		for i, v := range x[ch*geluChunk : min((ch+1)*geluChunk, len(x))] {
 			x[ch*geluChunk+i] = geluTanh1(v)
 		}
 	})
 }
 
-// geluTanh1 is geluTanh for one value.
+// geluTanh1 is GELUTanh for one value.
 func geluTanh1(x float32) float32 {
 	const c = 2 * 0.7978845608028654 // 2·√(2/π)
 	f := float64(x)
@@ -91,6 +70,17 @@ func geluTanh1(x float32) float32 {
 		return float32(f * math.Exp(-w))
 	}
 	return x / (1 + exp32(w))
+}
+
+// SiLU is x·σ(x) = x/(1 + e^(−x)) (HF's "silu"), in place on up to threads goroutines. e^(−x) is exp32's, within
+// about one float32 ulp, and the division is float32, so the result is within a couple of ulps; far left, where
+// e^(−x) overflows, it is −0, as in torch.
+func SiLU(x []float32, threads int) {
+	ParallelFor(ceilDiv(len(x), geluChunk), threads, func(ch, _ int) {
+		for i, v := range x[ch*geluChunk : min((ch+1)*geluChunk, len(x))] {
+			x[ch*geluChunk+i] = v / (1 + exp32(-float64(v)))
+		}
+	})
 }
 
 // erf32 returns erf(x) in float32 arithmetic with the rational approximation of Eigen and XLA (absolute error about

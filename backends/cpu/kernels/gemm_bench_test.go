@@ -1,4 +1,4 @@
-package cpu
+package kernels
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// BenchmarkLinear measures linear on the Pythia-160M shapes for 512 tokens, in GFLOP/s.
+// BenchmarkLinear measures Linear on the Pythia-160M shapes for 512 tokens, in GFLOP/s.
 func BenchmarkLinear(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, s := range []struct{ T, dIn, dOut, threads int }{
@@ -16,7 +16,7 @@ func BenchmarkLinear(b *testing.B) {
 			x, w, bias := randSlice(rng, s.T*s.dIn), randSlice(rng, s.dOut*s.dIn), randSlice(rng, s.dOut)
 			y := make([]float32, s.T*s.dOut)
 			for b.Loop() {
-				linear(y, x, w, bias, s.T, s.dIn, s.dOut, s.threads)
+				Linear(y, x, w, bias, s.T, s.dIn, s.dOut, false, s.threads)
 			}
 			b.ReportMetric(2*float64(s.T*s.dIn*s.dOut)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})

@@ -1,11 +1,11 @@
-//go:build amd64
+//go:build amd64 && !noasm
 
-package cpu
+package kernels
 
 import "golang.org/x/sys/cpu"
 
 // gemmKernelOK reports whether gemmKernel6x16 may run: it needs AVX2 and FMA (x/sys/cpu also checks that the
-// operating system saves the YMM registers). Without them linear keeps to its pure-Go path.
+// operating system saves the YMM registers). Without them Linear keeps to its pure-Go path.
 var gemmKernelOK = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // gemmKernel6x16 is the register-blocked micro-kernel of gemm, written in Go assembly (gemm_amd64.s) with AVX2 and

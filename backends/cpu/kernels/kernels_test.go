@@ -1,10 +1,14 @@
-package cpu
+package kernels
 
 import (
 	"math"
 	"math/rand/v2"
 	"testing"
 )
+
+func relClose(got, want, tol float64) bool {
+	return math.Abs(got-want) <= tol*math.Max(math.Abs(want), 1e-12)
+}
 
 func randSlice(rng *rand.Rand, n int) []float32 {
 	x := make([]float32, n)
@@ -14,8 +18,8 @@ func randSlice(rng *rand.Rand, n int) []float32 {
 	return x
 }
 
-// TestLinear compares linear with a float64 triple loop over shapes that exercise full and partial tiles in every
-// dimension and the reduction split into chunks of linK.
+// TestLinear compares Linear, in both weight layouts, with a float64 triple loop over shapes that exercise full and
+// partial tiles in every dimension and the reduction split into chunks of linK.
 func TestLinear(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tc := range []struct {
@@ -35,26 +39,33 @@ func TestLinear(t *testing.T) {
 		if tc.bias {
 			b = randSlice(rng, tc.dOut)
 		}
-		got := make([]float32, tc.T*tc.dOut)
-		for i := range got {
-			got[i] = float32(math.NaN()) // every output must be written
-		}
-		linear(got, x, w, b, tc.T, tc.dIn, tc.dOut, tc.threads)
-		for r := 0; r < tc.T; r++ {
-			for o := 0; o < tc.dOut; o++ {
-				var want, scale float64
-				if b != nil {
-					want, scale = float64(b[o]), math.Abs(float64(b[o]))
-				}
-				for k := 0; k < tc.dIn; k++ {
-					p := float64(x[r*tc.dIn+k]) * float64(w[o*tc.dIn+k])
-					want += p
-					scale += math.Abs(p)
-				}
-				// float32 accumulation: error bounded by a few ulps of the sum of |terms| times √dIn.
-				tol := 1e-6 * scale * math.Sqrt(float64(tc.dIn))
-				if g := float64(got[r*tc.dOut+o]); !(math.Abs(g-want) <= tol) {
-					t.Fatalf("T=%d dIn=%d dOut=%d: y[%d][%d] = %g, want %g ± %g", tc.T, tc.dIn, tc.dOut, r, o, g, want, tol)
+		for _, inOut := range []bool{false, true} {
+			got := make([]float32, tc.T*tc.dOut)
+			for i := range got {
+				got[i] = float32(math.NaN()) // every output must be written
+			}
+			Linear(got, x, w, b, tc.T, tc.dIn, tc.dOut, inOut, tc.threads)
+			for r := 0; r < tc.T; r++ {
+				for o := 0; o < tc.dOut; o++ {
+					var want, scale float64
+					if b != nil {
+						want, scale = float64(b[o]), math.Abs(float64(b[o]))
+					}
+					for k := 0; k < tc.dIn; k++ {
+						wk := w[o*tc.dIn+k]
+						if inOut {
+							wk = w[k*tc.dOut+o]
+						}
+						p := float64(x[r*tc.dIn+k]) * float64(wk)
+						want += p
+						scale += math.Abs(p)
+					}
+					// float32 accumulation: error bounded by a few ulps of the sum of |terms| times √dIn.
+					tol := 1e-6 * scale * math.Sqrt(float64(tc.dIn))
+					if g := float64(got[r*tc.dOut+o]); !(math.Abs(g-want) <= tol) {
+						t.Fatalf("T=%d dIn=%d dOut=%d inOut=%v: y[%d][%d] = %g, want %g ± %g", tc.T, tc.dIn, tc.dOut,
+							inOut, r, o, g, want, tol)
+					}
 				}
 			}
 		}
@@ -67,12 +78,14 @@ func TestLinearThreadsBitwise(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	T, dIn, dOut := 45, 1500, 70
 	x, w, b := randSlice(rng, T*dIn), randSlice(rng, dOut*dIn), randSlice(rng, dOut)
-	one, many := make([]float32, T*dOut), make([]float32, T*dOut)
-	linear(one, x, w, b, T, dIn, dOut, 1)
-	linear(many, x, w, b, T, dIn, dOut, 5)
-	for i := range one {
-		if one[i] != many[i] {
-			t.Fatalf("y[%d]: %g with 1 thread, %g with 5", i, one[i], many[i])
+	for _, inOut := range []bool{false, true} {
+		one, many := make([]float32, T*dOut), make([]float32, T*dOut)
+		Linear(one, x, w, b, T, dIn, dOut, inOut, 1)
+		Linear(many, x, w, b, T, dIn, dOut, inOut, 5)
+		for i := range one {
+			if one[i] != many[i] {
+				t.Fatalf("inOut=%v: y[%d]: %g with 1 thread, %g with 5", inOut, i, one[i], many[i])
+			}
 		}
 	}
 }
@@ -84,7 +97,7 @@ func TestLayerNorm(t *testing.T) {
 	b := []float32{0, 1, 0, 0.25}
 	eps := 1e-5
 	got := make([]float32, 8)
-	layerNorm(got, x, w, b, 2, 4, eps)
+	LayerNorm(got, x, w, b, 2, 4, eps)
 	r := 1 / math.Sqrt(3.5+eps)
 	want := []float64{-2 * r, 1 + 2*(-1*r), 0, -3*r + 0.25, 0, 1, 0, 0.25} // a constant row normalises to 0
 	for i := range want {
@@ -92,11 +105,41 @@ func TestLayerNorm(t *testing.T) {
 			t.Errorf("y[%d] = %g, want %g", i, got[i], want[i])
 		}
 	}
+	// Without a bias, the same less b.
+	noBias := make([]float32, 8)
+	LayerNorm(noBias, x, w, nil, 2, 4, eps)
+	for i := range noBias {
+		if noBias[i] != got[i]-b[i%4] {
+			t.Errorf("no bias: y[%d] = %g, want %g", i, noBias[i], got[i]-b[i%4])
+		}
+	}
 	// In place gives the same result.
-	layerNorm(x, x, w, b, 2, 4, eps)
+	LayerNorm(x, x, w, b, 2, 4, eps)
 	for i := range x {
 		if x[i] != got[i] {
 			t.Errorf("in place y[%d] = %g, want %g", i, x[i], got[i])
+		}
+	}
+}
+
+// TestRMSNorm checks one row by hand: [1, 2, 2, 4] has mean square 25/4, so it divides by √(6.25 + eps) ≈ 2.5; the
+// unit offset scales by 1 + w instead of w.
+func TestRMSNorm(t *testing.T) {
+	x := []float32{1, 2, 2, 4}
+	w := []float32{1, -2, 0.5, 0}
+	eps := 1e-6
+	r := 1 / math.Sqrt(6.25+eps)
+	for _, unit := range []bool{false, true} {
+		got := make([]float32, 4)
+		RMSNorm(got, x, w, 1, 4, eps, unit)
+		for i := range got {
+			scale := float64(w[i])
+			if unit {
+				scale++
+			}
+			if want := float64(x[i]) * r * scale; math.Abs(float64(got[i])-want) > 1e-6 {
+				t.Errorf("unitOffset %v: y[%d] = %g, want %g", unit, i, got[i], want)
+			}
 		}
 	}
 }
@@ -112,8 +155,8 @@ func TestL2Norm(t *testing.T) {
 		{[]float32{1, 2, 2}, 3},
 		{[]float32{1e20, 1e20}, float64(float32(1e20)) * math.Sqrt2}, // float64 accumulation does not overflow
 	} {
-		if got := l2Norm(tc.x); math.Abs(got-tc.want) > 1e-12*tc.want {
-			t.Errorf("l2Norm(%v) = %g, want %g", tc.x, got, tc.want)
+		if got := L2Norm(tc.x); math.Abs(got-tc.want) > 1e-12*tc.want {
+			t.Errorf("L2Norm(%v) = %g, want %g", tc.x, got, tc.want)
 		}
 	}
 }
@@ -123,33 +166,30 @@ func TestGELU(t *testing.T) {
 	x := []float32{1, -0.5, 2.5, -3}
 	erf := []float64{0.841344746068543, -0.15426876936299344, 2.4844758366855597, -0.00404969409489031}
 	tanh := []float64{0.8411919906082768, -0.15428599017485606, 2.484915733910001, -0.0036373920817729943}
+	// torch.nn.functional.silu in float64 at the same points.
+	silu := []float64{0.7310585786300049, -0.1887703343990727, 2.3103545499468914, -0.14227761953270035}
 	for _, tc := range []struct {
 		kind string
+		f    func([]float32, int)
 		want []float64
-	}{{"", erf}, {"erf", erf}, {"tanh", tanh}} {
-		f, err := geluFor(tc.kind)
-		if err != nil {
-			t.Fatal(err)
-		}
+	}{{"erf", GELUErf, erf}, {"tanh", GELUTanh, tanh}, {"silu", SiLU, silu}} {
 		y := append([]float32(nil), x...)
-		f(y, 1)
+		tc.f(y, 1)
 		for i := range y {
 			if !relClose(float64(y[i]), tc.want[i], 1e-7) {
-				t.Errorf("gelu %q (%g) = %.9g, want %.9g", tc.kind, x[i], y[i], tc.want[i])
+				t.Errorf("%s(%g) = %.9g, want %.9g", tc.kind, x[i], y[i], tc.want[i])
 			}
 		}
-	}
-	if _, err := geluFor("relu"); err == nil {
-		t.Error("geluFor(\"relu\") did not fail")
 	}
 }
 
 // TestRopeValues checks one rotation by hand: r = 4, base 100 gives inv_freq = [1, 1/10]; at position 3 the pairs
 // (x0, x2) and (x1, x3) turn by 3 and 0.3 radians, and dims beyond r are untouched.
 func TestRopeValues(t *testing.T) {
-	p := newRope(4, 100, 5)
+	p := NewRope([]float32{1, 0.1}, 1)
+	p.Grow(5)
 	x := []float32{1, 2, 3, 4, 5}
-	p.apply(x, 3)
+	p.Apply(x, 3)
 	c0, s0, c1, s1 := math.Cos(3), math.Sin(3), math.Cos(0.3), math.Sin(0.3)
 	want := []float64{1*c0 - 3*s0, 2*c1 - 4*s1, 3*c0 + 1*s0, 4*c1 + 2*s1, 5}
 	for i := range want {
@@ -158,7 +198,7 @@ func TestRopeValues(t *testing.T) {
 		}
 	}
 	q := []float32{1, 2}
-	newRope(0, 10000, 4).apply(q, 3) // no rotary dims: a no-op
+	NewRope(nil, 1).Apply(q, 3) // no rotary dims: a no-op
 	if q[0] != 1 || q[1] != 2 {
 		t.Errorf("r = 0 changed the vector: %v", q)
 	}
@@ -169,12 +209,13 @@ func TestRopeValues(t *testing.T) {
 func TestRopeRelative(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	hd := 8
-	p := newRope(hd, 10000, 40)
+	p := NewRope([]float32{1, 0.1, 0.01, 0.001}, 1)
+	p.Grow(40)
 	q0, k0 := randSlice(rng, hd), randSlice(rng, hd)
 	score := func(i, j int) float64 {
 		q, k := append([]float32(nil), q0...), append([]float32(nil), k0...)
-		p.apply(q, i)
-		p.apply(k, j)
+		p.Apply(q, i)
+		p.Apply(k, j)
 		var s float64
 		for e := range q {
 			s += float64(q[e]) * float64(k[e])
@@ -189,75 +230,14 @@ func TestRopeRelative(t *testing.T) {
 	}
 }
 
-// TestAttention compares attention with a float64 implementation written from the definitions: q, k, v picked out
-// of the [T, H, 3·hd] view, rotary from the angle formula, explicit causal softmax.
-func TestAttention(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 8))
-	for _, tc := range []struct{ T, H, hd, r, threads int }{
-		{1, 1, 4, 2, 1},
-		{9, 3, 8, 2, 2},
-		{17, 2, 16, 16, 3},
-		{12, 4, 6, 0, 4},
-	} {
-		d := tc.H * tc.hd
-		base := 10000.0
-		qkv := randSlice(rng, tc.T*3*d)
-		got := make([]float32, tc.T*d)
-		ws := newAttnWorkspace(tc.T, tc.H, tc.hd, tc.threads)
-		attention(got, qkv, tc.T, tc.H, tc.hd, newRope(tc.r, base, tc.T), tc.threads, ws)
-
-		at := func(t, h, part, e int) float64 { return float64(qkv[t*3*d+h*3*tc.hd+part*tc.hd+e]) }
-		rot := func(t, h, part int) []float64 { // rotary applied to q (part 0) or k (part 1)
-			out := make([]float64, tc.hd)
-			for e := range out {
-				out[e] = at(t, h, part, e)
-			}
-			half := tc.r / 2
-			for i := 0; i < half; i++ {
-				theta := float64(t) * math.Pow(base, -float64(2*i)/float64(tc.r))
-				a, b := out[i], out[i+half]
-				out[i] = a*math.Cos(theta) - b*math.Sin(theta)
-				out[i+half] = b*math.Cos(theta) + a*math.Sin(theta)
-			}
-			return out
-		}
-		for h := 0; h < tc.H; h++ {
-			for i := 0; i < tc.T; i++ {
-				q := rot(i, h, 0)
-				w := make([]float64, i+1)
-				var z float64
-				for j := 0; j <= i; j++ {
-					k := rot(j, h, 1)
-					var s float64
-					for e := range q {
-						s += q[e] * k[e]
-					}
-					w[j] = math.Exp(s / math.Sqrt(float64(tc.hd)))
-					z += w[j]
-				}
-				for e := 0; e < tc.hd; e++ {
-					var want float64
-					for j := 0; j <= i; j++ {
-						want += w[j] / z * at(j, h, 2, e)
-					}
-					if g := float64(got[i*d+h*tc.hd+e]); math.Abs(g-want) > 1e-5 {
-						t.Fatalf("T=%d H=%d hd=%d r=%d: out[%d][head %d][%d] = %g, want %g",
-							tc.T, tc.H, tc.hd, tc.r, i, h, e, g, want)
-					}
-				}
-			}
-		}
-	}
-}
-
 // TestNLL: logits log 1, log 2, log 3 give p = 1/6, 2/6, 3/6, so −log p for the last is log 2. A large offset must
 // not overflow.
 func TestNLL(t *testing.T) {
 	for _, off := range []float64{0, 1000} {
 		logits := []float32{float32(off), float32(off + math.Log(2)), float32(off + math.Log(3))}
 		for target, want := range []float64{math.Log(6), math.Log(3), math.Log(2)} {
-			if got := nll(logits, target); math.Abs(got-want) > 1e-4 {
-				t.Errorf("offset %g: nll(target %d) = %g, want %g", off, target, got, want)
+			if got := NLL(logits, target); math.Abs(got-want) > 1e-4 {
+				t.Errorf("offset %g: NLL(target %d) = %g, want %g", off, target, got, want)
 			}
 		}
 	}
@@ -266,7 +246,7 @@ func TestNLL(t *testing.T) {
 func TestParallelFor(t *testing.T) {
 	for _, threads := range []int{0, 1, 3, 100} {
 		hits := make([]int, 50)
-		parallelFor(len(hits), threads, func(i, worker int) {
+		ParallelFor(len(hits), threads, func(i, worker int) {
 			if worker < 0 || worker >= max(threads, 1) {
 				t.Errorf("worker %d with %d threads", worker, threads)
 			}

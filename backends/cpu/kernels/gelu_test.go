@@ -1,4 +1,4 @@
-package cpu
+package kernels
 
 import (
 	"math"
@@ -46,13 +46,11 @@ func TestGELUMatchesNaive(t *testing.T) {
 	x := geluInputs(100003) // not a multiple of 8 or of the chunk size
 	for _, tc := range []struct {
 		kind  string
+		f     func([]float32, int)
 		exact func(float32) float64
 		naive func(float32) float32
-	}{{GELUExact, geluErfExact, geluErfNaive}, {GELUTanh, geluTanhExact, geluTanhNaive}} {
-		f, err := geluFor(tc.kind)
-		if err != nil {
-			t.Fatal(err)
-		}
+	}{{"erf", GELUErf, geluErfExact, geluErfNaive}, {"tanh", GELUTanh, geluTanhExact, geluTanhNaive}} {
+		f := tc.f
 		for _, threads := range []int{1, 2} {
 			y := append([]float32(nil), x...)
 			f(y, threads)
@@ -91,8 +89,7 @@ func TestGELUMatchesNaive(t *testing.T) {
 
 // TestGELUNaN checks that NaN stays NaN on every path.
 func TestGELUNaN(t *testing.T) {
-	for _, kind := range []string{GELUExact, GELUTanh} {
-		f, _ := geluFor(kind)
+	for kind, f := range map[string]func([]float32, int){"erf": GELUErf, "tanh": GELUTanh, "silu": SiLU} {
 		y := make([]float32, 17)
 		for i := range y {
 			y[i] = float32(i) - 8

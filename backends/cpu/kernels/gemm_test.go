@@ -1,9 +1,10 @@
-package cpu
+package kernels
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -89,7 +90,7 @@ func linearRef(x, w, b []float32, T, dIn, dOut int) (y, scale []float64) {
 	return y, scale
 }
 
-// TestLinearShapes checks linear, and its packed and pure-Go paths separately, against a float64 reference on shapes
+// TestLinearShapes checks Linear, and its packed and pure-Go paths separately, in both weight layouts, against a float64 reference on shapes
 // sampled from sizes at and around every tile edge (gemmMR = 6, gemmNR = 16, the unrolling by 4), plus shapes that
 // cross the cache blocks gemmKC, gemmMC and gemmNC, with and without bias and on 1, 2 and 7 threads. Each
 // output must satisfy |y − ref| ≤ 1e-5·Σ_k |x_k·w_k| + 1e-30, and every output must be written.
@@ -106,14 +107,27 @@ func TestLinearShapes(t *testing.T) {
 		shape{gemmMC + 7, 2*gemmKC + 3, 817}, // several blocks of rows and of k, columns split between tasks
 		shape{7, 40, gemmNC + 33},            // two blocks of packed W
 	)
-	paths := []struct {
-		name string
-		f    func(dst, x, w, b []float32, T, dIn, dOut, threads int)
-		ok   bool
-	}{
-		{"linear", linear, true},
-		{"gemm", gemm, gemmKernelOK},
-		{"linearGo", linearGo, true},
+	type path struct {
+		name  string
+		f     func(dst, x, w, b []float32, T, dIn, dOut, threads int)
+		ok    bool
+		inOut bool
+	}
+	paths := []path{
+		{"Linear", func(dst, x, w, b []float32, T, dIn, dOut, threads int) {
+			Linear(dst, x, w, b, T, dIn, dOut, false, threads)
+		}, true, false},
+		{"Linear/inOut", func(dst, x, w, b []float32, T, dIn, dOut, threads int) {
+			Linear(dst, x, w, b, T, dIn, dOut, true, threads)
+		}, true, true},
+		{"gemm", func(dst, x, w, b []float32, T, dIn, dOut, threads int) {
+			gemm(dst, x, w, b, T, dIn, dOut, false, threads)
+		}, gemmKernelOK, false},
+		{"gemm/inOut", func(dst, x, w, b []float32, T, dIn, dOut, threads int) {
+			gemm(dst, x, w, b, T, dIn, dOut, true, threads)
+		}, gemmKernelOK, true},
+		{"linearGo", linearGo, true, false},
+		{"linearGoInOut", linearGoInOut, true, true},
 	}
 	for i, s := range shapes {
 		x, w := randSlice(rng, s.T*s.dIn), randSlice(rng, s.dOut*s.dIn)
@@ -122,9 +136,14 @@ func TestLinearShapes(t *testing.T) {
 			b = randSlice(rng, s.dOut)
 		}
 		want, scale := linearRef(x, w, b, s.T, s.dIn, s.dOut)
+		wT := transpose(w, s.dOut, s.dIn) // the same weights stored [dIn, dOut]
 		for _, p := range paths {
-			if !p.ok || (p.name != "linear" && (s.T == 0 || s.dIn == 0)) {
-				continue // the inner paths assume the empty cases already handled by linear
+			if !p.ok || (!strings.HasPrefix(p.name, "Linear") && (s.T == 0 || s.dIn == 0)) {
+				continue // the inner paths assume the empty cases already handled by Linear
+			}
+			w := w
+			if p.inOut {
+				w = wT
 			}
 			for _, threads := range []int{1, 2, 7} {
 				got := make([]float32, s.T*s.dOut)
@@ -143,6 +162,17 @@ func TestLinearShapes(t *testing.T) {
 	}
 }
 
+// transpose returns the [cols, rows] transpose of the row-major [rows, cols] matrix m.
+func transpose(m []float32, rows, cols int) []float32 {
+	out := make([]float32, len(m))
+	for r := 0; r < rows; r++ {
+		for c := 0; c < cols; c++ {
+			out[c*rows+r] = m[r*cols+c]
+		}
+	}
+	return out
+}
+
 // TestGemmThreadsBitwise checks that the packed path gives bit-identical results on any number of threads, on a
 // shape with several blocks in every dimension.
 func TestGemmThreadsBitwise(t *testing.T) {
@@ -152,13 +182,15 @@ func TestGemmThreadsBitwise(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	T, dIn, dOut := 2*gemmMC+5, gemmKC+100, 808
 	x, w, b := randSlice(rng, T*dIn), randSlice(rng, dOut*dIn), randSlice(rng, dOut)
-	one, many := make([]float32, T*dOut), make([]float32, T*dOut)
-	gemm(one, x, w, b, T, dIn, dOut, 1)
-	for _, threads := range []int{2, 3, 7} {
-		gemm(many, x, w, b, T, dIn, dOut, threads)
-		for i := range one {
-			if one[i] != many[i] {
-				t.Fatalf("y[%d]: %g with 1 thread, %g with %d", i, one[i], many[i], threads)
+	for _, inOut := range []bool{false, true} {
+		one, many := make([]float32, T*dOut), make([]float32, T*dOut)
+		gemm(one, x, w, b, T, dIn, dOut, inOut, 1)
+		for _, threads := range []int{2, 3, 7} {
+			gemm(many, x, w, b, T, dIn, dOut, inOut, threads)
+			for i := range one {
+				if one[i] != many[i] {
+					t.Fatalf("inOut=%v: y[%d]: %g with 1 thread, %g with %d", inOut, i, one[i], many[i], threads)
+				}
 			}
 		}
 	}
@@ -177,7 +209,9 @@ func BenchmarkLinearPaths(b *testing.B) {
 		for _, p := range []struct {
 			name string
 			f    func(dst, x, w, b []float32, T, dIn, dOut, threads int)
-		}{{"gemm", gemm}, {"go", linearGo}} {
+		}{{"gemm", func(dst, x, w, b []float32, T, dIn, dOut, threads int) {
+			gemm(dst, x, w, b, T, dIn, dOut, false, threads)
+		}}, {"go", linearGo}} {
 			if p.name == "gemm" && !gemmKernelOK {
 				continue
 			}

@@ -1,10 +1,10 @@
-//go:build !amd64
+//go:build !amd64 || noasm
 
-package cpu
+package kernels
 
 import "unsafe"
 
-// gemmKernelOK is false off amd64: there is no assembly micro-kernel, so linear keeps to its pure-Go path.
+// gemmKernelOK is false off amd64: there is no assembly micro-kernel, so Linear keeps to its pure-Go path.
 var gemmKernelOK = false
 
 // gemmKernel6x16 is the portable statement of the amd64 micro-kernel (see gemm_amd64.go): it adds the product of a

@@ -1,6 +1,6 @@
-//go:build amd64
+//go:build amd64 && !noasm
 
-package cpu
+package kernels
 
 // vecMathOK reports whether the AVX2 and FMA routines of vecmath_amd64.s may run.
 var vecMathOK = gemmKernelOK

@@ -1,16 +1,15 @@
-package cpu
+package kernels
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
 )
 
-// parallelFor calls body(i) for every i in [0, n) on up to threads goroutines. Work is handed out one index at a time
+// ParallelFor calls body(i) for every i in [0, n) on up to threads goroutines. Work is handed out one index at a time
 // through an atomic counter, so uneven items (causal attention rows, edge tiles) balance themselves. With threads ≤ 1
 // or n ≤ 1 it runs inline on the caller's goroutine. body must be safe to run concurrently for distinct i; worker
 // identifies the goroutine (0 ≤ worker < threads) so that a caller can give each one its own scratch space.
-func parallelFor(n, threads int, body func(i, worker int)) {
+func ParallelFor(n, threads int, body func(i, worker int)) {
 	if threads > n {
 		threads = n
 	}
@@ -36,12 +35,4 @@ func parallelFor(n, threads int, body func(i, worker int)) {
 		}(w)
 	}
 	wg.Wait()
-}
-
-// threadCount resolves a requested thread count: 0 or less means every core.
-func threadCount(requested int) int {
-	if requested <= 0 {
-		return runtime.NumCPU()
-	}
-	return requested
 }
