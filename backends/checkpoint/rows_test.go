@@ -12,7 +12,7 @@ func TestPartialReads(t *testing.T) {
 	for _, v := range append([]string{"."}, binVariants...) {
 		dir := filepath.Join("testdata", v)
 		if v == "." { // the hand-built test model as F16 safetensors
-			_, tensors := testModel(t, testConfigJSON)
+			tensors := testModel(t, testConfigJSON)
 			dir = writeDir(t, testConfigJSON, nil)
 			if err := WriteSafetensors(filepath.Join(dir, SafetensorsFile), tensors, F16, nil); err != nil {
 				t.Fatal(err)

@@ -21,13 +21,14 @@ const (
 	SafetensorsIndex = "model.safetensors.index.json"
 )
 
-// Checkpoint is an opened model directory: its config and its memory-mapped weight files, safetensors or PyTorch
-// .bin (see bin.go). Its methods are safe for concurrent use. Close it to unmap the files.
+// Checkpoint is an opened model directory: its config.json and its memory-mapped weight files, safetensors or
+// PyTorch .bin (see bin.go). Its methods are safe for concurrent use. Close it to unmap the files.
 type Checkpoint struct {
-	Dir      string            // the model directory
-	Config   *Config           // its config.json
-	Files    []string          // the weight files, as paths, in the order they were opened
-	Metadata map[string]string // the safetensors files' __metadata__, merged (the first file wins on a clash); nil for .bin
+	Dir        string            // the model directory
+	ConfigJSON []byte            // its config.json, verbatim
+	Files      []string          // the weight files, as paths, in the order they were opened
+	Index      string            // the index that lists the shards, as a path; "" for a single file
+	Metadata   map[string]string // the safetensors files' __metadata__, merged (the first file wins on a clash); nil for .bin
 
 	mu      sync.RWMutex
 	closed  bool
@@ -45,11 +46,12 @@ type storedTensor struct {
 	strides []int // element strides of a non-contiguous view (PyTorch .bin only); nil when row-major contiguous
 }
 
-// Open opens the Hugging Face model directory dir: it loads and validates config.json, then maps model.safetensors
-// (or every shard listed by model.safetensors.index.json) read-only, parses and validates every header, and checks
-// that the parameter tensors are exactly ExpectedShapes(config): none missing, none extra, every shape equal.
-// embed_out.weight may be absent when tie_word_embeddings is true. Buffers (IsBuffer) are ignored whatever their
-// dtype. Each error is one line naming the file and, where there is one, the tensor.
+// Open opens the Hugging Face model directory dir: it reads config.json (ReadConfig), then maps model.safetensors (or
+// every shard listed by model.safetensors.index.json) read-only and parses and validates every header: dtypes,
+// shapes, offsets inside the file and not overlapping, and every tensor the index places in a shard present there.
+// Buffers (IsBuffer) are ignored whatever their dtype. Each error is one line naming the file and, where there is
+// one, the tensor. Whether the tensors are those the config implies is checked by the caller, who knows the
+// architecture (package measure).
 //
 // A directory without safetensors weights may hold PyTorch weights instead: pytorch_model.bin, or the shards listed
 // by pytorch_model.bin.index.json, in torch.save's zip or legacy format. They are mapped, validated and read in the
@@ -57,7 +59,7 @@ type storedTensor struct {
 //
 // Open reads only the headers (for .bin, the pickle); tensor data is read, page by page, when Float32 converts it.
 func Open(dir string) (*Checkpoint, error) {
-	cfg, err := LoadConfig(dir)
+	cfg, err := ReadConfig(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +67,7 @@ func Open(dir string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Checkpoint{Dir: dir, Config: cfg, tensors: make(map[string]*storedTensor)}
+	c := &Checkpoint{Dir: dir, ConfigJSON: cfg, Index: files[0].index, tensors: make(map[string]*storedTensor)}
 	ok := false
 	defer func() {
 		if !ok {
@@ -76,9 +78,6 @@ func Open(dir string) (*Checkpoint, error) {
 		if err := c.mapFile(wf); err != nil {
 			return nil, err
 		}
-	}
-	if err := c.checkShapes(files); err != nil {
-		return nil, err
 	}
 	ok = true
 	return c, nil
@@ -234,53 +233,21 @@ func (c *Checkpoint) safetensorsTensors(buf []byte) (map[string]*storedTensor, e
 	return tensors, nil
 }
 
-// checkShapes compares the parameters found with ExpectedShapes(c.Config).
-func (c *Checkpoint) checkShapes(files []weightFile) error {
-	where := c.Dir
-	if len(files) == 1 {
-		where = files[0].path
-	} else if len(files) > 1 {
-		where = files[0].index
-	}
-	want := ExpectedShapes(c.Config)
-	for _, name := range c.Names() { // sorted, so the first error is the same on every run
-		t := c.tensors[name]
-		shape, ok := want[name]
-		if !ok {
-			if name == EmbedOut && c.Config.TieWordEmbeddings {
-				shape = want[EmbedIn] // a tied unembedding may still be stored
-			} else {
-				return fmt.Errorf("checkpoint: %s: unexpected tensor %q: not a GPT-NeoX parameter for this config.json", t.file, name)
-			}
-		}
-		if !slices.Equal(t.shape, shape) {
-			return fmt.Errorf("checkpoint: %s: tensor %q has shape %v, but config.json implies %v", t.file, name, t.shape, shape)
-		}
-	}
-	missing := make([]string, 0)
-	for name := range want {
-		if _, ok := c.tensors[name]; !ok {
-			missing = append(missing, name)
-		}
-	}
-	if len(missing) > 0 {
-		sort.Strings(missing)
-		more := ""
-		if len(missing) > 1 {
-			more = fmt.Sprintf(" (and %d more)", len(missing)-1)
-		}
-		return fmt.Errorf("checkpoint: %s: tensor %q is missing%s", where, missing[0], more)
-	}
-	return nil
-}
-
-// lookup finds a parameter. When the embeddings are tied and embed_out.weight is not stored, it is embed_in.weight.
+// lookup finds a parameter.
 func (c *Checkpoint) lookup(name string) (*storedTensor, bool) {
 	t, ok := c.tensors[name]
-	if !ok && name == EmbedOut && c.Config.TieWordEmbeddings {
-		t, ok = c.tensors[EmbedIn]
-	}
 	return t, ok
+}
+
+// File returns the path of the weight file that holds the parameter name, and whether there is one.
+func (c *Checkpoint) File(name string) (string, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	t, ok := c.lookup(name)
+	if !ok {
+		return "", false
+	}
+	return t.file, true
 }
 
 // Float32 converts the parameter name to float32 into a new slice, in row-major order; see Float32Into.
@@ -433,8 +400,7 @@ func decode(dst []float32, src []byte, dtype string) {
 	}
 }
 
-// Shape returns the shape of the parameter name and whether it exists (embed_out.weight resolves as in Float32). The
-// slice is a copy.
+// Shape returns the shape of the parameter name and whether it exists. The slice is a copy.
 func (c *Checkpoint) Shape(name string) ([]int, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
