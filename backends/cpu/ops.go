@@ -34,6 +34,7 @@ type ops struct {
 
 	pool    map[int][][]float32 // free buffers by length
 	results []*tensor           // op results in the order they were made, for Mark and Reset
+	gemm    kernels.GemmWorkspace
 	attn    kernels.AttnWorkspace
 	ropes   map[string]*kernels.Rope // rotary tables by inverse frequencies and scaling
 }
@@ -47,7 +48,7 @@ func newOps(ck *checkpoint.Checkpoint, threads int) *ops {
 
 // Close drops the pool and the workspaces; the checkpoint belongs to the caller.
 func (o *ops) Close() error {
-	o.pool, o.results, o.attn, o.ropes = nil, nil, kernels.AttnWorkspace{}, nil
+	o.pool, o.results, o.gemm, o.attn, o.ropes = nil, nil, kernels.GemmWorkspace{}, kernels.AttnWorkspace{}, nil
 	return nil
 }
 
@@ -164,7 +165,7 @@ func (o *ops) Linear(x, w, b arch.Tensor) arch.Tensor {
 		panic(fmt.Sprintf("cpu: Linear: x %d×%d, W %d×%d (layout %d), bias %v", xt.rows, xt.cols, wt.rows, wt.cols, wt.layout, b))
 	}
 	y := o.result(xt.rows, dOut)
-	kernels.Linear(y.data, xt.data, wt.data, data(b), xt.rows, dIn, dOut, wt.layout == arch.InOut, o.threads)
+	kernels.Linear(y.data, xt.data, wt.data, data(b), xt.rows, dIn, dOut, wt.layout == arch.InOut, o.threads, &o.gemm)
 	return y
 }
 
@@ -403,6 +404,11 @@ func (o *ops) Reset(mark int) {
 	}
 	clear(o.results[mark:])
 	o.results = o.results[:mark]
+}
+
+// Read returns a copy of t's values, for tests (opstest.Reader).
+func (o *ops) Read(t arch.Tensor) ([]float32, error) {
+	return append([]float32(nil), cpu(t).data...), nil
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"fmt"
-	"sync"
 	"unsafe"
 )
 
@@ -35,13 +34,14 @@ const (
 //	y[t][o] = b[o] + Σ_k x[t][k]·W[o][k]   (nn.Linear)
 //	y[t][o] = b[o] + Σ_k x[t][k]·W[k][o]   (Conv1D, inOut)
 //
-// accumulated in float32. The work is split into tiles of y handed to up to threads goroutines.
+// accumulated in float32. The work is split into tiles of y handed to up to threads goroutines. ws holds the packed
+// operands; nil means a fresh one for this call.
 //
 // Where the CPU has AVX2 and FMA (gemmKernelOK) it runs gemm, a packed and cache-blocked GEMM around an assembly
 // micro-kernel (about 60–95 GFLOP/s per Zen3 core at T = 512, and still ahead at T = 1, where both paths are bound by
 // reading W); otherwise linearGo, in pure Go. Either way the result does not depend on threads:
 // every output is summed in the same order whichever goroutine computes it.
-func Linear(dst, x, w, b []float32, T, dIn, dOut int, inOut bool, threads int) {
+func Linear(dst, x, w, b []float32, T, dIn, dOut int, inOut bool, threads int, ws *GemmWorkspace) {
 	if len(x) < T*dIn || len(w) < dOut*dIn || len(dst) < T*dOut || (b != nil && len(b) < dOut) {
 		panic(fmt.Sprintf("kernels: Linear: bad sizes: x %d, W %d, b %d, dst %d for T=%d dIn=%d dOut=%d",
 			len(x), len(w), len(b), len(dst), T, dIn, dOut))
@@ -56,7 +56,7 @@ func Linear(dst, x, w, b []float32, T, dIn, dOut int, inOut bool, threads int) {
 		return
 	}
 	if gemmKernelOK {
-		gemm(dst, x, w, b, T, dIn, dOut, inOut, threads)
+		gemm(dst, x, w, b, T, dIn, dOut, inOut, threads, ws)
 		return
 	}
 	if inOut {
@@ -192,14 +192,13 @@ func fillBias(y, b []float32) {
 	copy(y, b[:len(y)])
 }
 
-// gemmScratch holds the packed operands of one gemm call: b is the shared block of Wᵀ, a the per-worker blocks of x.
-// Scratch is recycled through gemmPool so that a forward pass does not allocate megabytes per matmul.
-type gemmScratch struct {
+// GemmWorkspace holds the packed operands of the GEMM behind Linear: b is the shared block of Wᵀ, a the per-worker
+// blocks of x. It grows as needed; a caller that keeps one across calls (package cpu keeps one per run) does not
+// allocate megabytes per matrix product, nor depend on the garbage collector to reuse them.
+type GemmWorkspace struct {
 	b []float32
 	a [][]float32
 }
-
-var gemmPool = sync.Pool{New: func() any { return new(gemmScratch) }}
 
 // gemm computes y = x·Wᵀ + b, or x·W + b with inOut, like Linear (same arguments, already validated, with T, dIn,
 // dOut ≥ 1), as a packed, cache-blocked GEMM around gemmKernel6x16.
@@ -212,9 +211,10 @@ var gemmPool = sync.Pool{New: func() any { return new(gemmScratch) }}
 // Before the first block of k a task sets its part of y to the bias; every block of k then adds its partial sums.
 // Tiles cut by the edge of y (fewer than gemmMR rows or gemmNR columns) are computed into a local 6×16 buffer and
 // only their valid part is added to y.
-func gemm(dst, x, w, b []float32, T, dIn, dOut int, inOut bool, threads int) {
-	s := gemmPool.Get().(*gemmScratch)
-	defer gemmPool.Put(s)
+func gemm(dst, x, w, b []float32, T, dIn, dOut int, inOut bool, threads int, s *GemmWorkspace) {
+	if s == nil {
+		s = new(GemmWorkspace)
+	}
 	kcMax := min(dIn, gemmKC)
 	if n := roundUp(min(dOut, gemmNC), gemmNR) * kcMax; len(s.b) < n {
 		s.b = make([]float32, n)

@@ -15,8 +15,9 @@ func BenchmarkLinear(b *testing.B) {
 		b.Run(fmt.Sprintf("T%d_%dx%d_threads%d", s.T, s.dIn, s.dOut, s.threads), func(b *testing.B) {
 			x, w, bias := randSlice(rng, s.T*s.dIn), randSlice(rng, s.dOut*s.dIn), randSlice(rng, s.dOut)
 			y := make([]float32, s.T*s.dOut)
+			var ws GemmWorkspace
 			for b.Loop() {
-				Linear(y, x, w, bias, s.T, s.dIn, s.dOut, false, s.threads)
+				Linear(y, x, w, bias, s.T, s.dIn, s.dOut, false, s.threads, &ws)
 			}
 			b.ReportMetric(2*float64(s.T*s.dIn*s.dOut)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})

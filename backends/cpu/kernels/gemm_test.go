@@ -115,16 +115,16 @@ func TestLinearShapes(t *testing.T) {
 	}
 	paths := []path{
 		{"Linear", func(dst, x, w, b []float32, T, dIn, dOut, threads int) {
-			Linear(dst, x, w, b, T, dIn, dOut, false, threads)
+			Linear(dst, x, w, b, T, dIn, dOut, false, threads, nil)
 		}, true, false},
 		{"Linear/inOut", func(dst, x, w, b []float32, T, dIn, dOut, threads int) {
-			Linear(dst, x, w, b, T, dIn, dOut, true, threads)
+			Linear(dst, x, w, b, T, dIn, dOut, true, threads, nil)
 		}, true, true},
 		{"gemm", func(dst, x, w, b []float32, T, dIn, dOut, threads int) {
-			gemm(dst, x, w, b, T, dIn, dOut, false, threads)
+			gemm(dst, x, w, b, T, dIn, dOut, false, threads, nil)
 		}, gemmKernelOK, false},
 		{"gemm/inOut", func(dst, x, w, b []float32, T, dIn, dOut, threads int) {
-			gemm(dst, x, w, b, T, dIn, dOut, true, threads)
+			gemm(dst, x, w, b, T, dIn, dOut, true, threads, nil)
 		}, gemmKernelOK, true},
 		{"linearGo", linearGo, true, false},
 		{"linearGoInOut", linearGoInOut, true, true},
@@ -184,9 +184,9 @@ func TestGemmThreadsBitwise(t *testing.T) {
 	x, w, b := randSlice(rng, T*dIn), randSlice(rng, dOut*dIn), randSlice(rng, dOut)
 	for _, inOut := range []bool{false, true} {
 		one, many := make([]float32, T*dOut), make([]float32, T*dOut)
-		gemm(one, x, w, b, T, dIn, dOut, inOut, 1)
+		gemm(one, x, w, b, T, dIn, dOut, inOut, 1, nil)
 		for _, threads := range []int{2, 3, 7} {
-			gemm(many, x, w, b, T, dIn, dOut, inOut, threads)
+			gemm(many, x, w, b, T, dIn, dOut, inOut, threads, nil)
 			for i := range one {
 				if one[i] != many[i] {
 					t.Fatalf("inOut=%v: y[%d]: %g with 1 thread, %g with %d", inOut, i, one[i], many[i], threads)
@@ -206,11 +206,12 @@ func BenchmarkLinearPaths(b *testing.B) {
 	} {
 		x, w, bias := randSlice(rng, s.T*s.dIn), randSlice(rng, s.dOut*s.dIn), randSlice(rng, s.dOut)
 		y := make([]float32, s.T*s.dOut)
+		var ws GemmWorkspace
 		for _, p := range []struct {
 			name string
 			f    func(dst, x, w, b []float32, T, dIn, dOut, threads int)
 		}{{"gemm", func(dst, x, w, b []float32, T, dIn, dOut, threads int) {
-			gemm(dst, x, w, b, T, dIn, dOut, false, threads)
+			gemm(dst, x, w, b, T, dIn, dOut, false, threads, &ws)
 		}}, {"go", linearGo}} {
 			if p.name == "gemm" && !gemmKernelOK {
 				continue

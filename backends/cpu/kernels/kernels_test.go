@@ -44,7 +44,7 @@ func TestLinear(t *testing.T) {
 			for i := range got {
 				got[i] = float32(math.NaN()) // every output must be written
 			}
-			Linear(got, x, w, b, tc.T, tc.dIn, tc.dOut, inOut, tc.threads)
+			Linear(got, x, w, b, tc.T, tc.dIn, tc.dOut, inOut, tc.threads, nil)
 			for r := 0; r < tc.T; r++ {
 				for o := 0; o < tc.dOut; o++ {
 					var want, scale float64
@@ -80,8 +80,8 @@ func TestLinearThreadsBitwise(t *testing.T) {
 	x, w, b := randSlice(rng, T*dIn), randSlice(rng, dOut*dIn), randSlice(rng, dOut)
 	for _, inOut := range []bool{false, true} {
 		one, many := make([]float32, T*dOut), make([]float32, T*dOut)
-		Linear(one, x, w, b, T, dIn, dOut, inOut, 1)
-		Linear(many, x, w, b, T, dIn, dOut, inOut, 5)
+		Linear(one, x, w, b, T, dIn, dOut, inOut, 1, nil)
+		Linear(many, x, w, b, T, dIn, dOut, inOut, 5, nil)
 		for i := range one {
 			if one[i] != many[i] {
 				t.Fatalf("inOut=%v: y[%d]: %g with 1 thread, %g with 5", inOut, i, one[i], many[i])
