@@ -335,36 +335,26 @@ func (c *Checkpoint) Raw(name string) (RawTensor, error) {
 	if err != nil {
 		return RawTensor{}, err
 	}
-	r := RawTensor{DType: t.dtype, Shape: slices.Clone(t.shape), Data: t.data[:t.numel*dtypeSizes[t.dtype]]}
+	size := dtypeSizes[t.dtype]
+	r := RawTensor{DType: t.dtype, Shape: slices.Clone(t.shape)}
 	if t.strides != nil {
-		r.Data = gatherStrided(t.data, dtypeSizes[t.dtype], t.shape, t.strides)
+		r.Data = gatherStrided(make([]byte, 0, t.numel*size), t.data, size, t.shape, t.strides)
+	} else {
+		r.Data = t.data[:t.numel*size]
 	}
 	return r, nil
 }
 
-// gatherStrided copies the elements of a strided view, each size bytes, into a new row-major slice: element
+// gatherStrided appends to dst the elements of a strided view, each size bytes, in row-major order: element
 // (i_0, …, i_{n−1}) comes from element Σ i_k·strides[k] of src.
-func gatherStrided(src []byte, size int, shape, strides []int) []byte {
-	numel := 1
-	for _, d := range shape {
-		numel *= d
+func gatherStrided(dst, src []byte, size int, shape, strides []int) []byte {
+	if len(shape) == 0 {
+		return append(dst, src[:size]...)
 	}
-	out := make([]byte, numel*size)
-	idx := make([]int, len(shape))
-	off := 0
-	for i := 0; i < numel; i++ {
-		copy(out[i*size:(i+1)*size], src[off*size:(off+1)*size])
-		for k := len(shape) - 1; k >= 0; k-- {
-			idx[k]++
-			off += strides[k]
-			if idx[k] < shape[k] {
-				break
-			}
-			off -= strides[k] * shape[k]
-			idx[k] = 0
-		}
+	for i := range shape[0] {
+		dst = gatherStrided(dst, src[i*strides[0]*size:], size, shape[1:], strides[1:])
 	}
-	return out
+	return dst
 }
 
 // get finds the parameter name for a reader holding c.mu, or says why it cannot.

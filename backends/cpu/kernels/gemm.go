@@ -309,17 +309,22 @@ func gemmBlock(dst, x, bias, aPack, bPack []float32, T, dIn, dOut, i0, mc, j0, c
 // packA copies rows [i0, i0+gemmMR) and columns [k0, k0+kc) of x ([T, dIn] row-major) into dst, k-major: dst[p·6+r]
 // = x[i0+r][k0+p]. Rows at or past T are zero.
 func packA(dst, x []float32, dIn, T, i0, k0, kc int) {
-	dst = dst[:kc*gemmMR]
-	for r := 0; r < gemmMR; r++ {
-		if i0+r >= T {
+	packRows(dst, x, dIn, T, gemmMR, i0, k0, kc)
+}
+
+// packRows copies columns [k0, k0+kc) of rows [r0, r0+width) of the row-major matrix m (n rows, ld columns) into dst,
+// k-major: dst[p·width + r] = m[r0+r][k0+p]. Rows at or past n are zero.
+func packRows(dst, m []float32, ld, n, width, r0, k0, kc int) {
+	dst = dst[:kc*width]
+	for r := 0; r < width; r++ {
+		if r0+r >= n {
 			for p := 0; p < kc; p++ {
-				dst[p*gemmMR+r] = 0
+				dst[p*width+r] = 0
 			}
 			continue
 		}
-		src := x[(i0+r)*dIn+k0 : (i0+r)*dIn+k0+kc]
-		for p, v := range src {
-			dst[p*gemmMR+r] = v
+		for p, v := range m[(r0+r)*ld+k0 : (r0+r)*ld+k0+kc] {
+			dst[p*width+r] = v
 		}
 	}
 }
@@ -329,18 +334,7 @@ func packA(dst, x []float32, dIn, T, i0, k0, kc int) {
 func packB(dst, w []float32, dIn, dOut, j0, k0, kc int) {
 	dst = dst[:kc*gemmNR]
 	if j0+gemmNR > dOut { // an edge panel: row by row, zero past dOut
-		for j := 0; j < gemmNR; j++ {
-			if j0+j >= dOut {
-				for p := 0; p < kc; p++ {
-					dst[p*gemmNR+j] = 0
-				}
-				continue
-			}
-			src := w[(j0+j)*dIn+k0 : (j0+j)*dIn+k0+kc]
-			for p, v := range src {
-				dst[p*gemmNR+j] = v
-			}
-		}
+		packRows(dst, w, dIn, dOut, gemmNR, j0, k0, kc)
 		return
 	}
 	// A full panel: eight values of k at a time by register transposes, then the rest one by one.
