@@ -114,7 +114,7 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 		return nil, res, fmt.Errorf("%s: %w", filepath.Join(o.ModelDir, checkpoint.ConfigFile), err)
 	}
 	cfg := m.Config()
-	seqs, err := o.Input.load(o.ModelDir, cfg.Vocab)
+	seqs, bos, err := o.Input.load(o.ModelDir, cfg.Vocab)
 	if err != nil {
 		return nil, res, err
 	}
@@ -152,6 +152,7 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 		schema.MetaConfig:    string(raw),
 		schema.MetaTokenizer: o.Input.tokenizer(o.ModelDir),
 		schema.MetaDataset:   o.Input.describe(),
+		schema.MetaBOS:       bos,
 		schema.MetaSkipFirst: strconv.Itoa(o.SkipFirst),
 		schema.MetaGELU:      cfg.Activation.String(), // what ran: the config's, or --gelu's
 		schema.MetaBackend:   backendDesc,

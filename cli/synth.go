@@ -9,6 +9,7 @@ import (
 	"github.com/scalefit/scalefit/backends/arch"
 	"github.com/scalefit/scalefit/backends/synth"
 	"github.com/scalefit/scalefit/datasets"
+	"github.com/scalefit/scalefit/datasets/tokenizer"
 	"github.com/scalefit/scalefit/internal/textfmt"
 )
 
@@ -76,7 +77,7 @@ func synthModel(dir string, opt synth.Options) (arch.Model, error) {
 		}
 		vocab = p.Shape.Vocab
 	}
-	tok, err := datasets.SynthTokenizerJSON(vocab)
+	tok, err := synthTokenizerJSON(vocab)
 	if err != nil {
 		return nil, fmt.Errorf("synth: tokenizer: %w", err)
 	}
@@ -84,4 +85,15 @@ func synthModel(dir string, opt synth.Options) (arch.Model, error) {
 		return nil, fmt.Errorf("synth: %w", err)
 	}
 	return synth.Synth(dir, opt, tok)
+}
+
+// synthTokenizerJSON returns the tokenizer.json of a byte-level BPE of vocabSize tokens trained on the default
+// embedded corpus, for random-init checkpoints. It is deterministic, so two synthetic checkpoints with the same
+// vocabulary size share a tokenizer.
+func synthTokenizerJSON(vocabSize int) ([]byte, error) {
+	text, err := datasets.Corpus(datasets.DefaultCorpus)
+	if err != nil {
+		return nil, err
+	}
+	return tokenizer.ByteLevelJSON(vocabSize, text)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/scalefit/scalefit/backends"
+	"github.com/scalefit/scalefit/backends/arch"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -37,6 +38,7 @@ type refRow struct {
 type refRun struct {
 	SkipFirst  int                  `json:"skip_first"`
 	GELU       string               `json:"gelu"`
+	Activation string               `json:"activation"` // the activation that ran: erf, tanh or silu ("" in the first five cases: GELU)
 	Loss       *float64             `json:"loss"`
 	LossTokens int64                `json:"loss_tokens"`
 	Rows       []refRow             `json:"rows"`
@@ -45,12 +47,21 @@ type refRun struct {
 
 type refCase struct {
 	Name            string    `json:"name"`
+	Architecture    string    `json:"architecture"` // model_type; "" in the first five cases: gpt_neox
 	NParams         int64     `json:"n_params"`
 	NParamsNonembed int64     `json:"n_params_nonembed"`
 	NLayers         int       `json:"n_layers"`
 	HiddenSize      int       `json:"hidden_size"`
 	Sequences       [][]int32 `json:"sequences"`
 	Runs            []refRun  `json:"runs"`
+}
+
+// architecture is the case's model_type: gpt_neox for the first five cases, which do not say.
+func (c refCase) architecture() string {
+	if c.Architecture == "" {
+		return "gpt_neox"
+	}
+	return c.Architecture
 }
 
 // memSink collects what a backend sends.
@@ -100,6 +111,10 @@ func TestReference(t *testing.T) {
 	for name, c := range cases {
 		for ri, run := range c.Runs {
 			t.Run(name+"/"+run.GELU+"/skip"+strconv.Itoa(run.SkipFirst), func(t *testing.T) {
+				// Until the other families of issue 7 land, only GPT-NeoX is registered.
+				if _, ok := arch.Lookup(c.architecture()); !ok {
+					t.Skipf("architecture %s: no family registered yet (issue 7)", c.architecture())
+				}
 				req := &backends.Request{
 					ModelDir: filepath.Join(referenceDir, name), Model: "ref", Revision: "r1",
 					Sequences: c.Sequences, SkipFirst: run.SkipFirst, GELU: run.GELU,
@@ -148,7 +163,7 @@ func checkRows(t *testing.T, c refCase, run refRun, rows []schema.Row) {
 		if !ok {
 			t.Fatalf("no row for layer %d %s seq %d", w.Layer, w.Component, w.Seq)
 		}
-		if g.Model != "ref" || g.Revision != "r1" || g.Architecture != "gpt_neox" || g.Backend != "cpu" ||
+		if g.Model != "ref" || g.Revision != "r1" || g.Architecture != c.architecture() || g.Backend != "cpu" ||
 			g.NParams != c.NParams || g.NParamsNonembed != c.NParamsNonembed || int(g.NLayers) != c.NLayers ||
 			int(g.HiddenSize) != c.HiddenSize || int(g.NTokens) != w.NTokens {
 			t.Fatalf("row identity columns: got %+v, want params %d/%d layers %d d %d n_tokens %d",
