@@ -4,6 +4,18 @@
 // does, and runs one block with the residual written out. It registers itself by model_type, so a backend only
 // implements Ops and never touches model code; package measure runs the layer loop and turns the block's taps into
 // gains.
+//
+// A new family is a package arch/<family> (see arch/gptneox) that
+//
+//   - maps config.json in New with DecodeConfig, RequireSizes, Agree and HiddenAct, HF's defaults for absent keys,
+//     and one-line errors naming the key for anything it cannot honour;
+//   - implements Model: Params in state-dict order, LayerWeights and HeadWeights (Key is what Block reads from
+//     Weights; Layout InOut for GPT-2's Conv1D), IsBuffer, ParamCounts, Init, Embed, Block and Logits;
+//   - writes Block as the HF module does, one op per line with a shape comment, tapping every Point (PointAttnAdd and
+//     PointMLPAdd only where a post-norm sits between the module's output and the residual);
+//   - registers itself in init() with its model_type values, presets and SynthConfig, and is imported by arch/all;
+//   - is tested by its config and count tests and by the torch references in testdata/reference, which every
+//     backend runs.
 package arch
 
 import (
