@@ -20,7 +20,7 @@ import (
 const (
 	DefaultSeqLen  = 512
 	DefaultField   = "text"
-	DefaultGELU    = "erf"
+	DefaultGELU    = "" // the config's own activation
 	DefaultBackend = "cpu"
 )
 
@@ -53,7 +53,7 @@ type RunOptions struct {
 	SeqLen    int
 	MaxTokens int
 	SkipFirst int
-	GELU      string
+	GELU      string // "erf" or "tanh" to replace the config's GELU form; empty for the config's activation
 	Loss      bool
 	Backend   string // "cpu", a plugin name, or an absolute path to a plugin binary
 	Threads   int    // per task; 0 splits the cores between the tasks that run at once

@@ -135,7 +135,7 @@ func TestLoadPlan(t *testing.T) {
 	if p.Tasks[5].ErrorPath() != filepath.Join(out, "tiny-a.error") || p.Tasks[0].LockPath() != filepath.Join(out, "EleutherAI--pythia-70m", "step1000.lock") {
 		t.Errorf("error and lock paths: %s, %s", p.Tasks[5].ErrorPath(), p.Tasks[0].LockPath())
 	}
-	wantRun := RunOptions{SeqLen: DefaultSeqLen, MaxTokens: 100, SkipFirst: 1, GELU: "erf", Backend: "cpu"}
+	wantRun := RunOptions{SeqLen: DefaultSeqLen, MaxTokens: 100, SkipFirst: 1, GELU: DefaultGELU, Backend: "cpu"}
 	if p.Run != wantRun {
 		t.Errorf("run options = %+v, want %+v", p.Run, wantRun)
 	}
