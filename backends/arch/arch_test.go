@@ -11,7 +11,7 @@ import (
 
 func TestNewDispatch(t *testing.T) {
 	for _, tt := range []struct{ json, want string }{
-		{`{"model_type":"bert"}`, `model_type "bert" is not supported (supported: gpt_neox`},
+		{`{"model_type":"bert"}`, `model_type "bert" is not supported (supported: gemma, gemma2, gpt2, gpt_neox`},
 		{`{"hidden_size":8}`, `key "model_type" is missing`},
 		{`{"model_type":`, "malformed JSON"},
 		{`{"model_type":"` + strings.Repeat("x", 500) + `"}`, `"xxxxxxxx`},

@@ -15,8 +15,8 @@ import (
 
 type discard struct{}
 
-func (discard) Progress(backends.Progress)  {}
-func (discard) Rows(r []schema.Row) error { return nil }
+func (discard) Progress(backends.Progress) {}
+func (discard) Rows(r []schema.Row) error  { return nil }
 
 // TestRandomInitLoss runs every family's small presets, at random init, over uniformly random tokens with --loss on
 // the CPU backend. For targets drawn independently of the model, the expected loss at any position is

@@ -134,7 +134,7 @@ func TestGemmaConfig(t *testing.T) {
 	// rope_theta from every spelling.
 	for keys, want := range map[string]float64{
 		`"rope_theta":500`: 500,
-		`"rope_scaling":{"rope_type":"default","rope_theta":700}`: 700,
+		`"rope_scaling":{"rope_type":"default","rope_theta":700}`:                     700,
 		`"rope_parameters":{"rope_type":"default","rope_theta":900},"rope_theta":900`: 900,
 		`"rope_scaling":null`: 10000,
 	} {
