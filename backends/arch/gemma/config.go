@@ -121,8 +121,8 @@ func parseConfig(data []byte, modelType string, opt arch.Options) (*config, erro
 	if r.RMSNormEps != nil {
 		c.Eps = *r.RMSNormEps
 	}
-	if !(c.Eps > 0) || c.Eps >= 1 {
-		return nil, fmt.Errorf("key \"rms_norm_eps\": %g is outside (0, 1)", c.Eps)
+	if err := arch.CheckEps("rms_norm_eps", c.Eps); err != nil {
+		return nil, err
 	}
 	if r.InitializerRange != nil {
 		if err := arch.CheckPositive("initializer_range", *r.InitializerRange); err != nil {
@@ -164,48 +164,24 @@ func (c *config) parseActivation(r *rawConfig, opt arch.Options) error {
 		c.ActKey, c.ActName = "hidden_act", *r.HiddenAct
 	}
 	var err error
-	if c.Activation, err = arch.HiddenAct(c.ActKey, c.ActName); err != nil {
-		return err
-	}
-	if opt.Activation != nil {
-		if c.Activation == arch.SiLU {
-			return fmt.Errorf("key %q: %s is not a GELU, so a GELU form cannot replace it", c.ActKey, arch.Quote(c.ActName, 32))
-		}
-		c.Activation = *opt.Activation
-	}
-	return nil
+	c.Activation, err = arch.ConfigActivation(c.ActKey, c.ActName, opt)
+	return err
 }
 
 // parseRope reads rope_theta wherever it sits (top level, or inside rope_scaling or rope_parameters, which must all
 // agree) and refuses any rope type but the default one: Gemma rotates the whole head_dim with plain rotary
 // embeddings.
 func (c *config) parseRope(r *rawConfig) error {
+	blocks, err := arch.RopeBlocks(r.RopeParameters, r.RopeScaling)
+	if err != nil {
+		return err
+	}
 	theta := []arch.NamedFloat{{Key: "rope_theta", V: r.RopeTheta}}
-	for _, nested := range []struct {
-		key string
-		raw json.RawMessage
-	}{{"rope_scaling", r.RopeScaling}, {"rope_parameters", r.RopeParameters}} {
-		if arch.IsNull(nested.raw) {
-			continue
+	for _, b := range blocks {
+		if b.Type != "default" {
+			return fmt.Errorf("key %q: rope type %s is not supported for %s (only plain rotary embeddings)", b.Key, arch.Quote(b.Type, 32), c.ModelType)
 		}
-		var rp struct {
-			RopeType  *string  `json:"rope_type"`
-			Type      *string  `json:"type"`
-			RopeTheta *float64 `json:"rope_theta"`
-		}
-		if err := json.Unmarshal(nested.raw, &rp); err != nil {
-			return fmt.Errorf("key %q: %w", nested.key, err)
-		}
-		kind := "default"
-		if rp.RopeType != nil {
-			kind = *rp.RopeType
-		} else if rp.Type != nil {
-			kind = *rp.Type
-		}
-		if kind != "default" {
-			return fmt.Errorf("key %q: rope type %s is not supported for %s (only plain rotary embeddings)", nested.key, arch.Quote(kind, 32), c.ModelType)
-		}
-		theta = append(theta, arch.NamedFloat{Key: nested.key + ".rope_theta", V: rp.RopeTheta})
+		theta = append(theta, arch.NamedFloat{Key: b.Key + ".rope_theta", V: b.Theta})
 	}
 	v, ok, err := arch.Agree(theta...)
 	if err != nil {

@@ -3,66 +3,28 @@ package gemma
 import (
 	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/scalefit/scalefit/backends/arch"
+	"github.com/scalefit/scalefit/backends/arch/configtest"
 )
 
-// registryConfig is a real model's published config.json, as testdata/registry holds it.
-func registryConfig(t *testing.T, name string) []byte {
-	t.Helper()
-	js, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "registry", name, "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
-}
-
-// mustNew builds a model through arch.New, as a run does.
+// mustNew and presetModel are configtest's, typed for this package.
 func mustNew(t *testing.T, js string, opt arch.Options) *model {
-	t.Helper()
-	m, err := arch.New([]byte(js), opt)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, js)
-	}
-	return m.(*model)
+	return configtest.New(t, js, opt).(*model)
 }
 
-// presetModel builds the model of a preset through its family's synth config, as synth does.
 func presetModel(t *testing.T, name string, extra map[string]any) *model {
-	t.Helper()
-	for _, f := range arch.Families() {
-		for _, p := range f.Presets {
-			if p.Name != name {
-				continue
-			}
-			x := map[string]any{}
-			for k, v := range p.Extra {
-				x[k] = v
-			}
-			for k, v := range extra {
-				x[k] = v
-			}
-			js, err := f.SynthConfig(p.Shape, x)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return mustNew(t, string(js), arch.Options{})
-		}
-	}
-	t.Fatalf("no preset %s", name)
-	return nil
+	return configtest.Preset(t, name, extra).(*model)
 }
 
 // base is a small Gemma-2 config with every size; tests add keys to it.
 const base = `"model_type":"gemma2","hidden_size":32,"num_hidden_layers":4,"num_attention_heads":4,"num_key_value_heads":2,"head_dim":16,"intermediate_size":64,"vocab_size":100`
 
 func TestGemma2Config(t *testing.T) {
-	m := mustNew(t, string(registryConfig(t, "gemma-2-2b")), arch.Options{})
+	m := mustNew(t, configtest.Registry(t, "gemma-2-2b"), arch.Options{})
 	c := m.c
 	if c.ModelType != "gemma2" || !c.Gemma2 || c.Hidden != 2304 || c.Layers != 26 || c.Heads != 8 || c.KVHeads != 4 ||
 		c.HeadDim != 256 || c.FFN != 9216 || c.Vocab != 256000 || c.MaxPositions != 8192 || !c.TiedEmbeddings {
@@ -185,28 +147,11 @@ func TestActivation(t *testing.T) {
 
 // TestConfigErrors: every missing or invalid key and every unsupported value is refused with one line naming the key.
 func TestConfigErrors(t *testing.T) {
-	sizes := map[string]string{
-		"hidden_size": "32", "num_hidden_layers": "4", "num_attention_heads": "4", "num_key_value_heads": "2",
-		"head_dim": "16", "intermediate_size": "64", "vocab_size": "100",
+	gemma2 := map[string]string{
+		"model_type": `"gemma2"`, "hidden_size": "32", "num_hidden_layers": "4", "num_attention_heads": "4",
+		"num_key_value_heads": "2", "head_dim": "16", "intermediate_size": "64", "vocab_size": "100",
 	}
-	build := func(modelType string, over map[string]string) string {
-		parts := []string{`"model_type":"` + modelType + `"`}
-		for k, v := range sizes {
-			if w, has := over[k]; has {
-				v = w
-			}
-			if v != "" {
-				parts = append(parts, `"`+k+`":`+v)
-			}
-		}
-		for k, v := range over {
-			if _, has := sizes[k]; !has {
-				parts = append(parts, `"`+k+`":`+v)
-			}
-		}
-		return "{" + strings.Join(parts, ",") + "}"
-	}
-	tests := []struct {
+	for _, tt := range []struct {
 		over map[string]string
 		want string
 	}{
@@ -247,31 +192,12 @@ func TestConfigErrors(t *testing.T) {
 			`key "layer_types": entry 1 is "chunked_attention"; only "full_attention" and "sliding_attention" are supported`},
 		{map[string]string{"layer_types": `"sliding"`}, `key "layer_types": not a list of strings`},
 		{map[string]string{"hidden_size": "65536", "num_hidden_layers": "1024", "intermediate_size": "1000000"}, `parameters, beyond the limit`},
+		// Gemma reads its own keys the same way.
+		{map[string]string{"model_type": `"gemma"`, "head_dim": ""}, `key "head_dim" is missing`},
+		{map[string]string{"model_type": `"gemma"`, "attention_bias": "true"}, `key "attention_bias": true is not supported (no released gemma model`},
+	} {
+		configtest.Refuses(t, configtest.Build(gemma2, tt.over), tt.want)
 	}
-	for _, tt := range tests {
-		js := build("gemma2", tt.over)
-		_, err := arch.New([]byte(js), arch.Options{})
-		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
-			t.Errorf("%s:\n error %v\n  want %q on one line", js, err, tt.want)
-		}
-	}
-	// Gemma reads its own keys the same way.
-	if _, err := arch.New([]byte(build("gemma", map[string]string{"head_dim": ""})), arch.Options{}); err == nil ||
-		!strings.Contains(err.Error(), `key "head_dim" is missing`) {
-		t.Errorf("gemma without head_dim: %v", err)
-	}
-}
-
-func sumShapes(specs []arch.WeightSpec) int64 {
-	var sum int64
-	for _, s := range specs {
-		n := int64(1)
-		for _, d := range s.Shape {
-			n *= int64(d)
-		}
-		sum += n
-	}
-	return sum
 }
 
 // TestParams checks names, shapes and order, the four norms of Gemma-2, the tied and untied unembedding, and counts.
@@ -316,16 +242,16 @@ func TestParams(t *testing.T) {
 	}
 	total, nonEmbed := g1.ParamCounts()
 	// Per layer: 64·24·(2·4 + 2·1) = 15360 attention, 3·64·256 = 49152 MLP, 2·64 norms.
-	if wantNE := int64(2*(15360+49152+128) + 64); nonEmbed != wantNE || total != wantNE+512*64 || sumShapes(g1.Params()) != total {
-		t.Errorf("gemma counts %d, %d; shapes sum to %d", total, nonEmbed, sumShapes(g1.Params()))
+	if wantNE := int64(2*(15360+49152+128) + 64); nonEmbed != wantNE || total != wantNE+512*64 || arch.CountValues(g1.Params()) != total {
+		t.Errorf("gemma counts %d, %d; shapes sum to %d", total, nonEmbed, arch.CountValues(g1.Params()))
 	}
 
 	if ws := g2.LayerWeights(0); len(ws) != 11 || ws[9].Key != preFFNorm || ws[10].Key != postFFNorm {
 		t.Errorf("gemma2 layer: %v", ws)
 	}
 	total, nonEmbed = g2.ParamCounts()
-	if sumShapes(g2.Params()) != total || total-nonEmbed != 512*64 {
-		t.Errorf("gemma2 counts %d, %d; shapes sum to %d", total, nonEmbed, sumShapes(g2.Params()))
+	if arch.CountValues(g2.Params()) != total || total-nonEmbed != 512*64 {
+		t.Errorf("gemma2 counts %d, %d; shapes sum to %d", total, nonEmbed, arch.CountValues(g2.Params()))
 	}
 
 	untied := presetModel(t, "gemma2-tiny", map[string]any{"tie_word_embeddings": false})
@@ -337,7 +263,7 @@ func TestParams(t *testing.T) {
 		t.Errorf("untied unembedding read from %q", h[1].Name)
 	}
 	ut, une := untied.ParamCounts()
-	if une != nonEmbed || ut != total+512*64 || sumShapes(ps) != ut {
+	if une != nonEmbed || ut != total+512*64 || arch.CountValues(ps) != ut {
 		t.Errorf("untied counts %d, %d", ut, une)
 	}
 }

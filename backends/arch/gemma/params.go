@@ -131,7 +131,7 @@ func (m *model) IsBuffer(name string) bool {
 	if name == LMHead && m.c.TiedEmbeddings {
 		return true
 	}
-	return name == bufferInvFreq || strings.HasSuffix(name, "."+bufferInvFreq)
+	return arch.HasName(name, bufferInvFreq)
 }
 
 // Init returns Gemma's _init_weights: every linear weight and the embedding normal(0, initializer_range) (0.02 in

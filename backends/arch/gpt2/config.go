@@ -109,8 +109,8 @@ func parseConfig(data []byte, opt arch.Options) (*config, error) {
 	if r.LayerNormEpsilon != nil {
 		c.Eps = *r.LayerNormEpsilon
 	}
-	if !(c.Eps > 0) || c.Eps >= 1 {
-		return nil, fmt.Errorf("key \"layer_norm_epsilon\": %g is outside (0, 1)", c.Eps)
+	if err := arch.CheckEps("layer_norm_epsilon", c.Eps); err != nil {
+		return nil, err
 	}
 	if r.InitializerRange != nil {
 		if err := arch.CheckPositive("initializer_range", *r.InitializerRange); err != nil {
@@ -133,14 +133,8 @@ func parseConfig(data []byte, opt arch.Options) (*config, error) {
 	if r.ActivationFunction != nil {
 		c.ActName = *r.ActivationFunction
 	}
-	if c.Activation, err = arch.HiddenAct("activation_function", c.ActName); err != nil {
+	if c.Activation, err = arch.ConfigActivation("activation_function", c.ActName, opt); err != nil {
 		return nil, err
-	}
-	if opt.Activation != nil {
-		if c.Activation == arch.SiLU {
-			return nil, fmt.Errorf("key \"activation_function\": %s is not a GELU, so a GELU form cannot replace it", arch.Quote(c.ActName, 32))
-		}
-		c.Activation = *opt.Activation
 	}
 	if total, _ := paramCounts(c); total > arch.MaxParams {
 		return nil, arch.CheckParams(total)

@@ -3,63 +3,27 @@ package gpt2
 import (
 	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/scalefit/scalefit/backends/arch"
+	"github.com/scalefit/scalefit/backends/arch/configtest"
 )
 
-// registryConfig is a real model's published config.json, as testdata/registry holds it.
-func registryConfig(t *testing.T, name string) string {
-	t.Helper()
-	js, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "registry", name, "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(js)
-}
-
-// mustNew builds a model through arch.New, as a run does.
+// mustNew and presetModel are configtest's, typed for this package.
 func mustNew(t *testing.T, js string, opt arch.Options) *model {
-	t.Helper()
-	m, err := arch.New([]byte(js), opt)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, js)
-	}
-	return m.(*model)
+	return configtest.New(t, js, opt).(*model)
 }
 
-// presetModel builds the model of a preset through the family's synth config, as synth does.
 func presetModel(t *testing.T, name string, extra map[string]any) *model {
-	t.Helper()
-	for _, p := range presets {
-		if p.Name != name {
-			continue
-		}
-		x := map[string]any{}
-		for k, v := range p.Extra {
-			x[k] = v
-		}
-		for k, v := range extra {
-			x[k] = v
-		}
-		js, err := synthConfig(p.Shape, x)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return mustNew(t, string(js), arch.Options{})
-	}
-	t.Fatalf("no preset %s", name)
-	return nil
+	return configtest.Preset(t, name, extra).(*model)
 }
 
 const base = `"model_type":"gpt2","n_embd":32,"n_layer":3,"n_head":4,"n_positions":16,"vocab_size":100`
 
 func TestConfig(t *testing.T) {
-	m := mustNew(t, registryConfig(t, "gpt2"), arch.Options{})
+	m := mustNew(t, configtest.Registry(t, "gpt2"), arch.Options{})
 	c := m.c
 	if c.ModelType != "gpt2" || c.Hidden != 768 || c.Layers != 12 || c.Heads != 12 || c.KVHeads != 12 || c.HeadDim != 64 ||
 		c.FFN != 3072 || c.Vocab != 50257 || c.MaxPositions != 1024 || !c.TiedEmbeddings || c.Eps != 1e-5 ||
@@ -122,7 +86,7 @@ func TestActivationOverride(t *testing.T) {
 
 // TestConfigErrors: every missing or invalid key and every unsupported value is refused with one line naming the key.
 func TestConfigErrors(t *testing.T) {
-	sizes := map[string]string{"n_embd": "32", "n_layer": "3", "n_head": "4", "n_positions": "16", "vocab_size": "100"}
+	gpt2 := map[string]string{"model_type": `"gpt2"`, "n_embd": "32", "n_layer": "3", "n_head": "4", "n_positions": "16", "vocab_size": "100"}
 	for _, tt := range []struct {
 		over map[string]string
 		want string
@@ -149,38 +113,8 @@ func TestConfigErrors(t *testing.T) {
 		{map[string]string{"scale_attn_by_inverse_layer_idx": `"true"`}, `key "scale_attn_by_inverse_layer_idx"`},
 		{map[string]string{"n_embd": "65536", "n_layer": "1024", "n_head": "64"}, `parameters, beyond the limit`},
 	} {
-		parts := []string{`"model_type":"gpt2"`}
-		for k, v := range sizes {
-			if w, has := tt.over[k]; has {
-				v = w
-			}
-			if v != "" {
-				parts = append(parts, `"`+k+`":`+v)
-			}
-		}
-		for k, v := range tt.over {
-			if _, has := sizes[k]; !has {
-				parts = append(parts, `"`+k+`":`+v)
-			}
-		}
-		js := "{" + strings.Join(parts, ",") + "}"
-		_, err := arch.New([]byte(js), arch.Options{})
-		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
-			t.Errorf("%s:\n error %v\n  want %q on one line", js, err, tt.want)
-		}
+		configtest.Refuses(t, configtest.Build(gpt2, tt.over), tt.want)
 	}
-}
-
-func sumShapes(specs []arch.WeightSpec) int64 {
-	var sum int64
-	for _, s := range specs {
-		n := int64(1)
-		for _, d := range s.Shape {
-			n *= int64(d)
-		}
-		sum += n
-	}
-	return sum
 }
 
 // TestParamsAndPrefix checks names, shapes, the Conv1D layout, order, the prefix a checkpoint's names choose, and the
@@ -219,8 +153,8 @@ func TestParamsAndPrefix(t *testing.T) {
 	}
 	total, nonEmbed := m.ParamCounts()
 	// Per layer 4·64² + 2·64·256 + 9·64 + 256 = 49,984; two layers and ln_f: 100,096.
-	if nonEmbed != 100_096 || total != nonEmbed+512*64+64*64 || sumShapes(m.Params()) != total {
-		t.Errorf("counts %d, %d; shapes sum to %d", total, nonEmbed, sumShapes(m.Params()))
+	if nonEmbed != 100_096 || total != nonEmbed+512*64+64*64 || arch.CountValues(m.Params()) != total {
+		t.Errorf("counts %d, %d; shapes sum to %d", total, nonEmbed, arch.CountValues(m.Params()))
 	}
 
 	m.BindNames([]string{"h.0.attn.bias", "wpe.weight", "wte.weight"})
@@ -237,7 +171,7 @@ func TestParamsAndPrefix(t *testing.T) {
 	if last := ps[len(ps)-1]; last.Name != LMHead || !slices.Equal(last.Shape, []int{512, 64}) || last.Layout != arch.OutIn {
 		t.Errorf("untied: last tensor %+v", last)
 	}
-	if ut, une := untied.ParamCounts(); une != nonEmbed || ut != total+512*64 || sumShapes(ps) != ut {
+	if ut, une := untied.ParamCounts(); une != nonEmbed || ut != total+512*64 || arch.CountValues(ps) != ut {
 		t.Errorf("untied counts %d, %d", ut, une)
 	}
 }

@@ -155,12 +155,7 @@ func (m *model) IsBuffer(name string) bool {
 	if name == LMHead && m.c.TiedEmbeddings {
 		return true
 	}
-	for _, s := range bufferSuffixes {
-		if name == s || strings.HasSuffix(name, "."+s) {
-			return true
-		}
-	}
-	return false
+	return arch.HasName(name, bufferSuffixes...)
 }
 
 // Init returns GPT-2's _init_weights:
