@@ -68,7 +68,13 @@ type gpu struct {
 
 	retired []func() // run once the submission being recorded has completed: frees of buffers it may read
 	err     error    // sticky: once set, recording stops and every Sync reports it
+	fault   string   // the fault EnvFault asks for
 }
+
+// EnvFault names a fault for the backend to inject at its first submission, so that tests can check what a user sees
+// when a device fails: "device-lost" makes the wait report VK_ERROR_DEVICE_LOST, "out-of-memory" makes the submission
+// report VK_ERROR_OUT_OF_DEVICE_MEMORY, and "crash" aborts the process the way a crashing driver does.
+const EnvFault = "SCALEFIT_VULKAN_FAULT"
 
 // openGPU opens device index of a new instance.
 func openGPU(index int) (*gpu, error) {
@@ -99,6 +105,7 @@ func newGPU(in *instance, index int) (*gpu, error) {
 		in: in, lib: lib, info: info, pd: pd, heapBytes: info.MemoryBytes, timeout: defaultTimeout,
 		modules: map[string]vk.ShaderModule{}, pipelines: map[pipelineKey]*pipeline{},
 	}
+	g.fault = os.Getenv(EnvFault)
 	if s := os.Getenv("SCALEFIT_VULKAN_TIMEOUT"); s != "" {
 		if d, err := time.ParseDuration(s); err == nil && d > 0 {
 			g.timeout = d
@@ -352,7 +359,14 @@ func (g *gpu) submit() error {
 		g.fail(g.deviceError("vkEndCommandBuffer", r))
 		return g.err
 	}
-	if r := g.lib.QueueSubmit(g.queue, g.cb, g.fence); r != vk.Success {
+	r := g.lib.QueueSubmit(g.queue, g.cb, g.fence)
+	switch g.fault {
+	case "out-of-memory":
+		r = vk.ErrorOutOfDeviceMemory
+	case "crash":
+		crash()
+	}
+	if r != vk.Success {
 		g.fail(g.deviceError("vkQueueSubmit", r))
 		return g.err
 	}
@@ -382,7 +396,11 @@ func (g *gpu) submit() error {
 
 // wait waits for the fence of the submission in flight, up to the timeout.
 func (g *gpu) wait() error {
-	switch r := g.lib.WaitForFence(g.dev, g.fence, uint64(g.timeout.Nanoseconds())); r {
+	r := g.lib.WaitForFence(g.dev, g.fence, uint64(g.timeout.Nanoseconds()))
+	if g.fault == "device-lost" {
+		r = vk.ErrorDeviceLost
+	}
+	switch r {
 	case vk.Success:
 		return nil
 	case vk.Timeout:
@@ -390,6 +408,14 @@ func (g *gpu) wait() error {
 	default:
 		return g.deviceError("vkWaitForFences", r)
 	}
+}
+
+// crash ends the process as an unrecovered panic does, which is how the injected "crash" fault stands for a driver
+// that takes its process down.
+func crash() {
+	block := make(chan struct{})
+	go func() { panic("vulkan: injected driver crash (" + EnvFault + "=crash)") }()
+	<-block
 }
 
 // deviceError words the failure of a command that submits or waits.

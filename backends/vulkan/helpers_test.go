@@ -36,7 +36,7 @@ func openTestOps(t testing.TB, src Source) *Ops {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(o.Close)
+	t.Cleanup(func() { _ = o.Close() })
 	return o
 }
 

@@ -83,9 +83,9 @@ var noSubgroups = false
 func (o *Ops) Device() DeviceInfo { return o.g.info }
 
 // Close waits for the device and releases everything.
-func (o *Ops) Close() {
+func (o *Ops) Close() error {
 	if o.g == nil {
-		return
+		return nil
 	}
 	if o.prefetch != nil {
 		o.prefetch.wait()
@@ -112,6 +112,7 @@ func (o *Ops) Close() {
 	o.staging = nil
 	o.g.close()
 	o.g = nil
+	return nil
 }
 
 // kernel returns the pipeline of a reduction kernel in the variant the device runs best.

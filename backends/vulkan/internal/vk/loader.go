@@ -4,14 +4,22 @@ package vk
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 
 	"github.com/ebitengine/purego"
 )
 
+// EnvLoader, when set, names the Vulkan loader library to open instead of the system's (a path, or a name the
+// dynamic linker resolves).
+const EnvLoader = "SCALEFIT_VULKAN_LOADER"
+
 // loaderNames are the Vulkan loader libraries tried in order.
 func loaderNames() []string {
+	if name := os.Getenv(EnvLoader); name != "" {
+		return []string{name}
+	}
 	if runtime.GOOS == "darwin" {
 		return []string{"libvulkan.1.dylib", "libvulkan.dylib", "libMoltenVK.dylib"}
 	}
