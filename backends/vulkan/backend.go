@@ -58,6 +58,6 @@ func (b *Backend) Run(ctx context.Context, req *backends.Request, sink backends.
 	if err != nil {
 		return res, err // "vulkan unavailable: …"
 	}
-	g.close()
+	g.recycle()
 	return res, fmt.Errorf("%s: %w", Name, errNoMeasure)
 }

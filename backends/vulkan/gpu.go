@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/scalefit/scalefit/backends/vulkan/internal/vk"
@@ -76,13 +77,27 @@ type gpu struct {
 // report VK_ERROR_OUT_OF_DEVICE_MEMORY, and "crash" aborts the process the way a crashing driver does.
 const EnvFault = "SCALEFIT_VULKAN_FAULT"
 
-// openGPU opens device index of a new instance.
+// idleGPUs keeps the devices of closed op sets, by index, so that the next op set of the process finds its pipelines
+// compiled (a driver may take a second or more per pipeline). Only healthy devices with nothing recorded are kept.
+var idleGPUs = struct {
+	sync.Mutex
+	m map[int]*gpu
+}{m: map[int]*gpu{}}
+
+// openGPU returns device index: an idle one of this process, or one of a new instance.
 func openGPU(index int) (*gpu, error) {
+	idleGPUs.Lock()
+	g := idleGPUs.m[index]
+	delete(idleGPUs.m, index)
+	idleGPUs.Unlock()
+	if g != nil {
+		return g, nil
+	}
 	in, err := openInstance()
 	if err != nil {
 		return nil, err
 	}
-	g, err := newGPU(in, index)
+	g, err = newGPU(in, index)
 	if err != nil {
 		in.close()
 		return nil, err
@@ -153,6 +168,22 @@ func deviceList(infos []DeviceInfo) string {
 		s += fmt.Sprintf("%d: %s", d.Index, d.Name)
 	}
 	return s
+}
+
+// recycle keeps g for the next openGPU of its index when it is healthy and idle, and closes it otherwise. The
+// caller has released every buffer it allocated.
+func (g *gpu) recycle() {
+	if g.err != nil || g.recording || len(g.retired) > 0 || g.usedBytes != 0 {
+		g.close()
+		return
+	}
+	idleGPUs.Lock()
+	old := idleGPUs.m[g.info.Index]
+	idleGPUs.m[g.info.Index] = g
+	idleGPUs.Unlock()
+	if old != nil {
+		old.close()
+	}
 }
 
 // close waits for the device to go idle and destroys everything the gpu created, then the instance. Buffers still

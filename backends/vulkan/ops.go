@@ -76,6 +76,9 @@ func newOps(g *gpu, src Source) *Ops {
 	return o
 }
 
+// gemmTile, when 64 or 128, makes every GEMM use tiles of that size, for tests and benchmarks; 0 lets Linear choose.
+var gemmTile = 0
+
 // noSubgroups, set by tests, makes the backend use the shared-memory reductions even where subgroups work.
 var noSubgroups = false
 
@@ -110,7 +113,7 @@ func (o *Ops) Close() error {
 		o.g.release(b)
 	}
 	o.staging = nil
-	o.g.close()
+	o.g.recycle()
 	o.g = nil
 	return nil
 }
@@ -192,7 +195,6 @@ func (o *Ops) Linear(xa, wa, ba arch.Tensor) arch.Tensor {
 	if w.layout == layoutInOut {
 		transB = 0
 	}
-	p := o.g.pipeline("gemm", 4, transB)
 	limit := int(min(o.g.info.MaxWorkGroupCount[1], 1<<16)) * 64
 	for _, sp := range spans(0, M, limit, view{x, 0}, view{y, 0}) {
 		xb, xBase := o.window(x, sp[0], sp[1])
@@ -201,16 +203,16 @@ func (o *Ops) Linear(xa, wa, ba arch.Tensor) arch.Tensor {
 		for wi, ws := range w.segs {
 			wb, wBase := o.window(w, ws.r0, ws.r1)
 			bb, bBase, flags := wb, uint32(0), uint32(0)
-			var n, k, xo, yo uint32
+			var n, k, xo, yo, ldw uint32
 			if transB == 1 { // weight rows are output columns [r0, r1)
-				n, k, xo, yo = uint32(ws.r1-ws.r0), uint32(K), 0, uint32(ws.r0)
+				n, k, xo, yo, ldw = uint32(ws.r1-ws.r0), uint32(K), 0, uint32(ws.r0), uint32(K)
 				if b != nil {
 					bb, bBase = o.window(b, 0, 1)
 					bBase += uint32(ws.r0)
 					flags |= 1
 				}
 			} else { // weight rows are input columns [r0, r1): accumulate
-				n, k, xo, yo = uint32(N), uint32(ws.r1-ws.r0), uint32(ws.r0), 0
+				n, k, xo, yo, ldw = uint32(N), uint32(ws.r1-ws.r0), uint32(ws.r0), 0, uint32(N)
 				if wi == 0 && b != nil {
 					bb, bBase = o.window(b, 0, 1)
 					flags |= 1
@@ -219,12 +221,19 @@ func (o *Ops) Linear(xa, wa, ba arch.Tensor) arch.Tensor {
 					flags |= 2
 				}
 			}
-			ldw := uint32(K)
-			if transB == 0 {
-				ldw = uint32(N)
+			// vec4 loads need every contiguous run and offset they read to be whole vec4s.
+			vec4 := uint32(0)
+			if (xBase+xo)%4 == 0 && uint32(K)%4 == 0 && k%4 == 0 && wBase%4 == 0 && ldw%4 == 0 {
+				vec4 = 1
+			}
+			// 128×128 tiles where the product has enough of them to fill the device, 64×64 otherwise.
+			r := uint32(1)
+			if gemmTile == 128 || (gemmTile == 0 && m >= 512 && n >= 512) {
+				r = 2
 			}
 			push := []uint32{m, n, k, xBase + xo, wBase, bBase, yBase + yo, uint32(K), ldw, uint32(N), flags}
-			o.g.dispatch(p, []binding{xb, wb, bb, yb}, push, (n+63)/64, (m+63)/64, 1)
+			t := 64 * r
+			o.g.dispatch(o.g.pipeline("gemm", 4, transB, vec4, r), []binding{xb, wb, bb, yb}, push, (n+t-1)/t, (m+t-1)/t, 1)
 		}
 	}
 	return y
@@ -505,3 +514,43 @@ func (o *Ops) Mark() int { return o.act.mark() }
 
 // Reset frees every op result made after mark.
 func (o *Ops) Reset(mark int) { o.act.reset(mark) }
+
+// Read copies t to the host: it records a gather of t into host-visible memory, syncs, and returns the values. It is
+// the read-back hook of the op-set tests (opstest.Reader); a run never calls it, since only norms and losses come
+// back.
+func (o *Ops) Read(ta arch.Tensor) ([]float32, error) {
+	x := dev(ta)
+	out := make([]float32, x.numel())
+	if x.numel() == 0 {
+		return out, o.Sync()
+	}
+	per, err := o.rowsPerSegment(x.cols)
+	if err != nil {
+		return nil, err
+	}
+	type part struct {
+		r0   int
+		data []byte
+	}
+	var parts []part
+	for r := 0; r < x.rows; r += per {
+		r1 := min(x.rows, r+per)
+		hb, data := o.hostResult((r1 - r) * x.cols)
+		if hb.buf == nil {
+			break // the failure is recorded; Sync reports it
+		}
+		host := &tensor{rows: r1 - r, cols: x.cols, segs: []segment{{r0: 0, r1: r1 - r, buf: hb.buf, off: hb.off}}}
+		o.gather(x.slice(r, r1), host, 1, x.cols, x.cols, 0)
+		parts = append(parts, part{r, data})
+	}
+	if err := o.Sync(); err != nil {
+		return nil, err
+	}
+	// Sync rewound the host arena, but nothing was allocated since, so the bytes are still there.
+	for _, p := range parts {
+		for i := 0; i < len(p.data)/4; i++ {
+			out[p.r0*x.cols+i] = math.Float32frombits(binary.LittleEndian.Uint32(p.data[4*i:]))
+		}
+	}
+	return out, nil
+}

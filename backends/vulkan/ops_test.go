@@ -2,6 +2,7 @@ package vulkan
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -92,8 +93,20 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestLinear(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	const M, K, N = 37, 70, 45
+	// Shapes: scalar loads (K and N odd), vec4 loads (multiples of 4) with partial tiles, and a product over 128.
+	for _, shape := range [][3]int{{37, 70, 45}, {33, 64, 72}, {130, 36, 132}} {
+		for _, tile := range []int{64, 128} {
+			t.Run(fmt.Sprintf("%dx%dx%d/tile%d", shape[0], shape[1], shape[2], tile), func(t *testing.T) {
+				gemmTile = tile
+				defer func() { gemmTile = 0 }()
+				testLinear(t, shape[0], shape[1], shape[2])
+			})
+		}
+	}
+}
+
+func testLinear(t *testing.T, M, K, N int) {
+	rng := rand.New(rand.NewPCG(3, uint64(M*K*N)))
 	src := memSource{}
 	x := randn(rng, M*K, 1)
 	wOI, wIO, b := randn(rng, N*K, 0.2), randn(rng, K*N, 0.2), randn(rng, N, 1)
