@@ -82,6 +82,9 @@ var gemmTile = 0
 // noSubgroups, set by tests, makes the backend use the shared-memory reductions even where subgroups work.
 var noSubgroups = false
 
+// where names the device in errors, e.g. "device 0 (NVIDIA H100 80GB HBM3)".
+func (o *Ops) where() string { return fmt.Sprintf("device %d (%s)", o.g.info.Index, o.g.info.Name) }
+
 // Device describes the device the op set runs on.
 func (o *Ops) Device() DeviceInfo { return o.g.info }
 
@@ -504,7 +507,7 @@ func (o *Ops) Sync() error {
 		o.up.rewind()
 	}
 	if err != nil {
-		return fmt.Errorf("vulkan: %s: %w", o.g.info.Name, err)
+		return fmt.Errorf("%s: %w", o.where(), err)
 	}
 	return nil
 }

@@ -336,7 +336,7 @@ func (o *Ops) Prefetch(specs []arch.WeightSpec) {
 // when the device is too small, how much memory one layer needs against what the device has.
 func (o *Ops) Load(specs []arch.WeightSpec) (arch.Weights, error) {
 	if err := o.g.err; err != nil {
-		return nil, fmt.Errorf("vulkan: %w", err)
+		return nil, fmt.Errorf("%s: %w", o.where(), err)
 	}
 	j := o.prefetch
 	o.prefetch = nil
@@ -355,15 +355,15 @@ func (o *Ops) Load(specs []arch.WeightSpec) (arch.Weights, error) {
 	}
 	defer j.release(o)
 	if j.err != nil {
-		return nil, fmt.Errorf("vulkan: load: %w", j.err)
+		return nil, j.err
 	}
 	var need uint64
 	for _, d := range j.dims {
 		need += uint64(d[0]) * uint64(d[1]) * 4
 	}
 	if o.g.heapBytes > 0 && need > o.g.heapBytes {
-		return nil, fmt.Errorf("vulkan: %s: %d tensors need %s of device memory as float32, but the device has %s: "+
-			"even one layer does not fit", o.g.info.Name, len(specs), formatBytes(need), formatBytes(o.g.heapBytes))
+		return nil, fmt.Errorf("%s: these weights need %s of device memory as float32, but the device has %s: "+
+			"even one layer does not fit", o.where(), formatBytes(need), formatBytes(o.g.heapBytes))
 	}
 	w := make(arch.Weights, len(specs))
 	ts := make([]*tensor, len(specs))
@@ -373,8 +373,7 @@ func (o *Ops) Load(specs []arch.WeightSpec) (arch.Weights, error) {
 			for _, t := range ts[:i] {
 				o.freeOwned(t)
 			}
-			return nil, fmt.Errorf("vulkan: %s: loading %d tensors (%s as float32), at %q: %w", o.g.info.Name, len(specs),
-				formatBytes(need), s.Name, err)
+			return nil, fmt.Errorf("%s: loading weights of %s as float32, at %q: %w", o.where(), formatBytes(need), s.Name, err)
 		}
 		if s.Layout == arch.InOut {
 			t.layout = layoutInOut
@@ -398,28 +397,28 @@ func (o *Ops) Unload(w arch.Weights) {
 // Embedding returns rows ids of the stored [vocab, d] matrix name, reading only those rows.
 func (o *Ops) Embedding(name string, ids []int32) (arch.Tensor, error) {
 	if err := o.g.err; err != nil {
-		return nil, fmt.Errorf("vulkan: %w", err)
+		return nil, fmt.Errorf("%s: %w", o.where(), err)
 	}
 	raw, err := o.src.Raw(name)
 	if err != nil {
-		return nil, fmt.Errorf("vulkan: embedding: %w", err)
+		return nil, fmt.Errorf("embedding: %w", err)
 	}
 	code, size, err := dtypeCode(raw.DType)
 	if err != nil {
-		return nil, fmt.Errorf("vulkan: embedding %q: %w", name, err)
+		return nil, fmt.Errorf("embedding %q: %w", name, err)
 	}
 	if len(raw.Shape) != 2 || len(raw.Data) != raw.Shape[0]*raw.Shape[1]*size {
-		return nil, fmt.Errorf("vulkan: embedding %q: shape %v is not a [vocab, d] matrix", name, raw.Shape)
+		return nil, fmt.Errorf("embedding %q: shape %v is not a [vocab, d] matrix", name, raw.Shape)
 	}
 	vocab, d := raw.Shape[0], raw.Shape[1]
 	for i, id := range ids {
 		if id < 0 || int(id) >= vocab {
-			return nil, fmt.Errorf("vulkan: embedding %q: token id %d at %d is outside [0, %d)", name, id, i, vocab)
+			return nil, fmt.Errorf("embedding %q: token id %d at %d is outside [0, %d)", name, id, i, vocab)
 		}
 	}
 	t, err := o.newOwned(len(ids), d)
 	if err != nil {
-		return nil, fmt.Errorf("vulkan: embedding %q of %d tokens: %w", name, len(ids), err)
+		return nil, fmt.Errorf("embedding %q of %d tokens: %w", name, len(ids), err)
 	}
 	rowBytes := d * size
 	var pieces []piece
@@ -431,7 +430,7 @@ func (o *Ops) Embedding(name string, ids []int32) (arch.Tensor, error) {
 	places, bufs, err := o.placeStaging(sizes)
 	if err != nil {
 		o.freeOwned(t)
-		return nil, fmt.Errorf("vulkan: embedding %q: %w", name, err)
+		return nil, fmt.Errorf("embedding %q: %w", name, err)
 	}
 	for i := range pieces {
 		p := &pieces[i]
