@@ -38,6 +38,7 @@ type DeviceInfo struct {
 	MaxBufferSize            uint64    // bytes of one buffer
 	SubgroupSize             uint32    // invocations per subgroup
 	SubgroupArithmetic       bool      // subgroupAdd and subgroupMax work in compute shaders
+	Float64                  bool      // shaders may compute in float64 (shaderFloat64)
 	TimestampPeriodNs        float64   // nanoseconds per timestamp tick; 0 when compute queues cannot time
 	MaxComputeWorkGroupSizeX uint32
 
@@ -158,6 +159,10 @@ func describe(lib *vk.Lib, pd vk.PhysicalDevice, index int) DeviceInfo {
 	info.MaxPushConstants = lim.MaxPushConstantsSize
 	info.MaxMemoryAllocationSize = math.MaxUint32 // Vulkan 1.0 has no limit to report; drivers then allow 4 GiB
 	info.MaxBufferSize = math.MaxUint32
+
+	var feat vk.PhysicalDeviceFeatures
+	lib.GetPhysicalDeviceFeatures(pd, &feat)
+	info.Float64 = feat[vk.FeatureShaderFloat64] != vk.False
 
 	var mem vk.PhysicalDeviceMemoryProperties
 	lib.GetPhysicalDeviceMemoryProperties(pd, &mem)

@@ -135,7 +135,14 @@ func newGPU(in *instance, index int) (*gpu, error) {
 		SType: vk.StructureTypeDeviceQueueCreateInfo, QueueFamilyIndex: fam.index, QueueCount: 1,
 		PQueuePriorities: vk.Ptr(&p, &prio),
 	}
-	dinfo := vk.DeviceCreateInfo{SType: vk.StructureTypeDeviceCreateInfo, QueueCreateInfoCount: 1, PQueueCreateInfos: vk.Ptr(&p, &qinfo)}
+	var feat vk.PhysicalDeviceFeatures
+	if info.Float64 {
+		feat[vk.FeatureShaderFloat64] = vk.True
+	}
+	dinfo := vk.DeviceCreateInfo{
+		SType: vk.StructureTypeDeviceCreateInfo, QueueCreateInfoCount: 1, PQueueCreateInfos: vk.Ptr(&p, &qinfo),
+		PEnabledFeatures: vk.Ptr(&p, &feat),
+	}
 	if r := lib.CreateDevice(pd, &dinfo, &g.dev); r != vk.Success {
 		return nil, fmt.Errorf("%w: device %d (%s): vkCreateDevice: %v", ErrUnavailable, index, info.Name, r)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/scalefit/scalefit/backends/arch"
 	"github.com/scalefit/scalefit/backends/checkpoint"
@@ -25,6 +26,7 @@ type Ops struct {
 	g     *gpu
 	src   Source
 	sg    bool   // use the subgroup variants of the reduction kernels
+	f64   bool   // compute RowNorms and NLL in float64 on the device (shaderFloat64)
 	align uint64 // alignment of binding offsets and of arena allocations
 
 	maxSeg  uint64 // bytes of one tensor segment: fits one binding and one allocation
@@ -44,12 +46,52 @@ type Ops struct {
 
 var _ arch.Ops = (*Ops)(nil)
 
-// pendingRead is a host result of the submission being recorded: n float32 values the device writes into data,
-// which Sync converts into dst (taking square roots for RowNorms).
+// pendingRead is a host result of the submission being recorded: what the device writes into data, which Sync turns
+// into dst as kind says.
 type pendingRead struct {
-	data []byte
-	dst  []float64
-	sqrt bool
+	kind    readKind
+	data    []byte
+	dst     []float64
+	vocab   int     // readLogits: values per row
+	targets []int32 // readLogits: the targets
+}
+
+// readKind says what a pendingRead's data holds.
+type readKind int
+
+const (
+	readSquares64 readKind = iota // per row, Σx² as a float64: dst = √
+	readSquaresDF                 // per row, Σx² as float32 hi and lo: dst = √(hi + lo)
+	readNLL64                     // per row, float64 m, z and x_t: dst = m + log z − x_t
+	readLogits                    // the float32 logits: dst = −log softmax(x)[t], all in float64 on the host
+)
+
+// finish fills r.dst from r.data.
+func (r *pendingRead) finish() {
+	f64 := func(i int) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(r.data[8*i:])) }
+	f32 := func(i int) float64 { return float64(math.Float32frombits(binary.LittleEndian.Uint32(r.data[4*i:]))) }
+	for i := range r.dst {
+		switch r.kind {
+		case readSquares64:
+			r.dst[i] = math.Sqrt(f64(i))
+		case readSquaresDF:
+			r.dst[i] = math.Sqrt(f32(2*i) + f32(2*i+1))
+		case readNLL64:
+			r.dst[i] = f64(3*i) + math.Log(f64(3*i+1)) - f64(3*i+2)
+		case readLogits:
+			row := make([]float64, r.vocab)
+			m := math.Inf(-1)
+			for j := range row {
+				row[j] = f32(i*r.vocab + j)
+				m = max(m, row[j])
+			}
+			var z float64
+			for _, v := range row {
+				z += math.Exp(v - m)
+			}
+			r.dst[i] = m + math.Log(z) - row[r.targets[i]]
+		}
+	}
 }
 
 // NewOps opens Vulkan device index (as listed by Probe) and returns its op set, reading weights from src.
@@ -66,7 +108,8 @@ func newOps(g *gpu, src Source) *Ops {
 	maxSeg := min(g.info.MaxStorageBufferRange, g.info.MaxMemoryAllocationSize, g.info.MaxBufferSize, 1<<30)
 	maxSeg = (maxSeg - align) / align * align
 	o := &Ops{
-		g: g, src: src, sg: g.info.SubgroupArithmetic && !noSubgroups, align: align, maxSeg: maxSeg,
+		g: g, src: src, sg: g.info.SubgroupArithmetic && !noSubgroups, f64: g.info.Float64 && !noFloat64,
+		align: align, maxSeg: maxSeg,
 		maxRows: int(min(g.info.MaxWorkGroupCount[0], 1<<20)),
 		pool:    map[uint64][]*buffer{}, ropes: map[ropeKey]*ropeTable{},
 	}
@@ -79,8 +122,9 @@ func newOps(g *gpu, src Source) *Ops {
 // gemmTile, when 64 or 128, makes every GEMM use tiles of that size, for tests and benchmarks; 0 lets Linear choose.
 var gemmTile = 0
 
-// noSubgroups, set by tests, makes the backend use the shared-memory reductions even where subgroups work.
-var noSubgroups = false
+// noSubgroups and noFloat64, set by tests, make the backend use the shared-memory reductions even where subgroups
+// work, and its paths for devices without float64 even where shaders have it.
+var noSubgroups, noFloat64 = false, false
 
 // where names the device in errors, e.g. "device 0 (NVIDIA H100 80GB HBM3)".
 func (o *Ops) where() string { return fmt.Sprintf("device %d (%s)", o.g.info.Index, o.g.info.Name) }
@@ -417,7 +461,8 @@ func (o *Ops) Slice(xa arch.Tensor, r0, r1 int) arch.Tensor {
 	return x.slice(r0, r1)
 }
 
-// RowNorms sets dst[t] to the L2 norm of row t of x once Sync returns.
+// RowNorms sets dst[t] to the L2 norm of row t of x once Sync returns, accumulated in float64 on devices with
+// shaderFloat64 and in double-float arithmetic on the others (rownorm.comp).
 func (o *Ops) RowNorms(xa arch.Tensor, dst []float64) {
 	x := dev(xa)
 	if len(dst) != x.rows {
@@ -426,17 +471,21 @@ func (o *Ops) RowNorms(xa arch.Tensor, dst []float64) {
 	if !o.ok() || x.rows == 0 {
 		return
 	}
-	out, data := o.hostResult(x.rows)
+	out, data := o.hostResult(2 * x.rows)
 	if out.buf == nil {
 		return
 	}
-	p := o.kernel("rownorm", 2)
+	name, kind := "rownorm", readSquaresDF
+	if o.f64 {
+		name, kind = "rownorm_f64", readSquares64
+	}
+	p := o.g.pipeline(name, 2)
 	for _, sp := range spans(0, x.rows, o.maxRows, view{x, 0}) {
 		xb, xBase := o.window(x, sp[0], sp[1])
 		push := []uint32{uint32(x.cols), xBase, uint32(sp[0])}
 		o.g.dispatch(p, []binding{xb, out}, push, uint32(sp[1]-sp[0]), 1, 1)
 	}
-	o.reads = append(o.reads, pendingRead{data: data, dst: dst, sqrt: true})
+	o.reads = append(o.reads, pendingRead{kind: kind, data: data, dst: dst})
 }
 
 // hostResult allocates n float32 values of host-visible memory that the device writes and Sync reads.
@@ -450,7 +499,8 @@ func (o *Ops) hostResult(n int) (binding, []byte) {
 	return binding{buf: buf, off: off, size: size}, buf.host[off : off+size]
 }
 
-// NLL sets dst[t] to −log softmax(logits[t])[targets[t]] once Sync returns.
+// NLL sets dst[t] to −log softmax(logits[t])[targets[t]] once Sync returns, with the log-softmax in float64: on the
+// device where shaders have float64 (nll.comp), otherwise on the host from the logits, which then come back.
 func (o *Ops) NLL(la arch.Tensor, targets []int32, dst []float64) {
 	x := dev(la)
 	if len(targets) != x.rows || len(dst) != x.rows {
@@ -464,7 +514,21 @@ func (o *Ops) NLL(la arch.Tensor, targets []int32, dst []float64) {
 	if !o.ok() || x.rows == 0 {
 		return
 	}
-	out, data := o.hostResult(x.rows)
+	if !o.f64 {
+		out, data := o.hostResult(x.numel())
+		if out.buf == nil {
+			return
+		}
+		host := &tensor{rows: x.rows, cols: x.cols, segs: []segment{{r0: 0, r1: x.rows, buf: out.buf, off: out.off}}}
+		if uint64(x.numel())*4 > o.maxSeg {
+			o.g.fail(fmt.Errorf("NLL on the host: %d logits do not fit one storage binding", x.numel()))
+			return
+		}
+		o.gather(x, host, 1, x.cols, x.cols, 0)
+		o.reads = append(o.reads, pendingRead{kind: readLogits, data: data, dst: dst, vocab: x.cols, targets: slices.Clone(targets)})
+		return
+	}
+	out, data := o.hostResult(6 * x.rows)
 	if out.buf == nil {
 		return
 	}
@@ -484,21 +548,15 @@ func (o *Ops) NLL(la arch.Tensor, targets []int32, dst []float64) {
 		push := []uint32{uint32(x.cols), xBase, uint32(sp[0]), uint32(sp[0])}
 		o.g.dispatch(p, []binding{xb, tb, out}, push, uint32(sp[1]-sp[0]), 1, 1)
 	}
-	o.reads = append(o.reads, pendingRead{data: data, dst: dst})
+	o.reads = append(o.reads, pendingRead{kind: readNLL64, data: data, dst: dst})
 }
 
 // Sync submits what was recorded, waits for it, and fills the RowNorms and NLL results.
 func (o *Ops) Sync() error {
 	err := o.g.submit()
 	if err == nil {
-		for _, r := range o.reads {
-			for i := range r.dst {
-				v := float64(math.Float32frombits(binary.LittleEndian.Uint32(r.data[4*i:])))
-				if r.sqrt {
-					v = math.Sqrt(v)
-				}
-				r.dst[i] = v
-			}
+		for i := range o.reads {
+			o.reads[i].finish()
 		}
 	}
 	o.reads = o.reads[:0]

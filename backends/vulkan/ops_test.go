@@ -15,16 +15,19 @@ import (
 // over at most a few hundred terms.
 const opsTol = 2e-5
 
-// variants runs f on o three ways: as the device comes, with every tensor split into segments of 4 KiB (so that the
+// variants runs f on o four ways: as the device comes, with every tensor split into segments of 4 KiB (so that the
 // ops' walks over segments and binding offsets are exercised as a large model exercises them on a device whose
-// bindings see 128 MiB), and with the shared-memory reductions instead of subgroup ones.
+// bindings see 128 MiB), with the shared-memory reductions instead of subgroup ones, and without float64 in shaders.
 func variants(t *testing.T, o *Ops, f func(t *testing.T)) {
-	seg, sg := o.maxSeg, o.sg
-	t.Cleanup(func() { o.maxSeg, o.sg = seg, sg })
-	t.Run("device", func(t *testing.T) { o.maxSeg, o.sg = seg, sg; f(t) })
-	t.Run("segments", func(t *testing.T) { o.maxSeg, o.sg = 4096, sg; f(t) })
+	seg, sg, f64 := o.maxSeg, o.sg, o.f64
+	t.Cleanup(func() { o.maxSeg, o.sg, o.f64 = seg, sg, f64 })
+	t.Run("device", func(t *testing.T) { o.maxSeg, o.sg, o.f64 = seg, sg, f64; f(t) })
+	t.Run("segments", func(t *testing.T) { o.maxSeg, o.sg, o.f64 = 4096, sg, f64; f(t) })
 	if sg {
-		t.Run("nosubgroups", func(t *testing.T) { o.maxSeg, o.sg = seg, false; f(t) })
+		t.Run("nosubgroups", func(t *testing.T) { o.maxSeg, o.sg, o.f64 = seg, false, f64; f(t) })
+	}
+	if f64 {
+		t.Run("nofloat64", func(t *testing.T) { o.maxSeg, o.sg, o.f64 = seg, sg, false; f(t) })
 	}
 }
 
@@ -365,8 +368,16 @@ func TestRowNormsNLL(t *testing.T) {
 			}
 			wantNorms[r] = math.Sqrt(wantNorms[r])
 		}
-		closeTo(t, "RowNorms", f32s(norms), wantNorms, 1e-6, 1)
-		closeTo(t, "NLL", f32s(nll), refNLL(logits, rows, vocab, targets), 1e-5, 1)
+		for r, w := range wantNorms {
+			if math.Abs(norms[r]-w) > 1e-12*w {
+				t.Errorf("RowNorms[%d] = %.15g, want %.15g", r, norms[r], w)
+			}
+		}
+		for r, w := range refNLL(logits, rows, vocab, targets) {
+			if math.Abs(nll[r]-w) > 1e-10*math.Max(1, math.Abs(w)) {
+				t.Errorf("NLL[%d] = %.15g, want %.15g", r, nll[r], w)
+			}
+		}
 	})
 }
 

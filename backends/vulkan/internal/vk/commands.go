@@ -20,6 +20,7 @@ type Lib struct {
 	destroyInstance                        uintptr
 	enumeratePhysicalDevices               uintptr
 	getPhysicalDeviceProperties            uintptr
+	getPhysicalDeviceFeatures              uintptr
 	getPhysicalDeviceProperties2           uintptr
 	getPhysicalDeviceMemoryProperties      uintptr
 	getPhysicalDeviceQueueFamilyProperties uintptr
@@ -104,6 +105,7 @@ func (l *Lib) LoadInstance(inst Instance) error {
 		{&l.destroyInstance, "vkDestroyInstance"},
 		{&l.enumeratePhysicalDevices, "vkEnumeratePhysicalDevices"},
 		{&l.getPhysicalDeviceProperties, "vkGetPhysicalDeviceProperties"},
+		{&l.getPhysicalDeviceFeatures, "vkGetPhysicalDeviceFeatures"},
 		{&l.getPhysicalDeviceProperties2, "vkGetPhysicalDeviceProperties2"},
 		{&l.getPhysicalDeviceMemoryProperties, "vkGetPhysicalDeviceMemoryProperties"},
 		{&l.getPhysicalDeviceQueueFamilyProperties, "vkGetPhysicalDeviceQueueFamilyProperties"},
@@ -214,6 +216,13 @@ func (l *Lib) GetPhysicalDeviceProperties(pd PhysicalDevice, out *PhysicalDevice
 	var p Pins
 	defer p.Unpin()
 	call(l.getPhysicalDeviceProperties, uintptr(pd), Ptr(&p, out))
+}
+
+// GetPhysicalDeviceFeatures is vkGetPhysicalDeviceFeatures.
+func (l *Lib) GetPhysicalDeviceFeatures(pd PhysicalDevice, out *PhysicalDeviceFeatures) {
+	var p Pins
+	defer p.Unpin()
+	call(l.getPhysicalDeviceFeatures, uintptr(pd), Ptr(&p, out))
 }
 
 // GetPhysicalDeviceProperties2 is vkGetPhysicalDeviceProperties2; the caller pins the structures chained on PNext.

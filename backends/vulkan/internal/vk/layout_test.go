@@ -18,6 +18,8 @@ func TestLayout(t *testing.T) {
 		got, want uintptr
 	}{
 		{"VkApplicationInfo", unsafe.Sizeof(ApplicationInfo{}), 48},
+		{"VkPhysicalDeviceFeatures", unsafe.Sizeof(PhysicalDeviceFeatures{}), 220},
+		{"offsetof(VkPhysicalDeviceFeatures, shaderFloat64)", FeatureShaderFloat64 * 4, 156},
 		{"VkInstanceCreateInfo", unsafe.Sizeof(InstanceCreateInfo{}), 64},
 		{"VkPhysicalDeviceLimits", unsafe.Sizeof(PhysicalDeviceLimits{}), 504},
 		{"VkPhysicalDeviceProperties", unsafe.Sizeof(PhysicalDeviceProperties{}), 824},

@@ -298,6 +298,13 @@ type PhysicalDeviceLimits struct {
 	NonCoherentAtomSize                             uint64
 }
 
+// PhysicalDeviceFeatures is VkPhysicalDeviceFeatures: 55 VkBool32 members, of which scalefit reads and enables only
+// shaderFloat64 (FeatureShaderFloat64).
+type PhysicalDeviceFeatures [55]Bool32
+
+// FeatureShaderFloat64 is the index of shaderFloat64 in PhysicalDeviceFeatures.
+const FeatureShaderFloat64 = 39
+
 // PhysicalDeviceSparseProperties is VkPhysicalDeviceSparseProperties.
 type PhysicalDeviceSparseProperties struct {
 	ResidencyStandard2DBlockShape            Bool32
