@@ -113,9 +113,9 @@ func newOps(g *gpu, src Source) *Ops {
 		maxRows: int(min(g.info.MaxWorkGroupCount[0], 1<<20)),
 		pool:    map[uint64][]*buffer{}, ropes: map[ropeKey]*ropeTable{},
 	}
-	o.act = arena{g: g, kind: memDevice, align: align, blockSize: min(maxSeg, 256<<20)}
-	o.down = arena{g: g, kind: memDownload, align: align, blockSize: 4 << 20}
-	o.up = arena{g: g, kind: memUpload, align: align, blockSize: 4 << 20}
+	o.act = arena{g: g, kind: memDevice, align: align, minBlock: min(maxSeg, 16<<20), blockSize: min(maxSeg, 256<<20)}
+	o.down = arena{g: g, kind: memDownload, align: align, minBlock: 1 << 20, blockSize: 64 << 20}
+	o.up = arena{g: g, kind: memUpload, align: align, minBlock: 1 << 20, blockSize: 64 << 20}
 	return o
 }
 

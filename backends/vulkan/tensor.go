@@ -118,15 +118,27 @@ type arenaPos struct {
 }
 
 // arena hands out device memory for op results from a list of large buffers, stack-wise: Mark saves the position,
-// Reset returns to it, and the buffers are reused by what comes next. Buffers are only released by free.
+// Reset returns to it, and the buffers are reused by what comes next. Buffers are only released by free. Each new
+// buffer is as large as all before it together (at least minBlock, at most blockSize unless one request needs more),
+// so the arena holds at most about twice the most it was asked for at once.
 type arena struct {
 	g         *gpu
 	kind      memKind
 	align     uint64
+	minBlock  uint64
 	blockSize uint64
 	blocks    []*buffer
 	pos       arenaPos
 	marks     []arenaPos
+}
+
+// bytes is the memory the arena holds.
+func (a *arena) bytes() uint64 {
+	var n uint64
+	for _, b := range a.blocks {
+		n += b.size
+	}
+	return n
 }
 
 // alloc returns size bytes at an aligned offset of some block.
@@ -142,7 +154,7 @@ func (a *arena) alloc(size uint64) (*buffer, uint64, error) {
 		next++ // the current block is full
 	}
 	if next >= len(a.blocks) || a.blocks[next].size < size {
-		b, err := a.g.alloc(max(a.blockSize, size), a.kind)
+		b, err := a.g.alloc(max(min(max(a.bytes(), a.minBlock), a.blockSize), size), a.kind)
 		if err != nil {
 			return nil, 0, err
 		}
