@@ -168,6 +168,14 @@ func (l *Lib) LoadInstance(inst Instance) error {
 
 func result(r uintptr) Result { return Result(int32(uint32(r))) }
 
+// create calls one of the vkCreate… and vkAllocate… commands of the form (device, info, allocator, out), without an
+// allocator.
+func create[I, O any](fn uintptr, d Device, info *I, out *O) Result {
+	var p Pins
+	defer p.Unpin()
+	return result(call(fn, uintptr(d), Ptr(&p, info), 0, Ptr(&p, out)))
+}
+
 // InstanceVersion returns the loader's Vulkan version, 1.0.0 for a loader without vkEnumerateInstanceVersion.
 func (l *Lib) InstanceVersion() uint32 {
 	if l.enumerateInstanceVersion == 0 {
@@ -277,9 +285,7 @@ func (l *Lib) DeviceWaitIdle(d Device) Result { return result(call(l.deviceWaitI
 
 // CreateBuffer is vkCreateBuffer.
 func (l *Lib) CreateBuffer(d Device, info *BufferCreateInfo, out *Buffer) Result {
-	var p Pins
-	defer p.Unpin()
-	return result(call(l.createBuffer, uintptr(d), Ptr(&p, info), 0, Ptr(&p, out)))
+	return create(l.createBuffer, d, info, out)
 }
 
 // DestroyBuffer is vkDestroyBuffer.
@@ -294,9 +300,7 @@ func (l *Lib) GetBufferMemoryRequirements(d Device, b Buffer, out *MemoryRequire
 
 // AllocateMemory is vkAllocateMemory.
 func (l *Lib) AllocateMemory(d Device, info *MemoryAllocateInfo, out *DeviceMemory) Result {
-	var p Pins
-	defer p.Unpin()
-	return result(call(l.allocateMemory, uintptr(d), Ptr(&p, info), 0, Ptr(&p, out)))
+	return create(l.allocateMemory, d, info, out)
 }
 
 // FreeMemory is vkFreeMemory.
@@ -324,9 +328,7 @@ func (l *Lib) UnmapMemory(d Device, m DeviceMemory) { call(l.unmapMemory, uintpt
 
 // CreateShaderModule is vkCreateShaderModule.
 func (l *Lib) CreateShaderModule(d Device, info *ShaderModuleCreateInfo, out *ShaderModule) Result {
-	var p Pins
-	defer p.Unpin()
-	return result(call(l.createShaderModule, uintptr(d), Ptr(&p, info), 0, Ptr(&p, out)))
+	return create(l.createShaderModule, d, info, out)
 }
 
 // DestroyShaderModule is vkDestroyShaderModule.
@@ -336,9 +338,7 @@ func (l *Lib) DestroyShaderModule(d Device, m ShaderModule) {
 
 // CreateDescriptorSetLayout is vkCreateDescriptorSetLayout.
 func (l *Lib) CreateDescriptorSetLayout(d Device, info *DescriptorSetLayoutCreateInfo, out *DescriptorSetLayout) Result {
-	var p Pins
-	defer p.Unpin()
-	return result(call(l.createDescriptorSetLayout, uintptr(d), Ptr(&p, info), 0, Ptr(&p, out)))
+	return create(l.createDescriptorSetLayout, d, info, out)
 }
 
 // DestroyDescriptorSetLayout is vkDestroyDescriptorSetLayout.
@@ -348,9 +348,7 @@ func (l *Lib) DestroyDescriptorSetLayout(d Device, s DescriptorSetLayout) {
 
 // CreatePipelineLayout is vkCreatePipelineLayout.
 func (l *Lib) CreatePipelineLayout(d Device, info *PipelineLayoutCreateInfo, out *PipelineLayout) Result {
-	var p Pins
-	defer p.Unpin()
-	return result(call(l.createPipelineLayout, uintptr(d), Ptr(&p, info), 0, Ptr(&p, out)))
+	return create(l.createPipelineLayout, d, info, out)
 }
 
 // DestroyPipelineLayout is vkDestroyPipelineLayout.
@@ -372,9 +370,7 @@ func (l *Lib) DestroyPipeline(d Device, pl Pipeline) {
 
 // CreateDescriptorPool is vkCreateDescriptorPool.
 func (l *Lib) CreateDescriptorPool(d Device, info *DescriptorPoolCreateInfo, out *DescriptorPool) Result {
-	var p Pins
-	defer p.Unpin()
-	return result(call(l.createDescriptorPool, uintptr(d), Ptr(&p, info), 0, Ptr(&p, out)))
+	return create(l.createDescriptorPool, d, info, out)
 }
 
 // DestroyDescriptorPool is vkDestroyDescriptorPool.
@@ -407,9 +403,7 @@ func (l *Lib) UpdateDescriptorSets(d Device, writes []WriteDescriptorSet) {
 
 // CreateCommandPool is vkCreateCommandPool.
 func (l *Lib) CreateCommandPool(d Device, info *CommandPoolCreateInfo, out *CommandPool) Result {
-	var p Pins
-	defer p.Unpin()
-	return result(call(l.createCommandPool, uintptr(d), Ptr(&p, info), 0, Ptr(&p, out)))
+	return create(l.createCommandPool, d, info, out)
 }
 
 // DestroyCommandPool is vkDestroyCommandPool.
@@ -538,9 +532,7 @@ func (l *Lib) QueueSubmit(q Queue, cb CommandBuffer, fence Fence) Result {
 
 // CreateQueryPool is vkCreateQueryPool.
 func (l *Lib) CreateQueryPool(d Device, info *QueryPoolCreateInfo, out *QueryPool) Result {
-	var p Pins
-	defer p.Unpin()
-	return result(call(l.createQueryPool, uintptr(d), Ptr(&p, info), 0, Ptr(&p, out)))
+	return create(l.createQueryPool, d, info, out)
 }
 
 // DestroyQueryPool is vkDestroyQueryPool.
