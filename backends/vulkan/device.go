@@ -39,7 +39,6 @@ type DeviceInfo struct {
 	SubgroupSize             uint32    // invocations per subgroup
 	SubgroupArithmetic       bool      // subgroupAdd and subgroupMax work in compute shaders
 	Float64                  bool      // shaders may compute in float64 (shaderFloat64)
-	TimestampPeriodNs        float64   // nanoseconds per timestamp tick; 0 when compute queues cannot time
 	MaxComputeWorkGroupSizeX uint32
 
 	Usable bool   // the backend can run on it
@@ -209,7 +208,7 @@ func describe(lib *vk.Lib, pd vk.PhysicalDevice, index int) DeviceInfo {
 		}
 	}
 
-	fam, ok := computeFamily(lib.GetPhysicalDeviceQueueFamilyProperties(pd))
+	_, ok := computeFamily(lib.GetPhysicalDeviceQueueFamilyProperties(pd))
 	switch {
 	case !ok:
 		info.Usable, info.Why = false, "no compute queue"
@@ -218,10 +217,6 @@ func describe(lib *vk.Lib, pd vk.PhysicalDevice, index int) DeviceInfo {
 			lim.MaxComputeWorkGroupInvocations, lim.MaxComputeSharedMemorySize)
 	case lim.MaxPushConstantsSize < 128:
 		info.Usable, info.Why = false, fmt.Sprintf("%d bytes of push constants; 128 are needed", lim.MaxPushConstantsSize)
-	default:
-		if fam.props.TimestampValidBits != 0 {
-			info.TimestampPeriodNs = float64(lim.TimestampPeriod)
-		}
 	}
 	return info
 }

@@ -61,18 +61,11 @@ type Lib struct {
 	cmdPushConstants            uintptr
 	cmdDispatch                 uintptr
 	cmdPipelineBarrier          uintptr
-	cmdCopyBuffer               uintptr
-	cmdFillBuffer               uintptr
-	cmdResetQueryPool           uintptr
-	cmdWriteTimestamp           uintptr
 	createFence                 uintptr
 	destroyFence                uintptr
 	resetFences                 uintptr
 	waitForFences               uintptr
 	queueSubmit                 uintptr
-	createQueryPool             uintptr
-	destroyQueryPool            uintptr
-	getQueryPoolResults         uintptr
 }
 
 // ErrNoLoader is wrapped by Open's error when no Vulkan loader library could be opened.
@@ -145,18 +138,11 @@ func (l *Lib) LoadInstance(inst Instance) error {
 		{&l.cmdPushConstants, "vkCmdPushConstants"},
 		{&l.cmdDispatch, "vkCmdDispatch"},
 		{&l.cmdPipelineBarrier, "vkCmdPipelineBarrier"},
-		{&l.cmdCopyBuffer, "vkCmdCopyBuffer"},
-		{&l.cmdFillBuffer, "vkCmdFillBuffer"},
-		{&l.cmdResetQueryPool, "vkCmdResetQueryPool"},
-		{&l.cmdWriteTimestamp, "vkCmdWriteTimestamp"},
 		{&l.createFence, "vkCreateFence"},
 		{&l.destroyFence, "vkDestroyFence"},
 		{&l.resetFences, "vkResetFences"},
 		{&l.waitForFences, "vkWaitForFences"},
 		{&l.queueSubmit, "vkQueueSubmit"},
-		{&l.createQueryPool, "vkCreateQueryPool"},
-		{&l.destroyQueryPool, "vkDestroyQueryPool"},
-		{&l.getQueryPoolResults, "vkGetQueryPoolResults"},
 	} {
 		*c.dst = l.procAddr(inst, c.name)
 		if *c.dst == 0 {
@@ -475,28 +461,6 @@ func (l *Lib) CmdPipelineBarrier(cb CommandBuffer, srcStage, dstStage, srcAccess
 	call(l.cmdPipelineBarrier, uintptr(cb), uintptr(srcStage), uintptr(dstStage), 0, 1, Ptr(&p, &b), 0, 0, 0, 0)
 }
 
-// CmdCopyBuffer is vkCmdCopyBuffer with one region.
-func (l *Lib) CmdCopyBuffer(cb CommandBuffer, src, dst Buffer, region BufferCopy) {
-	var p Pins
-	defer p.Unpin()
-	call(l.cmdCopyBuffer, uintptr(cb), uintptr(src), uintptr(dst), 1, Ptr(&p, &region))
-}
-
-// CmdFillBuffer is vkCmdFillBuffer.
-func (l *Lib) CmdFillBuffer(cb CommandBuffer, dst Buffer, offset, size uint64, data uint32) {
-	call(l.cmdFillBuffer, uintptr(cb), uintptr(dst), uintptr(offset), uintptr(size), uintptr(data))
-}
-
-// CmdResetQueryPool is vkCmdResetQueryPool.
-func (l *Lib) CmdResetQueryPool(cb CommandBuffer, qp QueryPool, first, count uint32) {
-	call(l.cmdResetQueryPool, uintptr(cb), uintptr(qp), uintptr(first), uintptr(count))
-}
-
-// CmdWriteTimestamp is vkCmdWriteTimestamp.
-func (l *Lib) CmdWriteTimestamp(cb CommandBuffer, stage uint32, qp QueryPool, query uint32) {
-	call(l.cmdWriteTimestamp, uintptr(cb), uintptr(stage), uintptr(qp), uintptr(query))
-}
-
 // CreateFence is vkCreateFence, unsignalled.
 func (l *Lib) CreateFence(d Device, out *Fence) Result {
 	var p Pins
@@ -528,22 +492,4 @@ func (l *Lib) QueueSubmit(q Queue, cb CommandBuffer, fence Fence) Result {
 	defer p.Unpin()
 	info := SubmitInfo{SType: StructureTypeSubmitInfo, CommandBufferCount: 1, PCommandBuffers: Ptr(&p, &cb)}
 	return result(call(l.queueSubmit, uintptr(q), 1, Ptr(&p, &info), uintptr(fence)))
-}
-
-// CreateQueryPool is vkCreateQueryPool.
-func (l *Lib) CreateQueryPool(d Device, info *QueryPoolCreateInfo, out *QueryPool) Result {
-	return create(l.createQueryPool, d, info, out)
-}
-
-// DestroyQueryPool is vkDestroyQueryPool.
-func (l *Lib) DestroyQueryPool(d Device, qp QueryPool) {
-	call(l.destroyQueryPool, uintptr(d), uintptr(qp), 0)
-}
-
-// GetQueryPoolResults64 is vkGetQueryPoolResults with 64-bit results, waiting for them.
-func (l *Lib) GetQueryPoolResults64(d Device, qp QueryPool, first uint32, out []uint64) Result {
-	var p Pins
-	defer p.Unpin()
-	return result(call(l.getQueryPoolResults, uintptr(d), uintptr(qp), uintptr(first), uintptr(len(out)),
-		uintptr(8*len(out)), Slice(&p, out), 8, QueryResult64Bit|QueryResultWaitBit))
 }

@@ -55,8 +55,6 @@ func TestLayout(t *testing.T) {
 		{"VkMemoryBarrier", unsafe.Sizeof(MemoryBarrier{}), 24},
 		{"VkSubmitInfo", unsafe.Sizeof(SubmitInfo{}), 72},
 		{"VkFenceCreateInfo", unsafe.Sizeof(FenceCreateInfo{}), 24},
-		{"VkBufferCopy", unsafe.Sizeof(BufferCopy{}), 24},
-		{"VkQueryPoolCreateInfo", unsafe.Sizeof(QueryPoolCreateInfo{}), 32},
 		{"offsetof(VkPhysicalDeviceLimits, maxStorageBufferRange)", unsafe.Offsetof(PhysicalDeviceLimits{}.MaxStorageBufferRange), 28},
 		{"offsetof(VkPhysicalDeviceLimits, minStorageBufferOffsetAlignment)", unsafe.Offsetof(PhysicalDeviceLimits{}.MinStorageBufferOffsetAlignment), 328},
 		{"offsetof(VkPhysicalDeviceLimits, timestampPeriod)", unsafe.Offsetof(PhysicalDeviceLimits{}.TimestampPeriod), 424},

@@ -35,7 +35,6 @@ type (
 	DescriptorSet       uint64
 	CommandPool         uint64
 	Fence               uint64
-	QueryPool           uint64
 )
 
 // Bool32 is VkBool32.
@@ -67,7 +66,6 @@ const (
 	StructureTypeSubmitInfo                           StructureType = 4
 	StructureTypeMemoryAllocateInfo                   StructureType = 5
 	StructureTypeFenceCreateInfo                      StructureType = 8
-	StructureTypeQueryPoolCreateInfo                  StructureType = 11
 	StructureTypeBufferCreateInfo                     StructureType = 12
 	StructureTypeShaderModuleCreateInfo               StructureType = 16
 	StructureTypePipelineShaderStageCreateInfo        StructureType = 18
@@ -153,11 +151,6 @@ const (
 	AccessTransferWriteBit = 0x1000
 	AccessHostReadBit      = 0x2000
 	AccessHostWriteBit     = 0x4000
-
-	QueryTypeTimestamp = 2
-
-	QueryResult64Bit   = 0x1
-	QueryResultWaitBit = 0x2
 
 	SubgroupFeatureBasicBit      = 0x1
 	SubgroupFeatureArithmeticBit = 0x4
@@ -627,23 +620,6 @@ type FenceCreateInfo struct {
 	SType StructureType
 	PNext uintptr
 	Flags uint32
-}
-
-// BufferCopy is VkBufferCopy.
-type BufferCopy struct {
-	SrcOffset uint64
-	DstOffset uint64
-	Size      uint64
-}
-
-// QueryPoolCreateInfo is VkQueryPoolCreateInfo.
-type QueryPoolCreateInfo struct {
-	SType              StructureType
-	PNext              uintptr
-	Flags              uint32
-	QueryType          uint32
-	QueryCount         uint32
-	PipelineStatistics uint32
 }
 
 // Pins keeps Go memory that Vulkan reads in place for the duration of a call. Take addresses with Ptr, Slice and
