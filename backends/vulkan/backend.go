@@ -2,12 +2,11 @@ package vulkan
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"math"
-	"strings"
 
 	"github.com/scalefit/scalefit/backends"
+	"github.com/scalefit/scalefit/backends/arch"
+	"github.com/scalefit/scalefit/backends/checkpoint"
+	"github.com/scalefit/scalefit/backends/measure"
 )
 
 // Name and Version identify the backend in backends.Info, in the rows' backend column and in run-file metadata.
@@ -30,7 +29,7 @@ func (b *Backend) Info(ctx context.Context) (backends.Info, error) {
 	info := backends.Info{Name: Name, Version: Version, Protocol: backends.ProtocolVersion}
 	devs, err := Probe()
 	if err != nil {
-		info.Devices = []string{"unavailable: " + unavailableReason(err)}
+		info.Devices = []string{err.Error()} // "unavailable: …"
 		return info, nil
 	}
 	for _, d := range devs {
@@ -39,25 +38,18 @@ func (b *Backend) Info(ctx context.Context) (backends.Info, error) {
 	return info, nil
 }
 
-// unavailableReason is err without the "vulkan unavailable: " that ErrUnavailable puts in front.
-func unavailableReason(err error) string {
-	return strings.TrimPrefix(err.Error(), ErrUnavailable.Error()+": ")
-}
-
-// errNoMeasure is returned by Run until the backend is wired to the shared layer loop.
-var errNoMeasure = errors.New("the Vulkan backend's op set is not yet wired to the layer loop (package measure)")
-
-// Run measures req on device req.Device. Where that device cannot be opened, it fails at once with one line saying
-// why, before reading the checkpoint.
+// Run measures req on device req.Device: package measure runs the model, layer by layer, on this package's ops (see
+// there for what a run does and refuses). Where the device cannot be opened, Run fails with one line saying why.
 func (b *Backend) Run(ctx context.Context, req *backends.Request, sink backends.Sink) (backends.Result, error) {
-	res := backends.Result{Loss: math.NaN(), Backend: Name + " " + Version}
-	if req == nil {
-		return res, fmt.Errorf("%s: nil request", Name)
+	device := 0
+	if req != nil {
+		device = req.Device
 	}
-	g, err := openGPU(req.Device)
-	if err != nil {
-		return res, err // "vulkan unavailable: …"
-	}
-	g.recycle()
-	return res, fmt.Errorf("%s: %w", Name, errNoMeasure)
+	return measure.Run(ctx, req, sink, measure.Backend{
+		Name:    Name,
+		Version: Version,
+		Open: func(ck *checkpoint.Checkpoint, _ arch.Model, _ int) (measure.Ops, error) {
+			return NewOps(device, ck)
+		},
+	})
 }

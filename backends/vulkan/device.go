@@ -10,8 +10,8 @@ import (
 )
 
 // ErrUnavailable is wrapped by every error that says Vulkan cannot run here at all: no loader, no driver, no device
-// that can compute.
-var ErrUnavailable = errors.New("vulkan unavailable")
+// that can compute. Such an error reads "unavailable: …" and the backend's name goes in front of it.
+var ErrUnavailable = errors.New("unavailable")
 
 // minAPIVersion is the Vulkan version the backend needs from the loader and the device: 1.1, for subgroup properties
 // and vkGetPhysicalDeviceProperties2 in core.
