@@ -582,7 +582,7 @@ func (o *Ops) Reset(mark int) { o.act.reset(mark) }
 func (o *Ops) Read(ta arch.Tensor) ([]float32, error) {
 	x := dev(ta)
 	out := make([]float32, x.numel())
-	if x.numel() == 0 {
+	if x.numel() == 0 || !o.ok() {
 		return out, o.Sync()
 	}
 	per, err := o.rowsPerSegment(x.cols)
