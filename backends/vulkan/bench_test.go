@@ -1,6 +1,7 @@
 package vulkan
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/scalefit/scalefit/backends/arch"
@@ -12,7 +13,7 @@ func BenchmarkGEMM(b *testing.B) {
 	for _, n := range []int{512, 1024} {
 		for _, tile := range []int{64, 128} {
 			for _, l := range []arch.Layout{arch.OutIn, arch.InOut} {
-				b.Run(map[arch.Layout]string{arch.OutIn: "OutIn", arch.InOut: "InOut"}[l]+"-"+itoa(n)+"-tile"+itoa(tile), func(b *testing.B) {
+				b.Run(fmt.Sprintf("%s-%d-tile%d", map[arch.Layout]string{arch.OutIn: "OutIn", arch.InOut: "InOut"}[l], n, tile), func(b *testing.B) {
 					gemmTile = tile
 					defer func() { gemmTile = 0 }()
 					var s float64
@@ -39,12 +40,4 @@ func BenchmarkPeak(b *testing.B) {
 		}
 	}
 	b.ReportMetric(f/1e9, "GFLOP/s")
-}
-
-func itoa(n int) string {
-	s := ""
-	for ; n > 0; n /= 10 {
-		s = string(rune('0'+n%10)) + s
-	}
-	return s
 }
