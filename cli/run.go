@@ -43,6 +43,7 @@ sequence) to --out (.parquet, or .arrow/.feather). Give the input as exactly one
 			&ucli.BoolFlag{Name: "loss", Usage: "also report the mean next-token cross-entropy, to check that a real checkpoint loaded correctly"},
 			&ucli.StringFlag{Name: "backend", Value: "cpu", Usage: "backend: cpu, a name found as scalefit-backend-NAME, or a path to a plugin binary"},
 			&ucli.IntFlag{Name: "threads", Usage: "worker threads in the backend (0: all cores)"},
+			&ucli.IntFlag{Name: "device", Usage: "which of the backend's devices to run on, numbered as `scalefit backends` lists them"},
 			&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar"},
 		}, inputFlags()...),
 		Action: func(c *ucli.Context) error {
@@ -61,7 +62,7 @@ sequence) to --out (.parquet, or .arrow/.feather). Give the input as exactly one
 			run, res, err := runModel(ctx, runOptions{
 				ModelDir: dir, Model: id, Revision: c.String("revision"), Out: c.String("out"),
 				Input: inputFromFlags(c), SkipFirst: c.Int("skip-first"), GELU: c.String("gelu"), Loss: c.Bool("loss"),
-				Backend: c.String("backend"), Threads: c.Int("threads"), Quiet: c.Bool("quiet"),
+				Backend: c.String("backend"), Threads: c.Int("threads"), Device: c.Int("device"), Quiet: c.Bool("quiet"),
 			}, c.App.ErrWriter)
 			if err != nil {
 				return err
@@ -81,6 +82,7 @@ type runOptions struct {
 	Loss                           bool
 	Backend                        string
 	Threads                        int
+	Device                         int
 	Quiet                          bool
 	Meta                           map[string]string       // further run-file metadata, e.g. a sweep's options hash
 	OnProgress                     func(backends.Progress) // also told the backend's progress, when set
@@ -100,6 +102,9 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	}
 	if o.SkipFirst < 0 {
 		return nil, res, fmt.Errorf("--skip-first %d: must be ≥ 0", o.SkipFirst)
+	}
+	if o.Device < 0 {
+		return nil, res, fmt.Errorf("--device %d: must be ≥ 0", o.Device)
 	}
 	if _, err := schema.FormatOf(o.Out); err != nil {
 		return nil, res, fmt.Errorf("--out %w", err)
@@ -140,7 +145,7 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	sink := &collectSink{bar: bar, also: o.OnProgress}
 	res, err = be.Run(ctx, &backends.Request{
 		ModelDir: o.ModelDir, Model: o.Model, Revision: o.Revision, Sequences: seqs,
-		SkipFirst: o.SkipFirst, GELU: o.GELU, Loss: o.Loss, Threads: o.Threads,
+		SkipFirst: o.SkipFirst, GELU: o.GELU, Loss: o.Loss, Threads: o.Threads, Device: o.Device,
 	}, sink)
 	bar.Done(err == nil)
 	if err != nil {
