@@ -6,4 +6,5 @@ package all
 
 import (
 	_ "github.com/scalefit/scalefit/backends/arch/gptneox" // gpt_neox
+	_ "github.com/scalefit/scalefit/backends/arch/llama"   // llama, mistral, qwen2
 )
