@@ -74,7 +74,7 @@ func parseRope(r *rawConfig, maxPos int) (rope, error) {
 		if err != nil {
 			return p, err
 		}
-		if block != nil && !reflect.DeepEqual(*block, *b) {
+		if block != nil && !block.sameScaling(b) {
 			return p, fmt.Errorf("keys %q and %q disagree; set one of them", blockKey, nested.key)
 		}
 		if block == nil {
@@ -102,11 +102,7 @@ func parseRope(r *rawConfig, maxPos int) (rope, error) {
 	if block.RopeType != nil && block.Type != nil && *block.RopeType != *block.Type {
 		return p, fmt.Errorf("key %q: rope_type %s and type %s disagree", blockKey, arch.Quote(*block.RopeType, 32), arch.Quote(*block.Type, 32))
 	}
-	if block.RopeType != nil {
-		p.Type = *block.RopeType
-	} else if block.Type != nil {
-		p.Type = *block.Type
-	}
+	p.Type = block.kind()
 	need := func(name string, v *float64) (float64, error) {
 		if v == nil {
 			return 0, fmt.Errorf("key %q: %q is missing for rope type %q", blockKey, name, p.Type)
@@ -143,6 +139,26 @@ func parseRope(r *rawConfig, maxPos int) (rope, error) {
 			arch.Quote(p.Type, 32), ropeDefault, ropeLinear, ropeLlama3)
 	}
 	return p, err
+}
+
+// kind is the block's rope type as written: rope_type, else type, else default.
+func (b *ropeBlock) kind() string {
+	switch {
+	case b.RopeType != nil:
+		return *b.RopeType
+	case b.Type != nil:
+		return *b.Type
+	}
+	return ropeDefault
+}
+
+// sameScaling reports whether two blocks ask for the same scaling: the same type and the same parameters (their
+// rope_theta and partial_rotary_factor are compared with the top-level keys' by the caller).
+func (b *ropeBlock) sameScaling(o *ropeBlock) bool {
+	x, y := *b, *o
+	x.RopeType, x.Type, x.RopeTheta, x.PartialRotaryFactor = nil, nil, nil, nil
+	y.RopeType, y.Type, y.RopeTheta, y.PartialRotaryFactor = nil, nil, nil, nil
+	return b.kind() == o.kind() && reflect.DeepEqual(x, y)
 }
 
 // decodeRopeBlock decodes a rope block, refusing keys that no supported rope type has.
