@@ -131,8 +131,8 @@ func parseConfig(data []byte, v *variant, opt arch.Options) (*config, error) {
 	if r.RMSNormEps != nil {
 		c.Eps = *r.RMSNormEps
 	}
-	if !(c.Eps > 0) || c.Eps >= 1 {
-		return nil, fmt.Errorf("key \"rms_norm_eps\": %g is outside (0, 1)", c.Eps)
+	if err := arch.CheckEps("rms_norm_eps", c.Eps); err != nil {
+		return nil, err
 	}
 	if r.InitializerRange != nil {
 		c.InitRange = *r.InitializerRange
@@ -154,7 +154,7 @@ func parseConfig(data []byte, v *variant, opt arch.Options) (*config, error) {
 	if r.HiddenAct != nil {
 		c.HiddenAct = *r.HiddenAct
 	}
-	if c.Activation, err = activation(c.HiddenAct, opt); err != nil {
+	if c.Activation, err = arch.ConfigActivation("hidden_act", c.HiddenAct, opt); err != nil {
 		return nil, err
 	}
 	if c.Rope, err = parseRope(&r, c.MaxPositions); err != nil {
@@ -204,22 +204,6 @@ func (c *config) parseHeads(r *rawConfig, v *variant) error {
 		return fmt.Errorf("key \"head_dim\": %d is odd; rotary embeddings rotate pairs of dims", c.HeadDim)
 	}
 	return nil
-}
-
-// activation returns the MLP's activation: hidden_act as HF's ACT2FN runs it, or opt.Activation (the run's --gelu)
-// in place of a GELU form. A SiLU model refuses --gelu.
-func activation(hiddenAct string, opt arch.Options) (arch.Activation, error) {
-	a, err := arch.HiddenAct("hidden_act", hiddenAct)
-	if err != nil {
-		return 0, err
-	}
-	if opt.Activation == nil {
-		return a, nil
-	}
-	if a == arch.SiLU {
-		return 0, fmt.Errorf("key \"hidden_act\": %s is not a GELU, so --gelu cannot replace it (leave --gelu out)", arch.Quote(hiddenAct, 32))
-	}
-	return *opt.Activation, nil
 }
 
 // noWindows is Llama's window rule: every layer attends to every earlier position.

@@ -155,7 +155,7 @@ func (m *model) IsBuffer(name string) bool {
 	if name == LMHead && m.c.TiedEmbeddings {
 		return true
 	}
-	return name == rotaryBuffer || strings.HasSuffix(name, "."+rotaryBuffer)
+	return arch.HasName(name, rotaryBuffer)
 }
 
 // Init returns HF's _init_weights for these families: every linear and embedding weight normal(0,

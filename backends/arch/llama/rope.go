@@ -2,11 +2,11 @@ package llama
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
 	"sort"
-	"strings"
 
 	"github.com/scalefit/scalefit/backends/arch"
 )
@@ -29,59 +29,46 @@ type rope struct {
 	OriginalMaxPos float64 // llama3: original_max_position_embeddings
 }
 
-// ropeBlock is the nested rope block: "rope_scaling" (transformers v4) or "rope_parameters" (v5, which also carries
-// rope_theta). The type sits under "rope_type" or the older "type".
-type ropeBlock struct {
-	RopeType            *string  `json:"rope_type"`
-	Type                *string  `json:"type"`
-	RopeTheta           *float64 `json:"rope_theta"`
-	PartialRotaryFactor *float64 `json:"partial_rotary_factor"`
-	Factor              *float64 `json:"factor"`
-	LowFreqFactor       *float64 `json:"low_freq_factor"`
-	HighFreqFactor      *float64 `json:"high_freq_factor"`
-	OriginalMaxPos      *float64 `json:"original_max_position_embeddings"`
+// ropeScaling is the part of a rope block (arch.RopeBlock) that a scaled type reads.
+type ropeScaling struct {
+	Factor         *float64 `json:"factor"`
+	LowFreqFactor  *float64 `json:"low_freq_factor"`
+	HighFreqFactor *float64 `json:"high_freq_factor"`
+	OriginalMaxPos *float64 `json:"original_max_position_embeddings"`
 }
 
-// ropeKeys are the keys a rope block may hold: those of ropeBlock. A key of another rope type (yarn's beta_fast,
-// longrope's short_factor, mrope_section …) is refused, since ignoring it would run a different forward.
-var ropeKeys = func() map[string]bool {
-	keys := map[string]bool{}
-	t := reflect.TypeOf(ropeBlock{})
-	for i := range t.NumField() {
-		keys[strings.Split(t.Field(i).Tag.Get("json"), ",")[0]] = true
-	}
-	return keys
-}()
+// ropeKeys are the keys a rope block may hold: those arch.RopeBlocks reads and those of ropeScaling. A key of another
+// rope type (yarn's beta_fast, longrope's short_factor, mrope_section …) is refused, since ignoring it would run a
+// different forward.
+var ropeKeys = map[string]bool{
+	"rope_type": true, "type": true, "rope_theta": true, "partial_rotary_factor": true,
+	"factor": true, "low_freq_factor": true, "high_freq_factor": true, "original_max_position_embeddings": true,
+}
 
-// parseRope collects the rotary settings: the rope block from rope_scaling, else rope_parameters (both set must
-// agree); rope_theta from the block or the top level (both set must agree; 10000 when neither is); the type from
-// rope_type, else type, else default. original_max_position_embeddings defaults to maxPos. Any rope type but default,
-// linear and llama3, and any partial_rotary_factor but 1, is one line naming the key.
+// parseRope collects the rotary settings: the rope block from rope_parameters or rope_scaling (both set must ask for
+// the same scaling); rope_theta from the block or the top level (both set must agree; 10000 when neither is); the
+// type from rope_type, else type (rope_type wins, as in HF), else default. original_max_position_embeddings defaults to maxPos. Any rope type
+// but default, linear and llama3, and any partial_rotary_factor but 1, is one line naming the key.
 func parseRope(r *rawConfig, maxPos int) (rope, error) {
 	p := rope{Type: ropeDefault, Theta: defaultRopeTheta}
+	blocks, err := arch.RopeBlocks(r.RopeParameters, r.RopeScaling)
+	if err != nil {
+		return p, err
+	}
 	thetas := []arch.NamedFloat{{Key: "rope_theta", V: r.RopeTheta}}
 	partial := []arch.NamedFloat{{Key: "partial_rotary_factor", V: r.PartialRotaryFactor}}
-	var block *ropeBlock
-	blockKey := ""
-	for _, nested := range []struct {
-		key string
-		raw json.RawMessage
-	}{{"rope_scaling", r.RopeScaling}, {"rope_parameters", r.RopeParameters}} {
-		if arch.IsNull(nested.raw) {
-			continue
-		}
-		b, err := decodeRopeBlock(nested.key, nested.raw)
+	var scaling []ropeScaling
+	for i, b := range blocks {
+		thetas = append(thetas, arch.NamedFloat{Key: b.Key + ".rope_theta", V: b.Theta})
+		partial = append(partial, arch.NamedFloat{Key: b.Key + ".partial_rotary_factor", V: b.PartialRotaryFactor})
+		s, err := decodeScaling(b)
 		if err != nil {
 			return p, err
 		}
-		if block != nil && !block.sameScaling(b) {
-			return p, fmt.Errorf("keys %q and %q disagree; set one of them", blockKey, nested.key)
+		if i > 0 && (b.Type != blocks[0].Type || !reflect.DeepEqual(s, scaling[0])) {
+			return p, fmt.Errorf("keys %q and %q disagree; set one of them", blocks[0].Key, b.Key)
 		}
-		if block == nil {
-			block, blockKey = b, nested.key
-		}
-		thetas = append(thetas, arch.NamedFloat{Key: nested.key + ".rope_theta", V: b.RopeTheta})
-		partial = append(partial, arch.NamedFloat{Key: nested.key + ".partial_rotary_factor", V: b.PartialRotaryFactor})
+		scaling = append(scaling, s)
 	}
 	if v, ok, err := arch.Agree(thetas...); err != nil {
 		return p, err
@@ -96,76 +83,54 @@ func parseRope(r *rawConfig, maxPos int) (rope, error) {
 	} else if ok && v != 1 {
 		return p, fmt.Errorf("key \"partial_rotary_factor\": %g is not supported: these families rotate the whole head_dim", v)
 	}
-	if block == nil {
+	if len(blocks) == 0 {
 		return p, nil
 	}
-	if block.RopeType != nil && block.Type != nil && *block.RopeType != *block.Type {
-		return p, fmt.Errorf("key %q: rope_type %s and type %s disagree", blockKey, arch.Quote(*block.RopeType, 32), arch.Quote(*block.Type, 32))
-	}
-	p.Type = block.kind()
+	key, s := blocks[0].Key, scaling[0]
+	p.Type = blocks[0].Type
 	need := func(name string, v *float64) (float64, error) {
 		if v == nil {
-			return 0, fmt.Errorf("key %q: %q is missing for rope type %q", blockKey, name, p.Type)
+			return 0, fmt.Errorf("key %q: %q is missing for rope type %q", key, name, p.Type)
 		}
-		if err := arch.CheckPositive(blockKey+"."+name, *v); err != nil {
+		if err := arch.CheckPositive(key+"."+name, *v); err != nil {
 			return 0, err
 		}
 		return *v, nil
 	}
-	var err error
 	switch p.Type {
 	case ropeDefault:
 	case ropeLinear:
-		p.Factor, err = need("factor", block.Factor)
+		p.Factor, err = need("factor", s.Factor)
 	case ropeLlama3:
-		if p.Factor, err = need("factor", block.Factor); err != nil {
+		if p.Factor, err = need("factor", s.Factor); err != nil {
 			return p, err
 		}
-		if p.LowFreqFactor, err = need("low_freq_factor", block.LowFreqFactor); err != nil {
+		if p.LowFreqFactor, err = need("low_freq_factor", s.LowFreqFactor); err != nil {
 			return p, err
 		}
-		if p.HighFreqFactor, err = need("high_freq_factor", block.HighFreqFactor); err != nil {
+		if p.HighFreqFactor, err = need("high_freq_factor", s.HighFreqFactor); err != nil {
 			return p, err
 		}
 		if !(p.HighFreqFactor > p.LowFreqFactor) {
-			return p, fmt.Errorf("key %q: high_freq_factor %g is not above low_freq_factor %g", blockKey, p.HighFreqFactor, p.LowFreqFactor)
+			return p, fmt.Errorf("key %q: high_freq_factor %g is not above low_freq_factor %g", key, p.HighFreqFactor, p.LowFreqFactor)
 		}
 		p.OriginalMaxPos = float64(maxPos)
-		if block.OriginalMaxPos != nil {
-			p.OriginalMaxPos, err = need("original_max_position_embeddings", block.OriginalMaxPos)
+		if s.OriginalMaxPos != nil {
+			p.OriginalMaxPos, err = need("original_max_position_embeddings", s.OriginalMaxPos)
 		}
 	default:
-		return p, fmt.Errorf("key %q: rope type %s is not supported (supported: %s, %s, %s)", blockKey,
+		return p, fmt.Errorf("key %q: rope type %s is not supported (supported: %s, %s, %s)", key,
 			arch.Quote(p.Type, 32), ropeDefault, ropeLinear, ropeLlama3)
 	}
 	return p, err
 }
 
-// kind is the block's rope type as written: rope_type, else type, else default.
-func (b *ropeBlock) kind() string {
-	switch {
-	case b.RopeType != nil:
-		return *b.RopeType
-	case b.Type != nil:
-		return *b.Type
-	}
-	return ropeDefault
-}
-
-// sameScaling reports whether two blocks ask for the same scaling: the same type and the same parameters (their
-// rope_theta and partial_rotary_factor are compared with the top-level keys' by the caller).
-func (b *ropeBlock) sameScaling(o *ropeBlock) bool {
-	x, y := *b, *o
-	x.RopeType, x.Type, x.RopeTheta, x.PartialRotaryFactor = nil, nil, nil, nil
-	y.RopeType, y.Type, y.RopeTheta, y.PartialRotaryFactor = nil, nil, nil, nil
-	return b.kind() == o.kind() && reflect.DeepEqual(x, y)
-}
-
-// decodeRopeBlock decodes a rope block, refusing keys that no supported rope type has.
-func decodeRopeBlock(key string, raw json.RawMessage) (*ropeBlock, error) {
+// decodeScaling reads a rope block's scaling keys, refusing keys that no supported rope type has.
+func decodeScaling(b arch.RopeBlock) (ropeScaling, error) {
+	var s ropeScaling
 	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return nil, fmt.Errorf("key %q: not an object", key)
+	if err := json.Unmarshal(b.Raw, &fields); err != nil {
+		return s, fmt.Errorf("key %q: not an object", b.Key)
 	}
 	var unknown []string
 	for k := range fields {
@@ -175,21 +140,16 @@ func decodeRopeBlock(key string, raw json.RawMessage) (*ropeBlock, error) {
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return nil, fmt.Errorf("key %q: field %s is not supported (rope types default, linear and llama3 are)", key, arch.Quote(unknown[0], 48))
+		return s, fmt.Errorf("key %q: field %s is not supported (rope types default, linear and llama3 are)", b.Key, arch.Quote(unknown[0], 48))
 	}
-	var b ropeBlock
-	if err := json.Unmarshal(raw, &b); err != nil {
-		return nil, fmt.Errorf("key %q: %s", key, fieldError(err))
+	if err := json.Unmarshal(b.Raw, &s); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return s, fmt.Errorf("key %q: field %q: value of type %s is not a valid %s", b.Key, te.Field, te.Value, te.Type)
+		}
+		return s, fmt.Errorf("key %q: malformed", b.Key)
 	}
-	return &b, nil
-}
-
-// fieldError describes a decoding error of a nested block in one line, naming the field.
-func fieldError(err error) string {
-	if te, ok := err.(*json.UnmarshalTypeError); ok && te.Field != "" {
-		return fmt.Sprintf("field %q: value of type %s is not a valid %s", te.Field, te.Value, te.Type)
-	}
-	return "malformed"
+	return s, nil
 }
 
 // invFreq returns the inverse frequencies of the dims/2 rotated pairs, in float32 as HF computes them: the default
