@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/scalefit/scalefit/fit"
+	"github.com/scalefit/scalefit/internal/textfmt"
 	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/plot"
 )
@@ -29,7 +30,7 @@ dashed, with its points. --panel draws one panel alone. The format follows the -
    scalefit plot runs/*.parquet --depth --out profiles.pdf
    scalefit plot runs/*.parquet --panel scaling --y final_mlp_gain --predict pythia-12b,175B --out law.svg
    scalefit plot runs/*.parquet --reference seed-pythia --out figure.png`,
-		Flags: []ucli.Flag{
+		Flags: append([]ucli.Flag{
 			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Required: true, Usage: "figure to write: .png, .svg or .pdf"},
 			&ucli.StringFlag{Name: "panel", Usage: "draw one panel only: attn, mlp, combined or scaling"},
 			&ucli.BoolFlag{Name: "depth", Usage: "put normalised depth layer/(L-1) on the x axis of the layer panels"},
@@ -37,45 +38,42 @@ dashed, with its points. --panel draws one panel alone. The format follows the -
 			&ucli.StringFlag{Name: "x", Value: "params", Usage: "size covariate: params, params_nonembed, layers or hidden"},
 			&ucli.StringSliceFlag{Name: "predict", Usage: "x values to predict at: model names like pythia-12b, or numbers like 12e9 or 12B (repeatable)"},
 			&ucli.StringFlag{Name: "reference", Usage: "published results whose law is drawn beside the runs' own in the scaling panel, e.g. seed-pythia (see scalefit datasets)"},
-			&ucli.IntFlag{Name: "resamples", Value: 1000, Usage: "bootstrap resamples of the sequences for the bands and error bars (0: none)"},
-			&ucli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed of the bootstrap"},
-			&ucli.Float64Flag{Name: "confidence", Value: 0.95, Usage: "confidence level of bands, error bars and the fit"},
 			&ucli.StringFlag{Name: "title", Usage: "title above the panels"},
 			&ucli.Float64Flag{Name: "width", Usage: "page width in inches (default 10, or 7 for one panel)"},
 			&ucli.Float64Flag{Name: "height", Usage: "page height in inches (default 8, or 5 for one panel)"},
 			&ucli.IntFlag{Name: "dpi", Value: plot.DefaultDPI, Usage: "resolution of a PNG"},
-		},
+			keepOrderFlag,
+		}, bootstrapFlags("bootstrap resamples of the sequences for the bands and error bars (0: none)")...),
 		Action: func(c *ucli.Context) error {
-			runs := c.Args().Slice()
-			if len(runs) == 0 {
-				return fmt.Errorf("plot: give at least one run file")
-			}
 			opt := plotOptions{
 				Y: c.String("y"), X: c.String("x"), Predict: c.StringSlice("predict"), Reference: c.String("reference"), Depth: c.Bool("depth"),
 				Resamples: c.Int("resamples"), Seed: c.Uint64("seed"), Confidence: c.Float64("confidence"),
 			}
 			if opt.Resamples < 0 {
-				return fmt.Errorf("plot: --resamples %d: want 0 or more", opt.Resamples)
+				return usagef("plot: --resamples %d: want 0 or more", opt.Resamples)
 			}
 			if err := checkConfidence(opt.Confidence); err != nil {
-				return fmt.Errorf("plot: %w", err)
+				return usagef("plot: %w", err)
 			}
 			if name := c.String("panel"); name != "" {
 				p, err := plot.ParsePanel(name)
 				if err != nil {
-					return fmt.Errorf("plot: --panel: %w", err)
+					return usagef("plot: --panel: %w", err)
 				}
 				opt.Panels = []plot.Panel{p}
 			}
 			if _, err := plot.FormatOf(c.String("out")); err != nil {
-				return fmt.Errorf("plot: --out %w", err)
+				return usagef("plot: --out %w", err)
 			}
 			if opt.Reference != "" {
 				if _, err := fit.LookupReference(opt.Reference); err != nil {
-					return fmt.Errorf("plot: --reference: %w", err)
+					return usagef("plot: --reference: %w", err)
 				}
 			}
-			profiles, err := readProfiles(runs)
+			if err := prepareOut(c.String("out")); err != nil {
+				return fmt.Errorf("plot: %w", err)
+			}
+			profiles, runs, err := readRuns(c)
 			if err != nil {
 				return err
 			}
@@ -92,7 +90,7 @@ dashed, with its points. --panel draws one panel alone. The format follows the -
 			if err := fig.Save(c.String("out")); err != nil {
 				return fmt.Errorf("plot: %w", err)
 			}
-			fmt.Fprintf(c.App.Writer, "wrote %s (%d models)\n", c.String("out"), len(profiles))
+			fmt.Fprintf(c.App.Writer, "wrote %s (%s)\n", c.String("out"), textfmt.Plural(len(profiles), "model"))
 			return nil
 		},
 	})

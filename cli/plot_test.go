@@ -229,7 +229,7 @@ func TestPlotCommandErrors(t *testing.T) {
 		{[]string{"--out", filepath.Join(dir, "f.png"), "--predict", "big"}, "neither a known model name nor a number"},
 		{[]string{"--out", filepath.Join(dir, "f.png"), "--confidence", "95"}, "strictly between 0 and 1"},
 		{[]string{"--out", filepath.Join(dir, "f.png"), "--y", "frac_net_expanding"}, "needs y > 0"},
-		{[]string{"--resamples", "10"}, `Required flag "out" not set`},
+		{[]string{"--resamples", "10"}, "--out is required"},
 		{[]string{"--out", filepath.Join(dir, "f.png"), "--colour", "red"}, "flag provided but not defined"},
 		{[]string{"--out", filepath.Join(dir, "f.png"), "--resamples", "many"}, `invalid value "many"`},
 	} {

@@ -7,8 +7,9 @@ import (
 	"math"
 	"os"
 	"os/signal"
-	"path/filepath"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/scalefit/scalefit/backends"
 	"github.com/scalefit/scalefit/backends/checkpoint"
+	"github.com/scalefit/scalefit/internal/textfmt"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -47,17 +49,17 @@ sequence) to --out (.parquet, or .arrow/.feather). Give the input as exactly one
 			if c.NArg() > 0 {
 				return fmt.Errorf("run takes no arguments (got %q); use --model and --out", c.Args().First())
 			}
-			dir, id, err := resolveModel(c.String("model"), c.String("revision"))
+			m, err := resolveModel(c.String("model"), c.String("revision"))
 			if err != nil {
 				return err
 			}
 			if c.String("name") != "" {
-				id = c.String("name")
+				m.ID = c.String("name")
 			}
 			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt)
 			defer stop()
 			run, res, err := runModel(ctx, runOptions{
-				ModelDir: dir, Model: id, Revision: c.String("revision"), Out: c.String("out"),
+				ModelDir: m.Dir, Model: m.ID, Revision: m.Revision, HubID: m.HubID, Commit: m.Commit, Out: c.String("out"),
 				Input: inputFromFlags(c), SkipFirst: c.Int("skip-first"), GELU: c.String("gelu"), Loss: c.Bool("loss"),
 				Backend: c.String("backend"), Threads: c.Int("threads"), Quiet: c.Bool("quiet"),
 			}, c.App.ErrWriter)
@@ -73,6 +75,7 @@ sequence) to --out (.parquet, or .arrow/.feather). Give the input as exactly one
 // runOptions is everything one model run needs; the run and demo commands fill it.
 type runOptions struct {
 	ModelDir, Model, Revision, Out string
+	HubID, Commit                  string // where the model came from in the HF cache (resolvedModel), for provenance
 	Input                          input
 	SkipFirst                      int
 	GELU                           string
@@ -95,7 +98,7 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	if _, err := schema.FormatOf(o.Out); err != nil {
 		return nil, res, fmt.Errorf("--out %w", err)
 	}
-	if err := checkOutDir(o.Out); err != nil {
+	if err := prepareOut(o.Out); err != nil {
 		return nil, res, err
 	}
 	cfg, err := checkpoint.LoadConfig(o.ModelDir)
@@ -138,13 +141,21 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	}
 	meta := map[string]string{
 		schema.MetaConfig:    string(cfg.Raw),
-		schema.MetaTokenizer: o.Input.tokenizer(o.ModelDir),
-		schema.MetaDataset:   o.Input.describe(),
 		schema.MetaSkipFirst: strconv.Itoa(o.SkipFirst),
 		schema.MetaGELU:      o.GELU,
 		schema.MetaBackend:   backendDesc,
 		schema.MetaVersion:   "scalefit " + Version,
 		schema.MetaTime:      time.Now().UTC().Format(time.RFC3339),
+		schema.MetaSynthetic: strconv.FormatBool(checkpoint.IsSynthetic(cfg.Raw)),
+	}
+	for k, v := range o.Input.provenance(o.ModelDir, o.Model) {
+		meta[k] = v
+	}
+	for k, v := range map[string]string{schema.MetaHubID: o.HubID, schema.MetaRevision: o.Revision, schema.MetaCommit: o.Commit,
+		schema.MetaWeightDType: weightDTypes(o.ModelDir)} {
+		if v != "" {
+			meta[k] = v
+		}
 	}
 	if o.Loss && !math.IsNaN(res.Loss) {
 		meta[schema.MetaLoss] = strconv.FormatFloat(res.Loss, 'g', -1, 64)
@@ -160,14 +171,24 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	return run, res, nil
 }
 
-// checkOutDir fails early, before any compute, when the output directory does not exist.
-func checkOutDir(out string) error {
-	dir := filepath.Dir(out)
-	st, err := os.Stat(dir)
-	if err != nil || !st.IsDir() {
-		return fmt.Errorf("--out %s: directory %s does not exist", out, dir)
+// weightDTypes is the storage dtype of the checkpoint's weights (F32, F16 or BF16; a comma-separated list when they
+// are mixed), read from the weight files' headers, or "" when the headers cannot be read here.
+func weightDTypes(dir string) string {
+	ck, err := checkpoint.Open(dir)
+	if err != nil {
+		return ""
 	}
-	return nil
+	defer ck.Close()
+	seen := map[string]bool{}
+	var out []string
+	for _, name := range ck.Names() {
+		if dt, ok := ck.DType(name); ok && !seen[dt] {
+			seen[dt] = true
+			out = append(out, dt)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
 }
 
 func printRunDone(w io.Writer, out string, run *schema.Run, res backends.Result) {
@@ -180,7 +201,8 @@ func printRunDone(w io.Writer, out string, run *schema.Run, res backends.Result)
 			tokens += int(r.NTokens)
 		}
 	}
-	fmt.Fprintf(w, "wrote %s: %s, %d layers, %d sequences, %d tokens counted", out, r0.Model, r0.NLayers, nseq, tokens)
+	fmt.Fprintf(w, "wrote %s: %s, %s, %s, %s counted", out, r0.Model, textfmt.Plural(int(r0.NLayers), "layer"),
+		textfmt.Plural(nseq, "sequence"), textfmt.Plural(tokens, "token"))
 	if l, ok := run.Meta[schema.MetaLoss]; ok {
 		v, _ := strconv.ParseFloat(l, 64)
 		fmt.Fprintf(w, ", loss %.4f nats (%d tokens)", v, res.LossTokens)

@@ -103,9 +103,9 @@ func TestLayerTableKnown(t *testing.T) {
 		"| L3 | 1.00 | 0.800 [0.800, 0.800] ▼ | 4.00 [4.00, 4.00] ▲ | 3.20 [3.20, 3.20] ▲ |",
 		"**attn**: 4/4 contract, 4 significantly; 0 expand significantly; min 0.125 (L2), max 0.800 (L3), last 0.800.",
 		"**mlp**: 2/4 contract, 2 significantly; 2 expand significantly; min 0.750 (L1), max 4.00 (L3), last 4.00.",
-		"**combined**: 3/4 contract, 3 significantly; 1 expand significantly; min 0.109 (L2), max 3.20 (L3), last 3.20.",
-		"| MLP mostly contracts (≥ 75 % of layers) | 2/4 (50 %) fails |",
-		"| Net expansion only at the last layer | 1/4 (25 %) at L3 holds |",
+		"**combined**: 3/4 contract, 3 significantly; 1 expands significantly; min 0.109 (L2), max 3.20 (L3), last 3.20.",
+		"| MLP mostly contracts (≥ 75 % of layers) | fails†: 2/4 contract (2 sig.), 2 sig. expand |",
+		"| Net expansion only at the last layer | holds†: L3 expands net |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q", want)
