@@ -105,7 +105,7 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	if err != nil {
 		return nil, res, err
 	}
-	seqs, err := o.Input.load(o.ModelDir, cfg.VocabSize)
+	seqs, bos, err := o.Input.load(o.ModelDir, cfg.VocabSize)
 	if err != nil {
 		return nil, res, err
 	}
@@ -141,6 +141,7 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	}
 	meta := map[string]string{
 		schema.MetaConfig:    string(cfg.Raw),
+		schema.MetaBOS:       bos,
 		schema.MetaSkipFirst: strconv.Itoa(o.SkipFirst),
 		schema.MetaGELU:      o.GELU,
 		schema.MetaBackend:   backendDesc,

@@ -104,6 +104,7 @@ var settingRows = []settingRow{
 	metaSetting("skip_first", schema.MetaSkipFirst),
 	metaSetting("GELU", schema.MetaGELU),
 	metaSetting("Tokenizer", schema.MetaTokenizer),
+	metaSetting("BOS", schema.MetaBOS),
 	{label: "Backend", value: func(pr *layers.Profile) string { return pr.Meta[schema.MetaBackend] }, informational: true},
 }
 

@@ -62,6 +62,13 @@ const (
 	MetaMaxTokens       = "scalefit.max_tokens"       // cap on the total tokens; 0 when there is none
 	MetaTokenizerSHA256 = "scalefit.tokenizer_sha256" // SHA-256 of the tokenizer.json used (absent for --tokens)
 	MetaSynthetic       = "scalefit.synthetic"        // "true" for a scalefit synth checkpoint (an untrained control)
+
+	// MetaBOS records the special tokens that begin every sequence, as the tokenizer's post-processor puts them
+	// there: comma-separated decimal ids ("2" for Gemma's <bos>, "128000" for Llama-3's <|begin_of_text|>), "none"
+	// when the sequences start without them (text encoded with --no-special-tokens, a tokenizer that adds none
+	// such as GPT-2's, token ids without them), or "unknown" for token ids when the model has no tokenizer.json
+	// that scalefit reads. Gemma's gains without its BOS are meaningless.
+	MetaBOS = "scalefit.bos"
 )
 
 // Run is a whole run file in memory: its metadata and its rows.
