@@ -28,7 +28,7 @@ the embedded corpus, fits the power law of the final MLP gain against parameter 
 Pythia law beside it, and writes into --out:
 
    runs/*.parquet   one run file per model
-   fit.json         the control suite's scaling-law fit (as scalefit fit --json writes it)
+   fit.json         the control suite's scaling-law fit (as scalefit fit --out fit.json writes it)
    figure.png       the 4-panel figure, with the seed's law beside the controls' in the scaling panel
    report.md        the report, labelled as untrained controls
 
@@ -185,7 +185,7 @@ func printDemoDone(w io.Writer, out string, r *report.Report, took time.Duration
 		fmt.Fprintf(w, " beside %s's law", r.Scaling.Reference.Name)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "  fit.json     the control suite's fit, as scalefit fit --json writes it\n")
+	fmt.Fprintf(w, "  fit.json     the control suite's fit, as scalefit fit --out fit.json writes it\n")
 	fmt.Fprintf(w, "  runs/        one run file per model (scalefit summary, export, compare, plot read them)\n\n")
 	ci := "no interval"
 	if f.ExponentCI.Defined() {

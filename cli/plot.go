@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 	"gonum.org/v1/plot/vg"
@@ -215,7 +216,10 @@ var plotCovariateLabels = map[string]string{
 // A point's error bar is the layer-bootstrap interval of the gain the metric was read from (the last layer's mlp
 // gain for final_mlp_gain), which is the bootstrap interval of y itself whenever y is a layer gain; metrics that are
 // not a single layer's gain (fractions, depths) get no bar. The line and band are the fit's median curve and its
-// t confidence band; a prediction's bar is its prediction interval.
+// t confidence band, solid over the models it was fitted to and dashed where it is extrapolated; a prediction's bar
+// is its prediction interval. The law's exponent and interval go in the legend. When the data cannot carry a law on
+// log–log axes (a metric that is 0 in some model, every model of one size) the panel says why instead of failing,
+// and the layer panels are drawn all the same.
 func buildScalingPanel(ps []*layers.Profile, srcs []string, bands []*layers.Bands, opt plotOptions) (*plot.ScalingPanel, []string, error) {
 	metric, err := layers.MetricByName(opt.Y)
 	if err != nil {
@@ -225,14 +229,21 @@ func buildScalingPanel(ps []*layers.Profile, srcs []string, bands []*layers.Band
 	if err != nil {
 		return nil, nil, err
 	}
+	xLabel := plotCovariateLabels[opt.X]
+	level := textfmt.Level(opt.Confidence)
 	sp := &plot.ScalingPanel{
-		XLabel: plotCovariateLabels[opt.X], YLabel: opt.Y, Title: opt.Y + " vs " + opt.X,
-		BandLegend: fmt.Sprintf("%s confidence band", plotPercent(opt.Confidence)),
+		XLabel: xLabel, YLabel: metric.Label, Title: metric.Label + " vs " + xLabel,
+		BandLegend: level + " confidence band",
 	}
+	var warnings []string
+	var notPositive []string
+	var drawn []fit.Point
 	for i, pt := range points {
 		if !(pt.Y > 0) || math.IsInf(pt.Y, 0) {
-			return nil, nil, fmt.Errorf("model %q has %s = %v; a log-log panel needs y > 0 (choose another --y, or draw a layer --panel)", pt.Model, opt.Y, pt.Y)
+			notPositive = append(notPositive, fmt.Sprintf("%s in %s", textfmt.Gain(pt.Y), pt.Model))
+			continue
 		}
+		drawn = append(drawn, pt)
 		q := plot.Point{Label: pt.Model, X: pt.X, Y: pt.Y, YLo: math.NaN(), YHi: math.NaN()}
 		if ivs := bands[i].Get(metric.Component); ivs != nil && pt.Layer >= 0 && pt.Layer < len(ivs) {
 			if iv := ivs[pt.Layer]; iv.Defined() && iv.Gain == pt.Y {
@@ -241,16 +252,25 @@ func buildScalingPanel(ps []*layers.Profile, srcs []string, bands []*layers.Band
 		}
 		sp.Points = append(sp.Points, q)
 		if q.HasInterval() {
-			sp.PointsLegend = fmt.Sprintf("measured (%s CI)", plotPercent(opt.Confidence))
+			sp.PointsLegend = fmt.Sprintf("measured (%s CI)", level)
 		}
 	}
+	if len(notPositive) > 0 {
+		where := strings.Join(notPositive, ", ")
+		if len(notPositive) > 2 {
+			where = fmt.Sprintf("≤ 0 in %d of the %d models", len(notPositive), len(points))
+		}
+		sp.Empty = fmt.Sprintf("No scaling law: %s is %s, and log–log axes need y > 0.", metric.Label, where)
+		warnings = append(warnings, fmt.Sprintf("the scaling panel has no law: %s is %s; a log–log panel needs y > 0 (choose another --y)",
+			metric.Name, strings.Join(notPositive, ", ")))
+		return sp, warnings, nil
+	}
 
-	var warnings []string
 	targets, err := fit.ParseTargets(opt.Predict, func(name string) (fit.Target, bool) { return fit.RegistryTarget(name, opt.X) })
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(points) < 2 && len(targets) > 0 {
+	if len(drawn) < 2 && len(targets) > 0 {
 		warnings = append(warnings, "--predict ignored: a fit needs at least 2 models")
 		targets = nil
 	}
@@ -260,11 +280,13 @@ func buildScalingPanel(ps []*layers.Profile, srcs []string, bands []*layers.Band
 	}
 
 	// Every line spans the whole x range of the panel, from the smallest to the largest of the models, the
-	// prediction targets and the reference's models, so that the laws can be compared by eye anywhere.
+	// prediction targets and the reference's models, so that the laws can be compared by eye anywhere; each is
+	// solid only over the models it was fitted to.
 	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, p := range points {
+	for _, p := range drawn {
 		lo, hi = math.Min(lo, p.X), math.Max(hi, p.X)
 	}
+	sp.FitLo, sp.FitHi = lo, hi
 	for _, t := range targets {
 		lo, hi = math.Min(lo, t.X), math.Max(hi, t.X)
 	}
@@ -281,17 +303,15 @@ func buildScalingPanel(ps []*layers.Profile, srcs []string, bands []*layers.Band
 	if ref != nil {
 		sp.References = append(sp.References, plotReferenceSeries(refName, ref, xs))
 	}
-
-	if len(points) < 2 {
-		if ref != nil {
-			sp.Note = plotReferenceNote(refName, ref)
-		}
+	if len(drawn) < 2 {
 		return sp, warnings, nil
 	}
 	res := opt.Fit
 	if res == nil {
-		if res, err = fit.PowerLaw(points, fit.Options{X: opt.X, Y: opt.Y, Confidence: opt.Confidence, Seed: opt.Seed, Metric: &metric, Targets: targets}); err != nil {
-			return nil, nil, err
+		if res, err = fit.PowerLaw(drawn, fit.Options{X: opt.X, Y: opt.Y, Confidence: opt.Confidence, Seed: opt.Seed, Metric: &metric, Targets: targets}); err != nil {
+			sp.Empty = "no law: " + err.Error()
+			warnings = append(warnings, "the scaling panel has no law: "+err.Error())
+			return sp, warnings, nil
 		}
 	}
 	warnings = append(warnings, res.Warnings...)
@@ -303,18 +323,20 @@ func buildScalingPanel(ps []*layers.Profile, srcs []string, bands []*layers.Band
 	for _, pr := range res.Predictions {
 		sp.Predictions = append(sp.Predictions, plot.Point{Label: pr.Label + " (pred.)", X: pr.X, Y: pr.Y, YLo: pr.PI.Lo, YHi: pr.PI.Hi})
 		if pr.PI.Defined() {
-			sp.PredictionsLegend = fmt.Sprintf("prediction (%s PI)", plotPercent(opt.Confidence))
+			sp.PredictionsLegend = fmt.Sprintf("prediction (%s PI)", level)
 		}
 	}
-	if res.ExponentCI.Defined() {
-		sp.Note = fmt.Sprintf("b = %.3g [%.3g, %.3g] (%s CI), R² = %.3f, n = %d", res.Exponent, res.ExponentCI.Lo, res.ExponentCI.Hi, plotPercent(opt.Confidence), res.R2, res.N)
-	} else {
-		sp.Note = fmt.Sprintf("b = %.3g (n = %d: no interval)", res.Exponent, res.N)
-	}
-	if ref != nil {
-		sp.Note += "\n" + plotReferenceNote(refName, ref)
-	}
+	sp.LineLegend = "power law, " + lawText(res)
 	return sp, warnings, nil
+}
+
+// lawText is a law's exponent with its interval for a legend, every number at the precision of textfmt.Num:
+// "b = 0.272 [0.144, 0.399], n = 4", or "b = 0.348 (n = 2, no interval)".
+func lawText(f *fit.Result) string {
+	if f.ExponentCI.Defined() {
+		return fmt.Sprintf("b = %s %s, n = %d", textfmt.Num(f.Exponent), textfmt.Interval(f.ExponentCI.Lo, f.ExponentCI.Hi, textfmt.Num), f.N)
+	}
+	return fmt.Sprintf("b = %s (n = %d, no interval)", textfmt.Num(f.Exponent), f.N)
 }
 
 // plotReferenceFit returns the name of the reference set opt.Reference and the power law of its published values of
@@ -347,14 +369,16 @@ func plotReferenceFit(opt plotOptions) (string, *fit.Result, error) {
 }
 
 // plotReferenceSeries lays out the reference law rf (of the reference set name) for the scaling panel: its published
-// points, labelled with their model names, and its line over xs, with its confidence band when it has one. Reference
-// sets hold published measurements of released, trained checkpoints, and the legend says so, since the runs beside
-// them may be untrained controls. The legend entry is kept short, so that the legend leaves room for the data; the
-// exponent goes in the panel's note (plotReferenceNote).
+// points, labelled with their model names, and its line over xs, with its confidence band when it has one, solid
+// between its own models and extrapolated beyond them. Reference sets hold published measurements of released,
+// trained checkpoints, and the legend says so, since the runs beside them may be untrained controls; it also gives
+// the law's exponent.
 func plotReferenceSeries(name string, rf *fit.Result, xs []float64) plot.ScalingSeries {
-	s := plot.ScalingSeries{Label: name + " (trained)"}
+	s := plot.ScalingSeries{Label: name + " (trained), " + lawText(rf)}
+	s.FitLo, s.FitHi = math.Inf(1), math.Inf(-1)
 	for _, p := range rf.Points {
 		s.Points = append(s.Points, plot.Point{Label: p.Model, X: p.X, Y: p.Y})
+		s.FitLo, s.FitHi = math.Min(s.FitLo, p.X), math.Max(s.FitHi, p.X)
 	}
 	median, lo, hi := rf.Curve(xs)
 	s.LineX, s.LineY = xs, median
@@ -363,14 +387,3 @@ func plotReferenceSeries(name string, rf *fit.Result, xs []float64) plot.Scaling
 	}
 	return s
 }
-
-// plotReferenceNote is the line of the panel's note that gives the reference law's exponent.
-func plotReferenceNote(name string, rf *fit.Result) string {
-	if rf.ExponentCI.Defined() {
-		return fmt.Sprintf("%s (published): b = %.3g [%.3g, %.3g] (%s CI), n = %d", name, rf.Exponent, rf.ExponentCI.Lo, rf.ExponentCI.Hi, plotPercent(rf.Confidence), rf.N)
-	}
-	return fmt.Sprintf("%s (published): b = %.3g (n = %d: no interval)", name, rf.Exponent, rf.N)
-}
-
-// plotPercent prints a confidence level as "95%".
-func plotPercent(c float64) string { return fmt.Sprintf("%g%%", math.Round(c*1000)/10) }

@@ -31,7 +31,7 @@ func writeFinding(p *page, r *Report) {
 // lawSentence says how the report's metric scales with size, or what it is when there is no law.
 func (r *Report) lawSentence() string {
 	sc, o := r.Scaling, r.Options
-	what := upperFirst(metricWords(sc.Metric.Name, sc.Metric.Doc))
+	what := "The " + sc.Metric.Label
 	f := sc.Fit
 	if f == nil {
 		if len(r.Profiles) == 1 {
@@ -60,17 +60,6 @@ func (r *Report) lawSentence() string {
 	}
 	return fmt.Sprintf("%s shows no clear trend with size: the exponent %s has a %s that includes 0; it goes %s.",
 		what, textfmt.Num(f.Exponent), ci, span)
-}
-
-// metricWords names a metric in prose: "the final-layer MLP gain" for final_mlp_gain, else its documentation.
-func metricWords(name, doc string) string {
-	if w, ok := map[string]string{
-		"final_mlp_gain": "the final-layer MLP gain", "final_attn_gain": "the final-layer attention gain",
-		"final_combined_gain": "the final-layer combined gain",
-	}[name]; ok {
-		return w
-	}
-	return "the " + doc + " (" + name + ")"
 }
 
 // verdictSentence introduces the seed note and groups its five predictions by their status across models.

@@ -212,3 +212,27 @@ func TestScalingKnown(t *testing.T) {
 		t.Errorf("fit gives y = %v·x^%v, want 0.002·x^0.5", f.Prefactor, f.Exponent)
 	}
 }
+
+// TestPhasesNone checks that --phases none leaves the phases out of the report, as it does in compare.
+func TestPhasesNone(t *testing.T) {
+	r, err := Build(profiles(t, seedLike()[:2]), Options{Resamples: 50, Phases: layers.PhaseOptions{Component: "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md := r.Markdown(); strings.Contains(md, "## Phases") || len(r.Phases) != 0 {
+		t.Errorf("report with --phases none has phases:\n%s", md)
+	}
+}
+
+// TestOrderIsTheCallers checks that Build keeps the order it is given (the commands order runs by size first), so
+// the change columns compare the neighbours the caller chose.
+func TestOrderIsTheCallers(t *testing.T) {
+	ms := seedLike()
+	r, err := Build(profiles(t, []fixtureModel{ms[1], ms[0]}), Options{Resamples: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Markdown(), "| Metric | fixture-1.4b | fixture-410m | Change |") {
+		t.Error("Build reordered the models")
+	}
+}
