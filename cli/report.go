@@ -19,10 +19,12 @@ func init() {
 		Name:      "report",
 		Usage:     "write a markdown report of runs: verdicts, comparison, layer profiles, phases and the scaling law",
 		ArgsUsage: "RUN [RUN...]",
-		Description: `Writes the seed note's analysis for your own runs, as markdown: the executive summary of the seed's
-five predictions with their verdicts and significance, the cross-model comparison tables, every model's layer table
-with bootstrap intervals, the phases of the MLP profile, and the scaling law of --y against --x with its interval,
-predictions, bootstraps and leave-one-out. Every number is computed from the runs. See docs/report.md. Examples:
+		Description: `Writes, as markdown, the analysis of the seed note (the study of Pythia-1.4B and 6.9B that scalefit
+grew from) for your own runs: a finding in a few sentences, the set-up, the verdicts on the note's five predictions
+with their significance, the scaling law of --y against --x with its intervals, predictions, bootstraps and
+leave-one-out, the cross-model comparison tables, the phases of the MLP profile, and every model's layer table with
+bootstrap intervals. Every number is computed from the runs, ordered by parameter count and then revision
+(--keep-order keeps yours). See docs/report.md. Examples:
 
    scalefit report runs/pythia-1.4b.parquet runs/pythia-6.9b.parquet --out report.md
    scalefit report runs/*.parquet --predict pythia-12b,175e9 --reference seed-pythia --figure figure.png --out report.md

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Metric is a model-level number computed from a model's layer profile (DESIGN.md §5). Metrics are the y variables
+// Metric is a model-level number computed from a model's layer profile (docs/gains.md). Metrics are the y variables
 // of the scaling-law fits; scalefit summary prints the same values from the same code.
 //
 // A metric reads a single component. Eval receives that component's layer-level gain as a function of the layer, so a
@@ -42,7 +42,7 @@ var metrics = []Metric{
 	{Name: "frac_net_expanding", Component: "combined", Doc: "share of layers with combined gain > 1", Label: "share of layers expanding net", eval: fraction(func(g float64) bool { return g > 1 })},
 }
 
-// Metrics lists every model-level metric in the order of DESIGN.md §5.
+// Metrics lists every model-level metric in the order docs/gains.md lists them.
 func Metrics() []Metric { return append([]Metric(nil), metrics...) }
 
 // MetricByName returns the named metric, or an error listing the valid names.
@@ -139,7 +139,7 @@ func fraction(pred func(float64) bool) func(func(int) float64, int) (float64, in
 	}
 }
 
-// Covariates are the x variables of a scaling-law fit (DESIGN.md §5).
+// Covariates are the x variables of a scaling-law fit (docs/statistics.md).
 var Covariates = []string{"params", "params_nonembed", "layers", "hidden"}
 
 // Covariate returns the named x variable of p.

@@ -2,7 +2,7 @@
 // backend produces, the schema metadata that records how a run was made, and reading and writing those rows as
 // Parquet (zstd) or Arrow IPC files.
 //
-// The column set is the contract in DESIGN.md §4. A row summarises the per-token gains of one component of one layer
+// The columns and metadata keys are documented in docs/run-file.md. A row summarises the per-token gains of one component of one layer
 // over the counted tokens of one input sequence.
 package schema
 
@@ -14,7 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// Components are the gain components of DESIGN.md §3, in the order backends emit them for a layer.
+// Components are the gain components of docs/gains.md, in the order backends emit them for a layer.
 var Components = []string{"attn", "mlp", "combined", "attn_resid", "mlp_resid", "block"}
 
 // Row is one row of a run file.
