@@ -111,7 +111,7 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	}
 	for i, s := range seqs {
 		if len(s) <= o.SkipFirst {
-			return nil, res, fmt.Errorf("%s: sequence %d has %d tokens, none left after --skip-first %d", o.Input.describe(), i, len(s), o.SkipFirst)
+			return nil, res, fmt.Errorf("%s: sequence %d has %s, none left after --skip-first %d", o.Input.describe(), i, textfmt.Plural(len(s), "token"), o.SkipFirst)
 		}
 	}
 
@@ -206,7 +206,7 @@ func printRunDone(w io.Writer, out string, run *schema.Run, res backends.Result)
 		textfmt.Plural(nseq, "sequence"), textfmt.Plural(tokens, "token"))
 	if l, ok := run.Meta[schema.MetaLoss]; ok {
 		v, _ := strconv.ParseFloat(l, 64)
-		fmt.Fprintf(w, ", loss %.4f nats (%d tokens)", v, res.LossTokens)
+		fmt.Fprintf(w, ", loss %.4f nats (%s)", v, textfmt.Plural(int(res.LossTokens), "token"))
 	}
 	fmt.Fprintln(w)
 }

@@ -189,8 +189,8 @@ func printSummary(w io.Writer, s runSummary, width int) {
 	if s.Revision != "" {
 		name += "@" + s.Revision
 	}
-	fmt.Fprintf(w, "%s  (%s, %s parameters, %s non-embedding, %d layers, d = %d)\n", name, s.Architecture,
-		textfmt.GroupDigits(s.NParams), textfmt.GroupDigits(s.NParamsNonembed), s.NLayers, s.HiddenSize)
+	fmt.Fprintf(w, "%s  (%s, %s parameters, %s non-embedding, %s, d = %d)\n", name, s.Architecture,
+		textfmt.GroupDigits(s.NParams), textfmt.GroupDigits(s.NParamsNonembed), textfmt.Plural(s.NLayers, "layer"), s.HiddenSize)
 	fmt.Fprintf(w, "%s, %s counted\n", textfmt.Plural(s.Sequences, "sequence"), textfmt.Plural(int(s.Tokens), "token"))
 	for _, line := range provenanceLines(s) {
 		fmt.Fprintln(w, textfmt.Wrap(line, width, 2))

@@ -50,8 +50,8 @@ any shape with the other flags. The same --seed always gives the same bytes.
 				return err
 			}
 			total, nonEmbed := checkpoint.ParamCounts(cfg)
-			fmt.Fprintf(c.App.Writer, "wrote %s: %d layers, d=%d, %d heads, ffn %d, vocab %d, %s residual, %s; %s parameters (%s non-embedding)\n",
-				c.String("out"), cfg.NumLayers, cfg.HiddenSize, cfg.NumHeads, cfg.IntermediateSize, cfg.VocabSize,
+			fmt.Fprintf(c.App.Writer, "wrote %s: %s, d=%d, %s, ffn %d, vocab %d, %s residual, %s; %s parameters (%s non-embedding)\n",
+				c.String("out"), textfmt.Plural(cfg.NumLayers, "layer"), cfg.HiddenSize, textfmt.Plural(cfg.NumHeads, "head"), cfg.IntermediateSize, cfg.VocabSize,
 				map[bool]string{true: "parallel", false: "sequential"}[cfg.UseParallelResidual], opt.DType,
 				textfmt.GroupDigits(total), textfmt.GroupDigits(nonEmbed))
 			return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/scalefit/scalefit/datasets"
 	"github.com/scalefit/scalefit/datasets/tokenizer"
+	"github.com/scalefit/scalefit/internal/textfmt"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -76,7 +77,7 @@ feeds the model, each starting with the BOS, counted inside N. Examples:
 				return err
 			}
 			if skipped > 0 {
-				fmt.Fprintf(c.App.ErrWriter, "warning: skipped %d texts that encode to no token\n", skipped)
+				fmt.Fprintf(c.App.ErrWriter, "scalefit: tokenize: warning: skipped %s that encode%s to no token\n", textfmt.Plural(skipped, "text"), map[bool]string{true: "s", false: ""}[skipped == 1])
 			}
 			return nil
 		},
