@@ -162,7 +162,11 @@ func PowerLaw(points []Point, opts Options) (*Result, error) {
 		distinct[v] = true
 	}
 	if line.DF == 0 {
-		r.Warnings = append(r.Warnings, fmt.Sprintf("n = %d: the exponent is exactly determined by two points, so no confidence or prediction interval exists (0 degrees of freedom); predictions below are point values only", n))
+		w := fmt.Sprintf("n = %d: the exponent is exactly determined by two points, so no confidence or prediction interval exists (0 degrees of freedom)", n)
+		if len(o.Targets) > 0 {
+			w += "; predictions are point values only"
+		}
+		r.Warnings = append(r.Warnings, w)
 	} else if len(distinct) == 2 && n > 2 {
 		r.Warnings = append(r.Warnings, "only two distinct x values: the fit cannot tell a power law from any other curve through them")
 	}

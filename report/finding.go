@@ -48,8 +48,8 @@ func (r *Report) lawSentence() string {
 	first, last := f.Points[0], f.Points[len(f.Points)-1]
 	span := fmt.Sprintf("from %s in %s to %s in %s", textfmt.Num(first.Y), first.Model, textfmt.Num(last.Y), last.Model)
 	if !f.ExponentCI.Defined() {
-		return fmt.Sprintf("%s goes %s, an exponent of %s in %s that %s determine exactly, with no interval.",
-			what, span, textfmt.Num(f.Exponent), o.X, textfmt.Plural(f.N, "model"))
+		return fmt.Sprintf("%s goes %s, an exponent of %s in %s that %s models determine exactly, with no interval.",
+			what, span, textfmt.Num(f.Exponent), o.X, countWord(f.N))
 	}
 	ci := fmt.Sprintf("%s CI %s, n = %d", textfmt.Level(f.Confidence), fitBounds(f.ExponentCI), f.N)
 	switch {

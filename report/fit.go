@@ -66,13 +66,16 @@ func writeFit(p *page, f *fit.Result) {
 			p.bold("Exponent b = "+textfmt.Num(f.Exponent)), conf, fitBounds(f.ExponentCI), df, textfmt.Num(f.ExponentSE),
 			textfmt.Num(f.Prefactor), conf, fitBounds(f.PrefactorCI), textfmt.Num(f.R2), f.N)
 	} else {
-		p.para("%s, prefactor a = %s: %s determine the line exactly (0 degrees of freedom), so it has no interval.",
-			p.bold("Exponent b = "+textfmt.Num(f.Exponent)), textfmt.Num(f.Prefactor), textfmt.Plural(f.N, "model"))
+		p.para("%s, prefactor a = %s: %s models determine the line exactly (0 degrees of freedom), so it has no interval.",
+			p.bold("Exponent b = "+textfmt.Num(f.Exponent)), textfmt.Num(f.Prefactor), countWord(f.N))
 	}
 
 	if len(f.Bootstraps) > 0 {
-		p.para("Bootstrap intervals of the exponent (%d resamples each, seed %d), beside the t interval above:",
-			f.Bootstraps[0].Resamples, f.Seed)
+		beside := "beside the t interval above"
+		if !f.ExponentCI.Defined() {
+			beside = "which measure the noise of the measurements alone, since the law itself has no interval"
+		}
+		p.para("Bootstrap intervals of the exponent (%d resamples each, seed %d), %s:", f.Bootstraps[0].Resamples, f.Seed, beside)
 		bt := textfmt.Table{Header: []string{"Method", "Used", "Percentile", "Basic", "BCa", "Caveat"}, Align: []byte{'l', 'r'}}
 		for _, bs := range f.Bootstraps {
 			var caveat []string
@@ -94,9 +97,20 @@ func writeFit(p *page, f *fit.Result) {
 
 	if len(f.LOO) > 0 {
 		p.para("Leave-one-out: each model predicted by the law fitted to the others.")
-		lt := textfmt.Table{Header: []string{"Held out", f.Y, "Predicted", "Error", conf + " PI", "Covered"}, Align: []byte{'l', 'r', 'r', 'r', 'l', 'l'}}
+		withPI := false
 		for _, l := range f.LOO {
-			lt.Add(l.Model, textfmt.Num(l.Y), textfmt.Num(l.Predicted), textfmt.Change(l.RelError, 1), fitBounds(l.PI), looCovered(l))
+			withPI = withPI || l.PI.Defined()
+		}
+		lt := textfmt.Table{Header: []string{"Held out", f.Y, "Predicted", "Error"}, Align: []byte{'l', 'r', 'r', 'r', 'l', 'l'}}
+		if withPI {
+			lt.Header = append(lt.Header, conf+" PI", "Covered")
+		}
+		for _, l := range f.LOO {
+			row := []string{l.Model, textfmt.Num(l.Y), textfmt.Num(l.Predicted), textfmt.Change(l.RelError, 1)}
+			if withPI {
+				row = append(row, fitBounds(l.PI), looCovered(l))
+			}
+			lt.Add(row...)
 		}
 		p.table(lt)
 		if cov, def := fit.LOOCoverage(f.LOO); def > 0 {

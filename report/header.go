@@ -103,7 +103,7 @@ var settingRows = []settingRow{
 	{label: "Dataset SHA-256", value: func(pr *layers.Profile) string { return shortHash(pr.Meta[schema.MetaDatasetSHA256]) }},
 	metaSetting("skip_first", schema.MetaSkipFirst),
 	metaSetting("GELU", schema.MetaGELU),
-	metaSetting("Tokenizer", schema.MetaTokenizer),
+	{label: "Tokenizer SHA-256", value: func(pr *layers.Profile) string { return shortHash(pr.Meta[schema.MetaTokenizerSHA256]) }},
 	metaSetting("BOS", schema.MetaBOS),
 	{label: "Backend", value: func(pr *layers.Profile) string { return pr.Meta[schema.MetaBackend] }, informational: true},
 }

@@ -15,7 +15,13 @@ func writeLayerTables(p *page, r *Report) {
 		"significantly), ▲ one wholly above 1 (it expands significantly); an unmarked cell is not distinguishable from "+
 		"1 at this confidence.", textfmt.Level(r.Options.Confidence))
 	for i, prof := range r.Profiles {
-		p.heading(3, prof.Name())
+		// In markdown each model's table folds away (GitHub shows the summary line), so that the report stays short
+		// to read; the sentence above the table says what it holds.
+		if p.md {
+			fmt.Fprintf(&p.b, "<details><summary>%s: %s</summary>\n\n", prof.Name(), textfmt.Plural(prof.NLayers, "layer"))
+		} else {
+			p.heading(3, prof.Name())
+		}
 		p.para("%s", layerSentence(p, prof, r.Bands[i]))
 		t := textfmt.Table{Header: []string{"Layer", "Depth"}, Align: []byte{'r', 'r'}}
 		for _, c := range layers.Components {
@@ -30,6 +36,9 @@ func writeLayerTables(p *page, r *Report) {
 			t.Add(cells...)
 		}
 		p.table(t)
+		if p.md {
+			p.b.WriteString("</details>\n\n")
+		}
 	}
 }
 
