@@ -120,3 +120,17 @@ func TestCompareCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestCompareOneSequence: a run of a single sequence has no layer intervals. compare used to feed its undefined
+// intervals to the verdicts and print "up to NaN×"; now its verdicts rest on the point estimates, with a warning.
+func TestCompareOneSequence(t *testing.T) {
+	runs := plotTestRuns(t, t.TempDir())
+	one := plotTestRun(t, t.TempDir(), "one-seq", 2e8, 8, 1, 3)
+	out := mustScalefit(t, "compare", one, runs[0])
+	if strings.Contains(out, "NaN") || strings.Contains(out, "Inf") {
+		t.Errorf("compare prints an undefined number:\n%s", out)
+	}
+	if !strings.Contains(out, "one-seq holds a single sequence, so no interval") {
+		t.Errorf("compare does not say that one-seq has no intervals:\n%s", out)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -119,18 +118,12 @@ func (o plotOptions) wants(p plot.Panel) bool {
 }
 
 // buildFigure maps fit's results for profiles into the figure's plain inputs: one series per model and component with
-// its layer-bootstrap band, and the scaling panel with the power-law fit. Models are drawn in order of size, so the
-// colours run from the smallest to the largest. It returns warnings worth telling the user.
+// its layer-bootstrap band, and the scaling panel with the power-law fit. Models are drawn in the order given, which
+// the commands make the order of size (readRuns), so the colours run from the smallest to the largest unless
+// --keep-order says otherwise; opt.Bands, when given, follow the same order. It returns warnings worth telling the
+// user.
 func buildFigure(profiles []*layers.Profile, sources []string, opt plotOptions) (*plot.Figure, []string, error) {
-	order := make([]int, len(profiles))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return profiles[order[a]].NParams < profiles[order[b]].NParams })
-	ps, srcs := make([]*layers.Profile, len(profiles)), make([]string, len(profiles))
-	for i, j := range order {
-		ps[i], srcs[i] = profiles[j], sources[j]
-	}
+	ps, srcs := profiles, sources
 
 	// Two runs of the same model (other data, other settings) get their file names, so their styles differ.
 	labels := make([]string, len(ps))
@@ -154,7 +147,7 @@ func buildFigure(profiles []*layers.Profile, sources []string, opt plotOptions) 
 		}
 		switch {
 		case opt.Resamples > 0 && opt.Bands != nil:
-			bands[i] = opt.Bands[order[i]]
+			bands[i] = opt.Bands[i]
 		case opt.Resamples > 0:
 			b, err := layers.Bootstrap(p, comps, layers.BootConfig{Resamples: opt.Resamples, Confidence: opt.Confidence, Seed: opt.Seed})
 			if err != nil {
