@@ -185,9 +185,12 @@ func TestVerdictsRender(t *testing.T) {
 	pt := &page{width: 80}
 	writeVerdicts(pt, v)
 	for _, line := range strings.Split(pt.String(), "\n") {
-		if len([]rune(line)) > 80 && !strings.Contains(line, "  ") {
+		if len([]rune(line)) > 80 {
 			t.Errorf("text line wider than 80 columns: %q", line)
 		}
+	}
+	if !strings.Contains(pt.String(), "holds†: 24/24") {
+		t.Errorf("text at 80 columns lost the cells:\n%s", pt.String())
 	}
 
 	v, err = layers.Judge(ps, nil, layers.VerdictOptions{})
