@@ -31,6 +31,7 @@ type Request struct {
 	GELU      string    // "erf" or "tanh" to replace the config's GELU form; "": the activation the config names
 	Loss      bool      // also compute mean next-token cross-entropy
 	Threads   int       // worker threads; 0 means all cores
+	Device    int       // which of the backend's devices to run on, as Info lists them; 0 is the first
 }
 
 // Progress reports how far a run has got. Tokens are counted once per layer they pass through and divided by the

@@ -46,6 +46,7 @@ sequence) to --out (.parquet, or .arrow/.feather). Give the input as exactly one
 			&ucli.BoolFlag{Name: "loss", Usage: "also report the mean next-token cross-entropy, to check that a real checkpoint loaded correctly"},
 			&ucli.StringFlag{Name: "backend", Value: "cpu", Usage: "backend: cpu, a name found as scalefit-backend-NAME, or a path to a plugin binary"},
 			&ucli.IntFlag{Name: "threads", Usage: "worker threads in the backend (0: all cores)"},
+			&ucli.IntFlag{Name: "device", Usage: "which of the backend's devices to run on, numbered as `scalefit backends` lists them"},
 			&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar"},
 		}, inputFlags()...),
 		Action: func(c *ucli.Context) error {
@@ -64,7 +65,7 @@ sequence) to --out (.parquet, or .arrow/.feather). Give the input as exactly one
 			run, res, err := runModel(ctx, runOptions{
 				ModelDir: m.Dir, Model: m.ID, Revision: m.Revision, HubID: m.HubID, Commit: m.Commit, Out: c.String("out"),
 				Input: inputFromFlags(c), SkipFirst: c.Int("skip-first"), GELU: c.String("gelu"), Loss: c.Bool("loss"),
-				Backend: c.String("backend"), Threads: c.Int("threads"), Quiet: c.Bool("quiet"),
+				Backend: c.String("backend"), Threads: c.Int("threads"), Device: c.Int("device"), Quiet: c.Bool("quiet"),
 			}, c.App.ErrWriter)
 			if err != nil {
 				return err
@@ -85,7 +86,10 @@ type runOptions struct {
 	Loss                           bool
 	Backend                        string
 	Threads                        int
+	Device                         int
 	Quiet                          bool
+	Meta                           map[string]string       // further run-file metadata, e.g. a sweep's options hash
+	OnProgress                     func(backends.Progress) // also told the backend's progress, when set
 }
 
 // runModel loads the inputs, drives the backend plugin, and writes the run file. The output file is written only
@@ -102,6 +106,9 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	}
 	if o.SkipFirst < 0 {
 		return nil, res, fmt.Errorf("--skip-first %d: must be ≥ 0", o.SkipFirst)
+	}
+	if o.Device < 0 {
+		return nil, res, fmt.Errorf("--device %d: must be ≥ 0", o.Device)
 	}
 	if _, err := schema.FormatOf(o.Out); err != nil {
 		return nil, res, fmt.Errorf("--out %w", err)
@@ -139,10 +146,10 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	}
 
 	bar := newProgressBar(o.Model, o.Quiet, progressOut)
-	sink := &collectSink{bar: bar}
+	sink := &collectSink{bar: bar, also: o.OnProgress}
 	res, err = be.Run(ctx, &backends.Request{
 		ModelDir: o.ModelDir, Model: o.Model, Revision: o.Revision, Sequences: seqs,
-		SkipFirst: o.SkipFirst, GELU: o.GELU, Loss: o.Loss, Threads: o.Threads,
+		SkipFirst: o.SkipFirst, GELU: o.GELU, Loss: o.Loss, Threads: o.Threads, Device: o.Device,
 	}, sink)
 	bar.Done(err == nil)
 	if err != nil {
@@ -165,11 +172,20 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	for k, v := range o.Input.provenance(o.ModelDir, o.Model) {
 		meta[k] = v
 	}
+	if o.HubID == "" {
+		// A snapshot directory of the HF cache names its repo and commit (a sweep resolves models to directories).
+		if m, err := resolveModel(o.ModelDir, ""); err == nil {
+			o.HubID, o.Commit = m.HubID, m.Commit
+		}
+	}
 	for k, v := range map[string]string{schema.MetaHubID: o.HubID, schema.MetaRevision: o.Revision, schema.MetaCommit: o.Commit,
 		schema.MetaWeightDType: weightDTypes(o.ModelDir)} {
 		if v != "" {
 			meta[k] = v
 		}
+	}
+	for k, v := range o.Meta {
+		meta[k] = v
 	}
 	if o.Loss && !math.IsNaN(res.Loss) {
 		meta[schema.MetaLoss] = strconv.FormatFloat(res.Loss, 'g', -1, 64)
@@ -229,9 +245,15 @@ type collectSink struct {
 	mu   sync.Mutex
 	rows []schema.Row
 	bar  *progressBar
+	also func(backends.Progress)
 }
 
-func (s *collectSink) Progress(p backends.Progress) { s.bar.Update(p) }
+func (s *collectSink) Progress(p backends.Progress) {
+	s.bar.Update(p)
+	if s.also != nil {
+		s.also(p)
+	}
+}
 
 func (s *collectSink) Rows(rows []schema.Row) error {
 	s.mu.Lock()
