@@ -7,7 +7,7 @@ import (
 )
 
 // builtinBackends are the backends compiled into the scalefit binary. The host starts one by re-executing the
-// binary with the environment variable that backends.ServeBuiltinIfRequested looks for (DESIGN.md §2).
+// binary with the environment variable that backends.ServeBuiltinIfRequested looks for.
 var builtinBackends = map[string]func() backends.Backend{
 	backends.BuiltinCPU:    func() backends.Backend { return cpu.New() },
 	backends.BuiltinVulkan: func() backends.Backend { return vulkan.New() },

@@ -106,7 +106,10 @@ func sweepAction(c *ucli.Context) error {
 // counts them.
 func loadPlan(path string, errOut io.Writer) (*sweep.Plan, error) {
 	plan, err := sweep.Load(path, sweep.Resolver{
-		Model: resolveModel,
+		Model: func(spec, revision string) (string, string, error) {
+			m, err := resolveModel(spec, revision)
+			return m.Dir, m.ID, err
+		},
 		Backend: func(spec string) error {
 			_, err := backends.Resolve(spec)
 			return err

@@ -61,7 +61,7 @@ settings, and override any shape with the other flags. The same --seed always gi
 			}
 			cfg := m.Config()
 			total, nonEmbed := m.ParamCounts()
-			attention := fmt.Sprintf("%d heads", cfg.Heads)
+			attention := textfmt.Plural(cfg.Heads, "head")
 			if cfg.KVHeads != cfg.Heads {
 				attention += fmt.Sprintf(" (%d kv)", cfg.KVHeads)
 			}
@@ -69,8 +69,8 @@ settings, and override any shape with the other flags. The same --seed always gi
 			if cfg.ModelType == "gpt_neox" {
 				residual = map[bool]string{false: ", parallel residual", true: ", sequential residual"}[c.Bool("sequential")]
 			}
-			fmt.Fprintf(c.App.Writer, "wrote %s: %s, %d layers, d=%d, %s, ffn %d, vocab %d%s, %s; %s parameters (%s non-embedding)\n",
-				c.String("out"), cfg.ModelType, cfg.Layers, cfg.Hidden, attention, cfg.FFN, cfg.Vocab, residual, opt.DType,
+			fmt.Fprintf(c.App.Writer, "wrote %s: %s, %s, d=%d, %s, ffn %d, vocab %d%s, %s; %s parameters (%s non-embedding)\n",
+				c.String("out"), cfg.ModelType, textfmt.Plural(cfg.Layers, "layer"), cfg.Hidden, attention, cfg.FFN, cfg.Vocab, residual, opt.DType,
 				textfmt.GroupDigits(total), textfmt.GroupDigits(nonEmbed))
 			return nil
 		},

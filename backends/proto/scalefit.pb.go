@@ -567,7 +567,7 @@ func (x *Progress) GetStage() string {
 //
 // The arrow_ipc bytes of consecutive RowsChunk events, up to and including one with last = true, concatenate to one
 // complete Arrow IPC stream: a schema message, any number of record batches, and optionally the end-of-stream marker.
-// The schema must have the run-file columns (names and types of DESIGN.md §4); their order does not matter, and extra
+// The schema must have the run-file columns (names and types of docs/run-file.md); their order does not matter, and extra
 // columns are ignored. A run sends any number of such streams. Progress events may come between the chunks of one.
 type RowsChunk struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
