@@ -8,7 +8,6 @@ import (
 	"github.com/scalefit/scalefit/export"
 	"github.com/scalefit/scalefit/internal/textfmt"
 	"github.com/scalefit/scalefit/layers"
-	"github.com/scalefit/scalefit/schema"
 )
 
 func init() {
@@ -61,13 +60,9 @@ names one; --out - writes CSV or JSON Lines to stdout. Examples:
 				}
 				tab = export.SummaryTable(rows, cfg)
 			} else {
-				runs := make([]*schema.Run, 0, len(paths))
-				for _, path := range paths {
-					run, err := schema.Read(path)
-					if err != nil {
-						return err
-					}
-					runs = append(runs, run)
+				runs, _, err := readRawRuns(paths)
+				if err != nil {
+					return fmt.Errorf("export: %w", err)
 				}
 				tab = export.RunsTable(runs)
 			}

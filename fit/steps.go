@@ -6,6 +6,11 @@ import (
 	"github.com/scalefit/scalefit/layers"
 )
 
+// StepNote is the caveat of every law in training steps, which StepLaws adds to each law's notes.
+const StepNote = "the checkpoints of one model lie on one training run, so their deviations from the law are correlated: " +
+	"the t intervals and the pairs and residual bootstraps, which take them as independent, are too narrow, and the " +
+	"hierarchical bootstrap measures the noise of the measurement alone (docs/statistics.md)"
+
 // StepLaws fits, for every model of profiles, the law y = a·step^b of metric over that model's checkpoints: x is
 // the training step its revision names (layers.Profile.Step), one law per model (docs/statistics.md, "Laws in
 // training steps"). A checkpoint at step 0 cannot enter a log–log fit (ln 0 = −∞), and a revision that names no
@@ -55,5 +60,10 @@ func StepLaws(profiles []*layers.Profile, sources []string, metric layers.Metric
 		laws = append(laws, law)
 	}
 	g.Laws = laws
+	for _, l := range g.Laws {
+		if l.Fit != nil {
+			l.Fit.Notes = append(l.Fit.Notes, StepNote)
+		}
+	}
 	return g, nil
 }

@@ -1,0 +1,234 @@
+package cli
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/scalefit/scalefit/schema"
+)
+
+// sweepCheckpoint writes the run of model at revision rev as a sweep lays it out, OUT/ORG--NAME/REV.ext: 3 layers, 4
+// sequences, attn, mlp and combined, with the last layer's MLP gain exactly finalMLP.
+func sweepCheckpoint(t *testing.T, out, model, rev, ext string, params int64, finalMLP float64) string {
+	t.Helper()
+	gains := map[string][]float64{"attn": {0.6, 0.4, 0.3}, "mlp": {1.2, 0.8, finalMLP}, "combined": {0.7, 0.3, 0.9 * finalMLP}}
+	run := &schema.Run{Meta: map[string]string{schema.MetaRevision: rev}}
+	for _, c := range schema.Components {
+		for l, x := range gains[c] {
+			for s := 0; s < 4; s++ {
+				sign := 1 - 2*float64(s%2)
+				run.Rows = append(run.Rows, schema.Row{
+					Model: model, Revision: rev, Architecture: "gpt_neox", Backend: "test", NParams: params, NLayers: 3,
+					HiddenSize: 8, Layer: int32(l), Depth: float64(l) / 2, Component: c, Seq: int32(s),
+					NTokens: int32(10 * (1 + s/2)), GainMean: x * (1 + 0.01*sign),
+				})
+			}
+		}
+	}
+	dir := filepath.Join(out, strings.ReplaceAll(model, "/", "--"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, rev+ext)
+	if err := schema.Write(path, run); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// sweepOut builds the output directory of a sweep over two models' checkpoints, with what else a sweep leaves there:
+// Slurm's logs, a failed task's .error, a running task's .lock and the hidden temporary file of a run being written.
+// small's final MLP gain is 0.8·step^0.2·e^d at steps 1 … 65536 (the data of fit's TestStepLaws, whose OLS numpy
+// computed), beside step 0 and main; large's two checkpoints lie on 1.5·step^0.1, beside step 0.
+func sweepOut(t *testing.T) string {
+	out := filepath.Join(t.TempDir(), "sweep-out")
+	small := []struct {
+		rev string
+		y   float64
+	}{
+		{"step0", 0.3}, {"step1", 0.8243636271628136}, {"step16", 1.365300011502895}, {"step256", 2.4495196340097105},
+		{"step4096", 4.056861649755338}, {"step65536", 7.500183046748834}, {"main", 7.6},
+	}
+	for i, c := range small {
+		ext := ".parquet"
+		if i == 3 {
+			ext = ".arrow" // a sweep may mix formats
+		}
+		sweepCheckpoint(t, out, "EleutherAI/pythia-small", c.rev, ext, 1e8, c.y)
+	}
+	sweepCheckpoint(t, out, "EleutherAI/pythia-large", "step0", ".parquet", 1e9, 0.2)
+	sweepCheckpoint(t, out, "EleutherAI/pythia-large", "step1000", ".parquet", 1e9, 2.9928934724533196)
+	sweepCheckpoint(t, out, "EleutherAI/pythia-large", "step143000", ".parquet", 1e9, 4.916147026625877)
+	large := filepath.Join(out, "EleutherAI--pythia-large")
+	for name, content := range map[string]string{
+		filepath.Join(out, "slurm-logs", "77_0.log"):              "srun: task 0 done\n",
+		filepath.Join(out, "slurm-logs", "77_1.parquet"):          "not a run file",
+		filepath.Join(large, "step2000.error"):                    "out of memory\n",
+		filepath.Join(large, "step3000.lock"):                     "host 1234\n",
+		filepath.Join(large, ".step3000.parquet.tmp-4411"):        "half a file",
+		filepath.Join(out, ".cache", "EleutherAI--x", "a.parquet"): "hidden",
+	} {
+		os.MkdirAll(filepath.Dir(name), 0o755)
+		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// TestRunPaths: a directory stands for its run files at any depth and nothing else of a sweep's output; a pattern
+// the shell left alone is expanded; a file named twice is read once; an empty directory or a pattern matching
+// nothing is an error.
+func TestRunPaths(t *testing.T) {
+	out := sweepOut(t)
+	rel := func(ps []string) string {
+		var r []string
+		for _, p := range ps {
+			q, _ := filepath.Rel(out, p)
+			r = append(r, filepath.ToSlash(q))
+		}
+		return strings.Join(r, " ")
+	}
+	got, err := runPaths([]string{out, filepath.Join(out, "EleutherAI--pythia-large", "step0.parquet")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "EleutherAI--pythia-large/step0.parquet EleutherAI--pythia-large/step1000.parquet EleutherAI--pythia-large/step143000.parquet " +
+		"EleutherAI--pythia-small/main.parquet EleutherAI--pythia-small/step0.parquet EleutherAI--pythia-small/step1.parquet " +
+		"EleutherAI--pythia-small/step16.parquet EleutherAI--pythia-small/step256.arrow EleutherAI--pythia-small/step4096.parquet " +
+		"EleutherAI--pythia-small/step65536.parquet"
+	if rel(got) != want {
+		t.Errorf("runPaths(dir):\n got %s\nwant %s", rel(got), want)
+	}
+	got, err = runPaths([]string{filepath.Join(out, "*", "step1*.parquet")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "EleutherAI--pythia-large/step1000.parquet EleutherAI--pythia-large/step143000.parquet EleutherAI--pythia-small/step1.parquet EleutherAI--pythia-small/step16.parquet"; rel(got) != want {
+		t.Errorf("runPaths(pattern):\n got %s\nwant %s", rel(got), want)
+	}
+	empty := filepath.Join(out, "EleutherAI--empty")
+	os.MkdirAll(filepath.Join(empty, "slurm-logs"), 0o755)
+	os.WriteFile(filepath.Join(empty, "slurm-logs", "1_0.parquet"), nil, 0o644)
+	os.WriteFile(filepath.Join(empty, "step1.error"), []byte("failed\n"), 0o644)
+	for _, tc := range []struct{ arg, want string }{
+		{empty, "a directory without run files (.parquet, .arrow, .feather) in it"},
+		{filepath.Join(out, "*", "step7*.parquet"), "no file matches the pattern"},
+	} {
+		if _, err := runPaths([]string{tc.arg}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("runPaths(%s): %v, want %q", tc.arg, err, tc.want)
+		}
+	}
+}
+
+// TestDuplicateRuns: two files of one (model, revision) are refused by every analysis command, naming both files.
+func TestDuplicateRuns(t *testing.T) {
+	out := sweepOut(t)
+	a := filepath.Join(out, "EleutherAI--pythia-large", "step1000.parquet")
+	b := filepath.Join(t.TempDir(), "copy.parquet")
+	data, _ := os.ReadFile(a)
+	os.WriteFile(b, data, 0o644)
+	want := "model EleutherAI/pythia-large@step1000 appears twice, in " + a + " and in " + b
+	for _, cmd := range [][]string{
+		{"fit", out, b}, {"fit", "--x", "step", out, b}, {"compare", "--resamples", "0", out, b},
+		{"report", "--resamples", "10", out, b}, {"plot", "--out", filepath.Join(t.TempDir(), "f.png"), out, b},
+		{"export", "--out", filepath.Join(t.TempDir(), "x.csv"), out, b}, {"export", "--summary", "--out", filepath.Join(t.TempDir(), "s.csv"), out, b},
+	} {
+		_, err := scalefit(t, cmd...)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v\nwant an error containing %q", cmd[0], err, want)
+		}
+	}
+}
+
+// TestFitSteps fits a law in steps per model from a sweep's directory: the numbers are numpy's OLS on (ln step,
+// ln y) (fit's TestStepLaws), step 0 and main are left out and listed, and without --x step the law across sizes
+// takes each model's last checkpoint.
+func TestFitSteps(t *testing.T) {
+	out := sweepOut(t)
+	var res struct {
+		By, X, Y string
+		Laws     []struct {
+			Group string
+			Fit   *struct {
+				N           int
+				Exponent    float64
+				ExponentCI  []float64 `json:"exponent_ci"`
+				Predictions []struct{ Y float64 }
+				Notes       []string
+			}
+			Left []struct{ Model, Reason string } `json:"left_out"`
+		}
+	}
+	js := mustScalefit(t, "fit", out, "--x", "step", "--predict", "286000", "--resamples", "100", "--json")
+	if err := json.Unmarshal([]byte(js), &res); err != nil {
+		t.Fatalf("%v\n%s", err, js)
+	}
+	if res.By != "model" || res.X != "step" || res.Y != "final_mlp_gain" || len(res.Laws) != 2 {
+		t.Fatalf("fit --x step --json: %s", js)
+	}
+	small, large := res.Laws[0], res.Laws[1]
+	if small.Group != "EleutherAI/pythia-small" || small.Fit == nil || small.Fit.N != 5 || len(small.Left) != 2 {
+		t.Fatalf("first law (the smaller model): %+v", small)
+	}
+	for _, c := range []struct {
+		what      string
+		got, want float64
+	}{
+		{"exponent", small.Fit.Exponent, 0.1985573049591111}, {"CI lo", small.Fit.ExponentCI[0], 0.18662875894239217},
+		{"CI hi", small.Fit.ExponentCI[1], 0.21048585097583}, {"prediction at 286000", small.Fit.Predictions[0].Y, 9.771599919343254},
+		{"large: exponent", large.Fit.Exponent, 0.1},
+	} {
+		if math.Abs(c.got-c.want) > 1e-8*math.Abs(c.want) {
+			t.Errorf("%s = %.12g, want %.12g", c.what, c.got, c.want)
+		}
+	}
+	if small.Left[0].Model != "EleutherAI/pythia-small@step0" || small.Left[1].Model != "EleutherAI/pythia-small@main" {
+		t.Errorf("left out: %+v", small.Left)
+	}
+
+	text := mustScalefit(t, "fit", out, "--x", "step", "--resamples", "100")
+	for _, want := range []string{
+		"Laws final_mlp_gain = a·step^b, one per model",
+		"EleutherAI/pythia-small  5     2         1 – 65,536       0.199       [0.187, 0.210]  0.999",
+		"EleutherAI/pythia-small@step0 left out: step 0 cannot enter a log–log fit (ln 0 = −∞).",
+		"EleutherAI/pythia-large: final_mlp_gain = a·step^b",
+		"the checkpoints of one model lie on one training run",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("fit --x step text lacks %q:\n%s", want, text)
+		}
+	}
+
+	// Across sizes: small@main (7.6) and large@step143000, the last checkpoint of each.
+	var size struct {
+		N        int
+		Exponent float64
+		Points   []struct{ Model string }
+		Notes    []string
+	}
+	if err := json.Unmarshal([]byte(mustScalefit(t, "fit", out, "--resamples", "100", "--json")), &size); err != nil {
+		t.Fatal(err)
+	}
+	if want := math.Log(4.916147026625877/7.6) / math.Log(10); size.N != 2 || math.Abs(size.Exponent-want) > 1e-9 ||
+		size.Points[0].Model != "EleutherAI/pythia-small@main" || !strings.Contains(strings.Join(size.Notes, "\n"), "2 models were measured at several checkpoints") {
+		t.Errorf("fit across sizes: %+v; want the law through small@main and large@step143000, b = %.6f", size, want)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"fit", "--x", "step", "--reference", "seed-pythia", out}, "--points and --reference hold no training steps"},
+		{[]string{"fit", "--x", "step", filepath.Join(out, "*", "main.parquet")}, "no model has two checkpoints at steps above 0"},
+		{[]string{"fit", "--x", "step", "--predict", "pythia-12b", out}, "neither a known model name nor a number"},
+	} {
+		if _, err := scalefit(t, tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", strings.Join(tc.args, " "), err, tc.want)
+		}
+	}
+}
