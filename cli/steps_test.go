@@ -65,11 +65,11 @@ func sweepOut(t *testing.T) string {
 	sweepCheckpoint(t, out, "EleutherAI/pythia-large", "step143000", ".parquet", 1e9, 4.916147026625877)
 	large := filepath.Join(out, "EleutherAI--pythia-large")
 	for name, content := range map[string]string{
-		filepath.Join(out, "slurm-logs", "77_0.log"):              "srun: task 0 done\n",
-		filepath.Join(out, "slurm-logs", "77_1.parquet"):          "not a run file",
-		filepath.Join(large, "step2000.error"):                    "out of memory\n",
-		filepath.Join(large, "step3000.lock"):                     "host 1234\n",
-		filepath.Join(large, ".step3000.parquet.tmp-4411"):        "half a file",
+		filepath.Join(out, "slurm-logs", "77_0.log"):               "srun: task 0 done\n",
+		filepath.Join(out, "slurm-logs", "77_1.parquet"):           "not a run file",
+		filepath.Join(large, "step2000.error"):                     "out of memory\n",
+		filepath.Join(large, "step3000.lock"):                      "host 1234\n",
+		filepath.Join(large, ".step3000.parquet.tmp-4411"):         "half a file",
 		filepath.Join(out, ".cache", "EleutherAI--x", "a.parquet"): "hidden",
 	} {
 		os.MkdirAll(filepath.Dir(name), 0o755)
