@@ -49,11 +49,17 @@ func readRuns(c *ucli.Context) ([]*layers.Profile, []string, error) {
 	if c.Bool("keep-order") {
 		return profiles, paths, nil
 	}
+	ps, srcs := sizeOrdered(profiles, paths)
+	return ps, srcs, nil
+}
+
+// sizeOrdered returns profiles and their paths in the order of size (layers.SizeOrder).
+func sizeOrdered(profiles []*layers.Profile, paths []string) ([]*layers.Profile, []string) {
 	ps, srcs := make([]*layers.Profile, len(paths)), make([]string, len(paths))
 	for i, j := range layers.SizeOrder(profiles) {
 		ps[i], srcs[i] = profiles[j], paths[j]
 	}
-	return ps, srcs, nil
+	return ps, srcs
 }
 
 // prepareOut creates the directory that will hold the output file path, so that "--out runs/x.parquet" works in a

@@ -22,18 +22,9 @@ func fitSteps(c *ucli.Context, metric layers.Metric, outs []string) error {
 	if c.Args().Len() == 0 {
 		return usagef("fit: --x step: give the run files of a model's checkpoints, or the directory of a sweep (see scalefit help fit)")
 	}
-	for _, p := range c.Args().Slice() {
-		if c.Bool("json") && strings.HasSuffix(strings.ToLower(p), ".json") {
-			return usagef("fit: --json prints JSON to stdout and takes no file; write %s with --out %s", p, p)
-		}
-	}
-	profiles, paths, err := readRunFiles(c.Args().Slice())
+	ps, srcs, err := readRuns(c)
 	if err != nil {
-		return fmt.Errorf("fit: %w", err)
-	}
-	ps, srcs := make([]*layers.Profile, len(profiles)), make([]string, len(profiles))
-	for i, j := range layers.SizeOrder(profiles) {
-		ps[i], srcs[i] = profiles[j], paths[j]
+		return err
 	}
 	// A step is no model: --predict takes numbers of steps only.
 	targets, err := fit.ParseTargets(splitList(c.StringSlice("predict")), nil)

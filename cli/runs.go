@@ -259,8 +259,8 @@ func lastCheckpoints(ps []*layers.Profile, srcs []string) (kept []*layers.Profil
 			keptSrcs = append(keptSrcs, srcs[i])
 		}
 	}
-	note = fmt.Sprintf("%s measured at several checkpoints: the law across sizes takes the last checkpoint of each "+
-		"model (main, else the highest step) and leaves out the %s before it; --x step fits the law in training steps",
+	note = fmt.Sprintf("%s measured at several checkpoints: across sizes, each model counts with its last checkpoint "+
+		"(main, else the highest step), leaving out the %s before it; --x step follows them in training steps",
 		textfmt.Plural(models, "model was", "models were"), textfmt.Plural(len(ps)-len(keep), "checkpoint"))
 	return kept, keptSrcs, note
 }

@@ -215,7 +215,7 @@ func TestFitSteps(t *testing.T) {
 		t.Fatal(err)
 	}
 	if want := math.Log(4.916147026625877/7.6) / math.Log(10); size.N != 2 || math.Abs(size.Exponent-want) > 1e-9 ||
-		size.Points[0].Model != "EleutherAI/pythia-small@main" || !strings.Contains(strings.Join(size.Notes, "\n"), "2 models were measured at several checkpoints") {
+		size.Points[0].Model != "EleutherAI/pythia-small@main" || !strings.Contains(strings.Join(size.Notes, "\n"), "2 models were measured at several checkpoints: across sizes, each model counts with its last checkpoint") {
 		t.Errorf("fit across sizes: %+v; want the law through small@main and large@step143000, b = %.6f", size, want)
 	}
 
@@ -230,5 +230,70 @@ func TestFitSteps(t *testing.T) {
 		if _, err := scalefit(t, tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", strings.Join(tc.args, " "), err, tc.want)
 		}
+	}
+}
+
+// TestPlotSteps draws a sweep's checkpoints against training step: one line per model, smaller model first, each
+// in training order with its final MLP gain as put into the runs and a band around it; step 0 and main are left
+// out with a warning. Without --x step the figure across sizes takes each model's last checkpoint.
+func TestPlotSteps(t *testing.T) {
+	out := sweepOut(t)
+	profiles, paths, err := readRunFiles([]string{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	profiles, paths = sizeOrdered(profiles, paths)
+	fig, warnings, err := buildStepFigure(profiles, paths, plotOptions{Y: "final_mlp_gain", Resamples: 200, Confidence: 0.95, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][][2]float64{
+		"EleutherAI/pythia-large": {{1000, 2.9928934724533196}, {143000, 4.916147026625877}},
+		"EleutherAI/pythia-small": {{1, 0.8243636271628136}, {16, 1.365300011502895}, {256, 2.4495196340097105}, {4096, 4.056861649755338}, {65536, 7.500183046748834}},
+	}
+	if fig.Steps == nil || len(fig.Steps.Series) != 2 {
+		t.Fatalf("figure: %+v", fig)
+	}
+	for _, s := range fig.Steps.Series {
+		w := want[s.Label]
+		if len(s.X) != len(w) || len(s.Lo) != len(w) {
+			t.Errorf("%s: %d points, %d band values; want %d each", s.Label, len(s.X), len(s.Lo), len(w))
+			continue
+		}
+		for i := range w {
+			// The runs' sequences deviate by ±1 % with equal token weight on each side: the mean is the gain put in.
+			if s.X[i] != w[i][0] || math.Abs(s.Y[i]-w[i][1]) > 1e-12*w[i][1] || !(s.Lo[i] < s.Y[i] && s.Y[i] < s.Hi[i] && s.Hi[i] < 1.011*s.Y[i]) {
+				t.Errorf("%s point %d: step %g, y %.15g in [%g, %g]; want step %g, y %.15g inside a band within 1.1 %%",
+					s.Label, i, s.X[i], s.Y[i], s.Lo[i], s.Hi[i], w[i][0], w[i][1])
+			}
+		}
+	}
+	if fig.Steps.Series[0].Label != "EleutherAI/pythia-small" {
+		t.Errorf("first line %s, want the smaller model", fig.Steps.Series[0].Label)
+	}
+	if got := strings.Join(warnings, "\n"); !strings.Contains(got, "left out 2 checkpoints: step 0 has no place on a log axis of steps (EleutherAI/pythia-small@step0, EleutherAI/pythia-large@step0)") ||
+		!strings.Contains(got, "left out 1 checkpoint: the revision names no training step (EleutherAI/pythia-small@main)") {
+		t.Errorf("warnings:\n%s", got)
+	}
+
+	svg := filepath.Join(t.TempDir(), "dynamics.svg")
+	if got := mustScalefit(t, "plot", out, "--x", "step", "--resamples", "50", "--out", svg); !strings.Contains(got, "(2 models, 10 checkpoints)") {
+		t.Errorf("plot --x step: %s", got)
+	}
+	data, err := os.ReadFile(svg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"final-layer MLP gain vs training step", "training step", "EleutherAI/pythia-small", "EleutherAI/pythia-large"} {
+		if !strings.Contains(string(data), ">"+want+"<") {
+			t.Errorf("the SVG lacks the text %q", want)
+		}
+	}
+	png := filepath.Join(t.TempDir(), "sizes.png")
+	if got := mustScalefit(t, "plot", out, "--resamples", "0", "--out", png); !strings.Contains(got, "(2 models)") {
+		t.Errorf("plot across sizes: %s", got)
+	}
+	if _, err := scalefit(t, "plot", out, "--x", "step", "--predict", "1e6", "--out", png); err == nil || !strings.Contains(err.Error(), "--predict does not apply") {
+		t.Errorf("plot --x step --predict: %v", err)
 	}
 }
