@@ -30,21 +30,11 @@ var skipDirs = map[string]bool{"slurm-logs": true}
 //     patterns the shell left alone ('sweep-out/*/step1000.parquet'), each match then taken as above;
 //   - anything else is a run file.
 //
-// A file reached twice (a directory and a file in it) is read once. A directory without run files or a pattern
-// that matches nothing is an error.
+// A file reached twice (a directory and a file in it) is listed twice, and readRunFiles refuses it as a duplicate. A
+// directory without run files or a pattern that matches nothing is an error.
 func runPaths(args []string) ([]string, error) {
 	var out []string
-	seen := map[string]bool{}
-	add := func(p string) {
-		key := filepath.Clean(p)
-		if abs, err := filepath.Abs(p); err == nil {
-			key = abs
-		}
-		if !seen[key] {
-			seen[key] = true
-			out = append(out, p)
-		}
-	}
+	add := func(p string) { out = append(out, p) }
 	var expand func(arg string, fromGlob bool) error
 	expand = func(arg string, fromGlob bool) error {
 		st, err := os.Stat(arg)
@@ -232,6 +222,9 @@ func distinct(ids []runID, paths []string) error {
 			name := id.model
 			if id.revision != "" {
 				name += "@" + id.revision
+			}
+			if filepath.Clean(paths[j]) == filepath.Clean(paths[i]) {
+				return fmt.Errorf("model %s appears twice: the run file %s is given twice", name, paths[i])
 			}
 			return fmt.Errorf("model %s appears twice, in %s and in %s: give each (model, revision) once", name, paths[j], paths[i])
 		}

@@ -81,8 +81,8 @@ func sweepOut(t *testing.T) string {
 }
 
 // TestRunPaths: a directory stands for its run files at any depth and nothing else of a sweep's output; a pattern
-// the shell left alone is expanded; a file named twice is read once; an empty directory or a pattern matching
-// nothing is an error.
+// the shell left alone is expanded; a file named twice is listed twice (readRunFiles refuses it); an empty directory
+// or a pattern matching nothing is an error.
 func TestRunPaths(t *testing.T) {
 	out := sweepOut(t)
 	rel := func(ps []string) string {
@@ -100,7 +100,7 @@ func TestRunPaths(t *testing.T) {
 	want := "EleutherAI--pythia-large/step0.parquet EleutherAI--pythia-large/step1000.parquet EleutherAI--pythia-large/step143000.parquet " +
 		"EleutherAI--pythia-small/main.parquet EleutherAI--pythia-small/step0.parquet EleutherAI--pythia-small/step1.parquet " +
 		"EleutherAI--pythia-small/step16.parquet EleutherAI--pythia-small/step256.arrow EleutherAI--pythia-small/step4096.parquet " +
-		"EleutherAI--pythia-small/step65536.parquet"
+		"EleutherAI--pythia-small/step65536.parquet EleutherAI--pythia-large/step0.parquet"
 	if rel(got) != want {
 		t.Errorf("runPaths(dir):\n got %s\nwant %s", rel(got), want)
 	}
@@ -295,5 +295,39 @@ func TestPlotSteps(t *testing.T) {
 	}
 	if _, err := scalefit(t, "plot", out, "--x", "step", "--predict", "1e6", "--out", png); err == nil || !strings.Contains(err.Error(), "--predict does not apply") {
 		t.Errorf("plot --x step --predict: %v", err)
+	}
+}
+
+// TestReportCheckpoints: the report of a sweep's directory takes each model's last checkpoint across sizes and adds
+// a section that follows the metric through training, with each model's law in steps (numpy's numbers, as in
+// TestFitSteps) and its checkpoints in training order.
+func TestReportCheckpoints(t *testing.T) {
+	out := sweepOut(t)
+	md := mustScalefit(t, "report", out, "--resamples", "100")
+	for _, want := range []string{
+		"## Training checkpoints",
+		"2 models were measured at several checkpoints (10 runs in all)",
+		"| EleutherAI/pythia-small | 5 | 2 | 1 – 65,536 | 0.199 | [0.187, 0.210] | 0.999 |",
+		"- EleutherAI/pythia-small@main left out: the revision names no training step.",
+		"<details><summary>EleutherAI/pythia-small: 7 checkpoints</summary>",
+		"| step0 | 0 | 0.300 |",
+		"| step65536 | 65,536 | 7.50 |",
+		"| main | — | 7.60 |",
+		"Caveat: the checkpoints of one model lie on one training run",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if i, j, k := strings.Index(md, "| step1000 | 1,000 |"), strings.Index(md, "| step143000 | 143,000 |"), strings.Index(md, "EleutherAI/pythia-large: 3 checkpoints"); !(k < i && i < j) {
+		t.Errorf("pythia-large's checkpoints are not in training order after their heading (%d, %d, %d)", k, i, j)
+	}
+	// Across sizes, the layer tables and the law hold the two last checkpoints only.
+	if strings.Count(md, "<details><summary>") != 4 || !strings.Contains(md, "EleutherAI/pythia-small@main: 3 layers") ||
+		!strings.Contains(md, "EleutherAI/pythia-large@step143000: 3 layers") {
+		t.Errorf("layer tables: want small@main and large@step143000 only\n%s", md)
+	}
+	if _, err := scalefit(t, "report", out, "--x", "step"); err == nil || !strings.Contains(err.Error(), "its section on training checkpoints fits the laws in steps") {
+		t.Errorf("report --x step: %v", err)
 	}
 }
