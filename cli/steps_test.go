@@ -331,3 +331,26 @@ func TestReportCheckpoints(t *testing.T) {
 		t.Errorf("report --x step: %v", err)
 	}
 }
+
+// TestExportSteps: the summary of a sweep's directory carries each checkpoint's training step, empty for main.
+func TestExportSteps(t *testing.T) {
+	out := sweepOut(t)
+	csvOut := mustScalefit(t, "export", out, "--summary", "--resamples", "10", "--out", "-")
+	lines := strings.Split(strings.TrimSpace(csvOut), "\n")
+	if !strings.HasSuffix(lines[0], ",n_tokens,n_seqs,step") || len(lines) != 1+10*3*3 {
+		t.Fatalf("export --summary: header %q and %d rows; want a step column last and 90 rows", lines[0], len(lines)-1)
+	}
+	steps := map[string]string{}
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		steps[f[0]+"@"+f[1]] = f[len(f)-1]
+	}
+	for rev, want := range map[string]string{
+		"EleutherAI/pythia-small@step0": "0", "EleutherAI/pythia-small@step65536": "65536",
+		"EleutherAI/pythia-small@main": "", "EleutherAI/pythia-large@step143000": "143000",
+	} {
+		if got, ok := steps[rev]; !ok || got != want {
+			t.Errorf("%s: step %q (present %v), want %q", rev, got, ok, want)
+		}
+	}
+}
