@@ -153,7 +153,10 @@ func Read(path string) (*Run, error) {
 			return nil, fmt.Errorf("read %s: not a Parquet file: %w", path, err)
 		}
 		defer pf.Close()
-		fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: batchRows}, mem)
+		// The reader reserves BatchSize values of every column up front: a batch no larger than the file keeps a
+		// small run from allocating for 64K rows (reading a sweep's 1,000 files, docs/sweep.md).
+		batch := min(int64(batchRows), max(pf.NumRows(), 1))
+		fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: batch}, mem)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", path, err)
 		}
