@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -40,29 +41,56 @@ func sweepCheckpoint(t *testing.T, out, model, rev, ext string, params int64, fi
 	return path
 }
 
-// sweepOut builds the output directory of a sweep over two models' checkpoints, with what else a sweep leaves there:
-// Slurm's logs, a failed task's .error, a running task's .lock and the hidden temporary file of a run being written.
-// small's final MLP gain is 0.8·step^0.2·e^d at steps 1 … 65536 (the data of fit's TestStepLaws, whose OLS numpy
-// computed), beside step 0 and main; large's two checkpoints lie on 1.5·step^0.1, beside step 0.
+// stepsGolden is testdata/fit/steps.json (written by testdata/fit/gen_steps.py with statsmodels): two models'
+// checkpoints and each model's law in training steps.
+type stepsGolden struct {
+	Target float64
+	Models []struct {
+		Model  string
+		Params float64
+		Runs   []struct {
+			Revision string
+			Y        float64
+		}
+		Law struct {
+			N            int
+			Exponent     float64
+			ExponentCI   []float64 `json:"exponent_ci"`
+			Prediction   float64
+			PredictionPI []float64 `json:"prediction_pi"`
+		}
+	}
+}
+
+func readStepsGolden(t *testing.T) *stepsGolden {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "fit", "steps.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g stepsGolden
+	if err := json.Unmarshal(data, &g); err != nil {
+		t.Fatal(err)
+	}
+	return &g
+}
+
+// sweepOut builds the output directory of a sweep over the checkpoints of steps.json's two models, as
+// EleutherAI/pythia-small and EleutherAI/pythia-large (small's final MLP gain is 0.8·step^0.2·e^d at steps 1 …
+// 65536, beside step 0 and main; large's two checkpoints lie on 1.5·step^0.1, beside step 0), with what else a sweep
+// leaves there: Slurm's logs, a failed task's .error, a running task's .lock and the hidden temporary file of a run
+// being written.
 func sweepOut(t *testing.T) string {
 	out := filepath.Join(t.TempDir(), "sweep-out")
-	small := []struct {
-		rev string
-		y   float64
-	}{
-		{"step0", 0.3}, {"step1", 0.8243636271628136}, {"step16", 1.365300011502895}, {"step256", 2.4495196340097105},
-		{"step4096", 4.056861649755338}, {"step65536", 7.500183046748834}, {"main", 7.6},
-	}
-	for i, c := range small {
-		ext := ".parquet"
-		if i == 3 {
-			ext = ".arrow" // a sweep may mix formats
+	for _, m := range readStepsGolden(t).Models {
+		for _, r := range m.Runs {
+			ext := ".parquet"
+			if r.Revision == "step256" {
+				ext = ".arrow" // a sweep may mix formats
+			}
+			sweepCheckpoint(t, out, "EleutherAI/pythia-"+m.Model, r.Revision, ext, int64(m.Params), r.Y)
 		}
-		sweepCheckpoint(t, out, "EleutherAI/pythia-small", c.rev, ext, 1e8, c.y)
 	}
-	sweepCheckpoint(t, out, "EleutherAI/pythia-large", "step0", ".parquet", 1e9, 0.2)
-	sweepCheckpoint(t, out, "EleutherAI/pythia-large", "step1000", ".parquet", 1e9, 2.9928934724533196)
-	sweepCheckpoint(t, out, "EleutherAI/pythia-large", "step143000", ".parquet", 1e9, 4.916147026625877)
 	large := filepath.Join(out, "EleutherAI--pythia-large")
 	for name, content := range map[string]string{
 		filepath.Join(out, "slurm-logs", "77_0.log"):               "srun: task 0 done\n",
@@ -164,7 +192,8 @@ func TestFitSteps(t *testing.T) {
 			Left []struct{ Model, Reason string } `json:"left_out"`
 		}
 	}
-	js := mustScalefit(t, "fit", out, "--x", "step", "--predict", "286000", "--resamples", "100", "--json")
+	gold := readStepsGolden(t)
+	js := mustScalefit(t, "fit", out, "--x", "step", "--predict", strconv.FormatFloat(gold.Target, 'g', -1, 64), "--resamples", "100", "--json")
 	if err := json.Unmarshal([]byte(js), &res); err != nil {
 		t.Fatalf("%v\n%s", err, js)
 	}
@@ -172,19 +201,20 @@ func TestFitSteps(t *testing.T) {
 		t.Fatalf("fit --x step --json: %s", js)
 	}
 	small, large := res.Laws[0], res.Laws[1]
-	if small.Group != "EleutherAI/pythia-small" || small.Fit == nil || small.Fit.N != 5 || len(small.Left) != 2 {
-		t.Fatalf("first law (the smaller model): %+v", small)
+	if small.Group != "EleutherAI/pythia-small" || small.Fit == nil || small.Fit.N != 5 || len(small.Left) != 2 || large.Fit == nil {
+		t.Fatalf("laws (the smaller model first): %+v", res.Laws)
 	}
+	gs, gl := gold.Models[0].Law, gold.Models[1].Law
 	for _, c := range []struct {
 		what      string
 		got, want float64
 	}{
-		{"exponent", small.Fit.Exponent, 0.1985573049591111}, {"CI lo", small.Fit.ExponentCI[0], 0.18662875894239217},
-		{"CI hi", small.Fit.ExponentCI[1], 0.21048585097583}, {"prediction at 286000", small.Fit.Predictions[0].Y, 9.771599919343254},
-		{"large: exponent", large.Fit.Exponent, 0.1},
+		{"exponent", small.Fit.Exponent, gs.Exponent}, {"CI lo", small.Fit.ExponentCI[0], gs.ExponentCI[0]},
+		{"CI hi", small.Fit.ExponentCI[1], gs.ExponentCI[1]}, {"prediction", small.Fit.Predictions[0].Y, gs.Prediction},
+		{"large: exponent", large.Fit.Exponent, gl.Exponent}, {"large: prediction", large.Fit.Predictions[0].Y, gl.Prediction},
 	} {
 		if math.Abs(c.got-c.want) > 1e-8*math.Abs(c.want) {
-			t.Errorf("%s = %.12g, want %.12g", c.what, c.got, c.want)
+			t.Errorf("%s = %.12g, want %.12g (statsmodels)", c.what, c.got, c.want)
 		}
 	}
 	if small.Left[0].Model != "EleutherAI/pythia-small@step0" || small.Left[1].Model != "EleutherAI/pythia-small@main" {
@@ -214,7 +244,7 @@ func TestFitSteps(t *testing.T) {
 	if err := json.Unmarshal([]byte(mustScalefit(t, "fit", out, "--resamples", "100", "--json")), &size); err != nil {
 		t.Fatal(err)
 	}
-	if want := math.Log(4.916147026625877/7.6) / math.Log(10); size.N != 2 || math.Abs(size.Exponent-want) > 1e-9 ||
+	if want := math.Log(gold.Models[1].Runs[1].Y/gold.Models[0].Runs[6].Y) / math.Log(10); size.N != 2 || math.Abs(size.Exponent-want) > 1e-9 ||
 		size.Points[0].Model != "EleutherAI/pythia-small@main" || !strings.Contains(strings.Join(size.Notes, "\n"), "2 models were measured at several checkpoints: across sizes, each model counts with its last checkpoint") {
 		t.Errorf("fit across sizes: %+v; want the law through small@main and large@step143000, b = %.6f", size, want)
 	}
@@ -247,9 +277,14 @@ func TestPlotSteps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string][][2]float64{
-		"EleutherAI/pythia-large": {{1000, 2.9928934724533196}, {143000, 4.916147026625877}},
-		"EleutherAI/pythia-small": {{1, 0.8243636271628136}, {16, 1.365300011502895}, {256, 2.4495196340097105}, {4096, 4.056861649755338}, {65536, 7.500183046748834}},
+	// The points of each model: its checkpoints at steps above 0, in steps.json's order, which is the order of steps.
+	want := map[string][][2]float64{}
+	for _, m := range readStepsGolden(t).Models {
+		for _, r := range m.Runs {
+			if step, err := strconv.ParseFloat(strings.TrimPrefix(r.Revision, "step"), 64); err == nil && step > 0 {
+				want["EleutherAI/pythia-"+m.Model] = append(want["EleutherAI/pythia-"+m.Model], [2]float64{step, r.Y})
+			}
+		}
 	}
 	if fig.Steps == nil || len(fig.Steps.Series) != 2 {
 		t.Fatalf("figure: %+v", fig)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -34,36 +35,70 @@ func checkpoint(t *testing.T, model string, params int64, rev string, mlp float6
 	return p
 }
 
-// stepProfiles is a sweep of three models. small's final MLP gain is 0.8·step^0.2·e^d at steps 1 … 65536 with
-// small deviations d, beside step 0 and main; large has two checkpoints on the exact law 1.5·step^0.1 and step 0;
-// tiny has main only.
-func stepProfiles(t *testing.T) []*layers.Profile {
-	small := []struct {
-		rev string
-		y   float64
-	}{
-		{"step0", 0.3}, {"step1", 0.8243636271628136}, {"step16", 1.365300011502895}, {"step256", 2.4495196340097105},
-		{"step4096", 4.056861649755338}, {"step65536", 7.500183046748834}, {"main", 7.6},
-	}
-	var ps []*layers.Profile
-	for _, c := range small {
-		ps = append(ps, checkpoint(t, "small", 1e8, c.rev, c.y))
-	}
-	ps = append(ps, checkpoint(t, "large", 1e9, "step143000", 4.916147026625877), checkpoint(t, "large", 1e9, "step0", 0.2),
-		checkpoint(t, "large", 1e9, "step1000", 2.9928934724533196), checkpoint(t, "tiny", 1e7, "main", 1.2))
-	return ps
+// stepsGolden is testdata/fit/steps.json, written by testdata/fit/gen_steps.py with statsmodels: a sweep of two
+// models' checkpoints and each model's law in training steps.
+type stepsGolden struct {
+	Alpha  float64 `json:"alpha"`
+	Target float64 `json:"target"`
+	Models []struct {
+		Model  string  `json:"model"`
+		Params float64 `json:"params"`
+		Runs   []struct {
+			Revision string  `json:"revision"`
+			Y        float64 `json:"y"`
+		} `json:"runs"`
+		Law struct {
+			N            int        `json:"n"`
+			Exponent     float64    `json:"exponent"`
+			Prefactor    float64    `json:"prefactor"`
+			ExponentSE   float64    `json:"exponent_se"`
+			ExponentCI   [2]float64 `json:"exponent_ci"`
+			R2           float64    `json:"r2"`
+			Prediction   float64    `json:"prediction"`
+			PredictionCI [2]float64 `json:"prediction_ci"`
+			PredictionPI [2]float64 `json:"prediction_pi"`
+		} `json:"law"`
+	} `json:"models"`
 }
 
-// TestStepLaws checks each model's law in training steps against an independent OLS on (ln step, ln y) computed
-// with numpy and scipy (/usr/bin/python3: np.polyfit, the textbook standard errors, scipy.stats.t.ppf(0.975, 3),
-// and the mean and observation intervals at step 286000), and that step 0 and main are left out, with the reason.
-func TestStepLaws(t *testing.T) {
-	metric, _ := layers.MetricByName("final_mlp_gain")
-	targets, err := ParseTargets([]string{"286000"}, nil)
+func readStepsGolden(t *testing.T) *stepsGolden {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "fit", "steps.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := StepLaws(stepProfiles(t), nil, metric, GroupOptions{Options: Options{Resamples: 200, Seed: 1, Targets: targets}, AutoBootstrap: true})
+	var g stepsGolden
+	if err := json.Unmarshal(data, &g); err != nil {
+		t.Fatal(err)
+	}
+	return &g
+}
+
+// stepProfiles is the sweep of steps.json (small: 0.8·step^0.2·e^d at steps 1 … 65536 beside step 0 and main;
+// large: two checkpoints on 1.5·step^0.1 beside step 0), each model's runs in reverse order of the file (main
+// first, the highest step before the lowest), and a third model, tiny, with main only.
+func stepProfiles(t *testing.T, g *stepsGolden) []*layers.Profile {
+	var ps []*layers.Profile
+	for _, m := range g.Models {
+		for j := range m.Runs {
+			r := m.Runs[len(m.Runs)-1-j]
+			ps = append(ps, checkpoint(t, m.Model, int64(m.Params), r.Revision, r.Y))
+		}
+	}
+	return append(ps, checkpoint(t, "tiny", 1e7, "main", 1.2))
+}
+
+// TestStepLaws checks each model's law in training steps against an independent OLS on (ln step, ln y) computed
+// with statsmodels (testdata/fit/gen_steps.py: the exponent, its standard error and t interval, R², and the mean and
+// observation intervals at the target step), and that step 0 and main are left out, with the reason.
+func TestStepLaws(t *testing.T) {
+	gold := readStepsGolden(t)
+	metric, _ := layers.MetricByName("final_mlp_gain")
+	targets, err := ParseTargets([]string{strconv.FormatFloat(gold.Target, 'g', -1, 64)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := StepLaws(stepProfiles(t, gold), nil, metric, GroupOptions{Options: Options{Resamples: 200, Seed: 1, Targets: targets, Confidence: 1 - gold.Alpha}, AutoBootstrap: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,48 +112,47 @@ func TestStepLaws(t *testing.T) {
 			t.Errorf("%s = %.12g, want %.12g (relative tolerance %g)", what, got, want, tol)
 		}
 	}
+	for i, m := range gold.Models {
+		l := g.Laws[i]
+		if l.Group != m.Model || l.Fit == nil || l.Fit.N != m.Law.N {
+			t.Fatalf("law %d: %+v; want %s's over %d checkpoints", i, l, m.Model, m.Law.N)
+		}
+		f, w := l.Fit, m.Law
+		close(m.Model+": exponent", f.Exponent, w.Exponent, 1e-9)
+		close(m.Model+": prefactor", f.Prefactor, w.Prefactor, 1e-9)
+		close(m.Model+": prediction", f.Predictions[0].Y, w.Prediction, 1e-9)
+		for j := 1; j < len(f.Points); j++ {
+			if f.Points[j-1].X >= f.Points[j].X {
+				t.Errorf("%s: steps %v and %v out of order", m.Model, f.Points[j-1].X, f.Points[j].X)
+			}
+		}
+		if w.N < 3 {
+			if f.ExponentCI.Defined() || len(f.Bootstraps) != 1 {
+				t.Errorf("%s (two checkpoints): CI %v and %d bootstraps; want none and the hierarchical one", m.Model, f.ExponentCI, len(f.Bootstraps))
+			}
+			continue
+		}
+		close(m.Model+": exponent se", f.ExponentSE, w.ExponentSE, 1e-8)
+		close(m.Model+": exponent CI lo", f.ExponentCI.Lo, w.ExponentCI[0], 1e-8)
+		close(m.Model+": exponent CI hi", f.ExponentCI.Hi, w.ExponentCI[1], 1e-8)
+		close(m.Model+": R²", f.R2, w.R2, 1e-9)
+		pr := f.Predictions[0]
+		close(m.Model+": CI lo", pr.CI.Lo, w.PredictionCI[0], 1e-8)
+		close(m.Model+": CI hi", pr.CI.Hi, w.PredictionCI[1], 1e-8)
+		close(m.Model+": PI lo", pr.PI.Lo, w.PredictionPI[0], 1e-8)
+		close(m.Model+": PI hi", pr.PI.Hi, w.PredictionPI[1], 1e-8)
+		if len(f.Bootstraps) != 3 {
+			t.Errorf("%s: %d bootstraps, want hierarchical, pairs and residual", m.Model, len(f.Bootstraps))
+		}
+	}
+
 	small := g.Laws[0]
-	if small.Group != "small" || small.Fit == nil {
-		t.Fatalf("first law: %+v", small)
-	}
-	f := small.Fit
-	if f.N != 5 {
-		t.Errorf("small: n = %d, want 5 (steps 1 … 65536)", f.N)
-	}
-	close("small: exponent", f.Exponent, 0.1985573049591111, 1e-9)
-	close("small: exponent se", f.ExponentSE, 0.003748231665971007, 1e-8)
-	close("small: exponent CI lo", f.ExponentCI.Lo, 0.18662875894239217, 1e-8)
-	close("small: exponent CI hi", f.ExponentCI.Hi, 0.21048585097583, 1e-8)
-	close("small: prefactor", f.Prefactor, 0.8064256684034189, 1e-9)
-	close("small: R²", f.R2, 0.9989320809656158, 1e-9)
-	pr := f.Predictions[0]
-	close("small: prediction at 286000", pr.Y, 9.771599919343254, 1e-9)
-	close("small: CI lo", pr.CI.Lo, 8.878030425669753, 1e-8)
-	close("small: CI hi", pr.CI.Hi, 10.755106752915394, 1e-8)
-	close("small: PI lo", pr.PI.Lo, 8.478910787417751, 1e-8)
-	close("small: PI hi", pr.PI.Hi, 11.261371581524651, 1e-8)
-	if len(f.Bootstraps) != 3 {
-		t.Errorf("small: %d bootstraps, want hierarchical, pairs and residual", len(f.Bootstraps))
-	}
-	wantLeft := []LeftOut{{"small@step0", "step 0 cannot enter a log–log fit (ln 0 = −∞)"}, {"small@main", "the revision names no training step"}}
+	wantLeft := []LeftOut{{"small@main", "the revision names no training step"}, {"small@step0", "step 0 cannot enter a log–log fit (ln 0 = −∞)"}}
 	if got, _ := json.Marshal(small.Left); string(got) != mustJSON(t, wantLeft) {
 		t.Errorf("small: left out %s\nwant %s", got, mustJSON(t, wantLeft))
 	}
 
-	large := g.Laws[1]
-	if large.Group != "large" || large.Fit == nil || large.Fit.N != 2 {
-		t.Fatalf("second law: %+v", large)
-	}
-	close("large: exponent", large.Fit.Exponent, 0.1, 1e-12)
-	close("large: prefactor", large.Fit.Prefactor, 1.5, 1e-12)
-	if large.Fit.ExponentCI.Defined() || len(large.Fit.Bootstraps) != 1 {
-		t.Errorf("large (two checkpoints): CI %v and %d bootstraps; want none and the hierarchical one", large.Fit.ExponentCI, len(large.Fit.Bootstraps))
-	}
-	if x := []float64{large.Fit.Points[0].X, large.Fit.Points[1].X}; x[0] != 1000 || x[1] != 143000 {
-		t.Errorf("large: steps %v, want [1000 143000] in step order", x)
-	}
-
-	tiny := g.Laws[2]
+	large, tiny := g.Laws[1], g.Laws[2]
 	if tiny.Group != "tiny" || tiny.Fit != nil || !strings.Contains(tiny.NoFit, "no checkpoint with a training step") || len(tiny.Left) != 1 {
 		t.Errorf("third law: %+v; want tiny without a law and main left out", tiny)
 	}
