@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -14,7 +13,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
@@ -43,17 +41,26 @@ const batchRows = 64 * 1024
 // Write writes run to path as Parquet or Arrow IPC according to the extension. It writes a temporary file in the same
 // directory and renames it over path only when everything succeeded, so a failed write never damages an existing file.
 func Write(path string, run *Run) error {
-	return WriteAtomic(path, func(w io.Writer) error { return Encode(w, path, run) })
+	return WriteWith(path, run, memory.NewGoAllocator())
+}
+
+// WriteWith is Write with the Arrow allocator mem.
+func WriteWith(path string, run *Run, mem memory.Allocator) error {
+	return WriteAtomic(path, func(w io.Writer) error { return EncodeWith(w, path, run, mem) })
 }
 
 // Encode writes run to w in the format that path's extension names.
 func Encode(w io.Writer, path string, run *Run) error {
+	return EncodeWith(w, path, run, memory.NewGoAllocator())
+}
+
+// EncodeWith is Encode with the Arrow allocator mem.
+func EncodeWith(w io.Writer, path string, run *Run, mem memory.Allocator) error {
 	format, err := FormatOf(path)
 	if err != nil {
 		return err
 	}
 	sc := Arrow(run.Meta)
-	mem := memory.NewGoAllocator()
 	var fw batchWriter
 	switch format {
 	case Parquet:
@@ -130,74 +137,6 @@ func WriteAtomic(path string, write func(io.Writer) error) (err error) {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
-}
-
-// Read reads a run file written by Write (or by any tool that wrote the same columns).
-func Read(path string) (*Run, error) {
-	format, err := FormatOf(path)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read run: %w", err)
-	}
-	defer f.Close()
-	mem := memory.NewGoAllocator()
-	var sc *arrow.Schema
-	var rows []Row
-	switch format {
-	case Parquet:
-		pf, err := file.NewParquetReader(f)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: not a Parquet file: %w", path, err)
-		}
-		defer pf.Close()
-		fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: batchRows}, mem)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
-		}
-		if sc, err = fr.Schema(); err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
-		}
-		rr, err := fr.GetRecordReader(context.Background(), nil, nil)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
-		}
-		defer rr.Release()
-		for rr.Next() {
-			if rows, err = RowsFromRecord(rows, rr.RecordBatch()); err != nil {
-				return nil, fmt.Errorf("read %s: %w", path, err)
-			}
-		}
-		if err := rr.Err(); err != nil && err != io.EOF {
-			return nil, fmt.Errorf("read %s: %w", path, err)
-		}
-	default:
-		fr, err := ipc.NewFileReader(f, ipc.WithAllocator(mem))
-		if err != nil {
-			return nil, fmt.Errorf("read %s: not an Arrow IPC file: %w", path, err)
-		}
-		defer fr.Close()
-		sc = fr.Schema()
-		for i := 0; i < fr.NumRecords(); i++ {
-			rec, err := fr.RecordBatch(i)
-			if err != nil {
-				return nil, fmt.Errorf("read %s: batch %d: %w", path, i, err)
-			}
-			if rows, err = RowsFromRecord(rows, rec); err != nil {
-				return nil, fmt.Errorf("read %s: %w", path, err)
-			}
-		}
-	}
-	meta := map[string]string{}
-	md := sc.Metadata()
-	for i, k := range md.Keys() {
-		if strings.HasPrefix(k, "scalefit.") {
-			meta[k] = md.Values()[i]
-		}
-	}
-	return &Run{Meta: meta, Rows: rows}, nil
 }
 
 func sortedKeys(m map[string]string) []string {
