@@ -6,40 +6,25 @@ import (
 	"io"
 	"strings"
 
-	"github.com/scalefit/scalefit/fit"
+	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/schema"
 )
 
-// readProfiles reads run files and arranges each as a fit.Profile, in the order given.
-func readProfiles(paths []string) ([]*fit.Profile, error) {
-	out := make([]*fit.Profile, 0, len(paths))
+// readProfiles reads run files and arranges each as a layers.Profile, in the order given.
+func readProfiles(paths []string) ([]*layers.Profile, error) {
+	out := make([]*layers.Profile, 0, len(paths))
 	for _, path := range paths {
 		run, err := schema.Read(path)
 		if err != nil {
 			return nil, err
 		}
-		p, err := fit.NewProfile(run)
+		p, err := layers.NewProfile(run)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		out = append(out, p)
 	}
 	return out, nil
-}
-
-// layerComponents are the components the verdicts read and the figure's layer panels draw, and so the ones compare
-// and plot bootstrap.
-var layerComponents = []string{"attn", "mlp", "combined"}
-
-// layerComponentsOf lists the layerComponents that p holds, in that order.
-func layerComponentsOf(p *fit.Profile) []string {
-	var out []string
-	for _, c := range layerComponents {
-		if p.Has(c) {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 // writeJSONFile writes v as indented JSON to path atomically; "-" writes to w.

@@ -2,11 +2,10 @@ package cli
 
 import (
 	"fmt"
-	"io"
 
+	"github.com/scalefit/scalefit/layers"
+	"github.com/scalefit/scalefit/report"
 	ucli "github.com/urfave/cli/v2"
-
-	"github.com/scalefit/scalefit/fit"
 )
 
 func init() {
@@ -40,20 +39,20 @@ Flags go before the run files.`,
 			if c.NArg() == 0 {
 				return fmt.Errorf("compare: give at least one run file")
 			}
-			opt := compareOptions{
+			opt := layers.AnalysisOptions{
 				Components: splitList(c.StringSlice("component")),
 				Resamples:  c.Int("resamples"), Confidence: c.Float64("confidence"), Seed: c.Uint64("seed"),
-				Verdicts: fit.VerdictOptions{Mostly: c.Float64("mostly"), LastLayers: c.Int("last-layers"), NetTolerance: c.Float64("net-tolerance")},
-				Phases:   c.String("phases"),
+				Verdicts: layers.VerdictOptions{Mostly: c.Float64("mostly"), LastLayers: c.Int("last-layers"), NetTolerance: c.Float64("net-tolerance")},
+				Phases:   layers.PhaseOptions{Component: c.String("phases")},
 			}
-			if err := opt.check(); err != nil {
+			if err := checkCompareOptions(opt); err != nil {
 				return fmt.Errorf("compare: %w", err)
 			}
 			profiles, err := readProfiles(c.Args().Slice())
 			if err != nil {
 				return err
 			}
-			res, err := runCompare(profiles, opt)
+			res, err := layers.Analyze(profiles, opt)
 			if err != nil {
 				return fmt.Errorf("compare: %w", err)
 			}
@@ -68,23 +67,14 @@ Flags go before the run files.`,
 					return nil
 				}
 			}
-			res.print(c.App.Writer)
+			fmt.Fprint(c.App.Writer, report.CompareText(res))
 			return nil
 		},
 	})
 }
 
-// compareOptions are the compare command's choices.
-type compareOptions struct {
-	Components []string // nil: attn, mlp, combined
-	Resamples  int      // 0: no layer bootstrap, so no significance
-	Confidence float64
-	Seed       uint64
-	Verdicts   fit.VerdictOptions
-	Phases     string // component to segment; "none" or "": skip
-}
-
-func (o compareOptions) check() error {
+// checkCompareOptions rejects impossible values of compare's flags before any run is read.
+func checkCompareOptions(o layers.AnalysisOptions) error {
 	if o.Resamples < 0 {
 		return fmt.Errorf("--resamples %d: want 0 or more", o.Resamples)
 	}
@@ -93,7 +83,7 @@ func (o compareOptions) check() error {
 
 // checkVerdictFlags rejects impossible values of the flags that compare and report share: the confidence level and
 // the verdict thresholds.
-func checkVerdictFlags(confidence float64, v fit.VerdictOptions) error {
+func checkVerdictFlags(confidence float64, v layers.VerdictOptions) error {
 	if err := checkConfidence(confidence); err != nil {
 		return err
 	}
@@ -115,67 +105,4 @@ func checkConfidence(c float64) error {
 		return fmt.Errorf("--confidence %v: want a level strictly between 0 and 1, like 0.95", c)
 	}
 	return nil
-}
-
-// compareResult is everything compare computes, and its JSON form.
-type compareResult struct {
-	Comparison *fit.Comparison     `json:"comparison"`
-	Verdicts   *fit.Verdicts       `json:"verdicts"`
-	Phases     []*fit.Segmentation `json:"phases,omitempty"`
-	Intervals  []*fit.LayerBands   `json:"intervals,omitempty"` // per run; null where the run has none of attn, mlp, combined
-	Warnings   []string            `json:"warnings,omitempty"`
-}
-
-func runCompare(ps []*fit.Profile, opt compareOptions) (*compareResult, error) {
-	res := &compareResult{}
-	var err error
-	if res.Comparison, err = fit.Compare(ps, opt.Components); err != nil {
-		return nil, err
-	}
-	var bands []*fit.LayerBands
-	if opt.Resamples > 0 {
-		bands = make([]*fit.LayerBands, len(ps))
-		for i, p := range ps {
-			comps := layerComponentsOf(p)
-			if len(comps) == 0 {
-				continue
-			}
-			if p.NSeq() < 2 {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("%s has one sequence: its layer intervals are undefined, so no verdict of it is significant", p.Name()))
-			}
-			cfg := fit.LayerBootConfig{Resamples: opt.Resamples, Confidence: opt.Confidence, Seed: opt.Seed}
-			if bands[i], err = fit.BootstrapLayers(p, comps, cfg); err != nil {
-				return nil, err
-			}
-		}
-		res.Intervals = bands
-	}
-	if res.Verdicts, err = fit.Judge(ps, bands, opt.Verdicts); err != nil {
-		return nil, err
-	}
-	if opt.Phases != "" && opt.Phases != "none" {
-		for _, p := range ps {
-			if !p.Has(opt.Phases) {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("%s has no %s rows: no phases", p.Name(), opt.Phases))
-				continue
-			}
-			seg, err := fit.SegmentPhases(p, fit.PhaseOptions{Component: opt.Phases})
-			if err != nil {
-				return nil, err
-			}
-			res.Phases = append(res.Phases, seg)
-		}
-	}
-	return res, nil
-}
-
-func (r *compareResult) print(w io.Writer) {
-	fmt.Fprint(w, r.Comparison.String())
-	fmt.Fprintf(w, "\nVerdicts on the seed's predictions\n%s", r.Verdicts.String())
-	if len(r.Phases) > 0 {
-		fmt.Fprintf(w, "\nPhases (%s gain, BIC-optimal piecewise-constant fit in log gain)\n", r.Phases[0].Component)
-		for _, s := range r.Phases {
-			fmt.Fprint(w, s.String())
-		}
-	}
 }

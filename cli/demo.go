@@ -189,7 +189,7 @@ func printDemoDone(w io.Writer, out string, r *report.Report, took time.Duration
 	fmt.Fprintf(w, "  runs/        one run file per model (scalefit summary, export, compare, plot read them)\n\n")
 	ci := "no interval"
 	if f.ExponentCI.Defined() {
-		ci = fmt.Sprintf("%s CI [%.3g, %.3g]", textfmt.Percent(f.Confidence), f.ExponentCI.Lo, f.ExponentCI.Hi)
+		ci = fmt.Sprintf("%s CI [%.3g, %.3g]", textfmt.Level(f.Confidence), f.ExponentCI.Lo, f.ExponentCI.Hi)
 	}
 	fmt.Fprintf(w, "What to look at: at initialisation, %s ∝ %s^%.3g (%s, n = %d)", f.Y, f.X, f.Exponent, ci, f.N)
 	if rf := r.Scaling.RefFit; rf != nil {

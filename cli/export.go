@@ -6,7 +6,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/scalefit/scalefit/export"
-	"github.com/scalefit/scalefit/fit"
+	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -44,7 +44,7 @@ names one; --out - writes CSV or JSON Lines to stdout. Examples:
 			}
 			var tab *export.Table
 			if c.Bool("summary") {
-				cfg := fit.LayerBootConfig{Resamples: c.Int("resamples"), Confidence: c.Float64("confidence"), Seed: c.Uint64("seed")}
+				cfg := layers.BootConfig{Resamples: c.Int("resamples"), Confidence: c.Float64("confidence"), Seed: c.Uint64("seed")}
 				profiles, err := readProfiles(paths)
 				if err != nil {
 					return err

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/scalefit/scalefit/export"
-	"github.com/scalefit/scalefit/fit"
+	"github.com/scalefit/scalefit/layers"
 )
 
 // TestExportReadByDuckDB exports a summary as Parquet, CSV and JSON Lines and reads each back with DuckDB, an
@@ -24,7 +24,7 @@ func TestExportReadByDuckDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := fit.LayerBootConfig{Resamples: 200, Confidence: 0.9, Seed: 5}
+	cfg := layers.BootConfig{Resamples: 200, Confidence: 0.9, Seed: 5}
 	type key struct {
 		model, component string
 		layer            int

@@ -11,6 +11,8 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/scalefit/scalefit/fit"
+	"github.com/scalefit/scalefit/layers"
+	"github.com/scalefit/scalefit/report"
 )
 
 func init() {
@@ -67,13 +69,13 @@ func fitAction(c *ucli.Context) error {
 	if c.Bool("simulate-coverage") {
 		return fitSimulate(c)
 	}
-	metric, err := fit.MetricByName(c.String("y"))
+	metric, err := layers.MetricByName(c.String("y"))
 	if err != nil {
 		return fmt.Errorf("fit: --y: %w", err)
 	}
 	xname := c.String("x")
-	if !slices.Contains(fit.Covariates, xname) {
-		return fmt.Errorf("fit: --x %q: want one of %s", xname, strings.Join(fit.Covariates, ", "))
+	if !slices.Contains(layers.Covariates, xname) {
+		return fmt.Errorf("fit: --x %q: want one of %s", xname, strings.Join(layers.Covariates, ", "))
 	}
 	seed := c.Uint64("seed")
 
@@ -143,7 +145,7 @@ func fitAction(c *ucli.Context) error {
 
 	jsonPath := c.String("json")
 	if jsonPath != "-" {
-		if err := res.WriteText(c.App.Writer); err != nil {
+		if err := report.WriteFitText(c.App.Writer, res); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -20,18 +22,20 @@ type input struct {
 	Tokens, Text, JSONL, Field, Corpus string
 	Tokenizer                          string // tokenizer.json to use instead of the model's own
 	SeqLen, MaxTokens                  int
+	NoSpecial                          bool // encode text without the special tokens the tokenizer adds (BOS)
 }
 
 func inputFlags() []ucli.Flag {
 	return []ucli.Flag{
-		&ucli.StringFlag{Name: "tokens", Category: "input", Usage: "JSON Lines file, one JSON array of token ids per line and sequence"},
+		&ucli.StringFlag{Name: "tokens", Category: "input", Usage: "JSON Lines file, one JSON array of token ids per line and sequence (scalefit tokenize writes one)"},
 		&ucli.StringFlag{Name: "text", Category: "input", Usage: "UTF-8 text file, tokenized with the model's tokenizer.json and cut into --seq-len windows"},
 		&ucli.StringFlag{Name: "jsonl", Category: "input", Usage: "JSON Lines file of records whose --field holds text"},
 		&ucli.StringFlag{Name: "field", Category: "input", Value: "text", Usage: "text field of the --jsonl records"},
 		&ucli.StringFlag{Name: "corpus", Category: "input", Usage: "embedded corpus (see scalefit datasets), e.g. mixed"},
 		&ucli.StringFlag{Name: "tokenizer", Category: "input", Usage: "tokenizer.json to use instead of the model directory's"},
-		&ucli.IntFlag{Name: "seq-len", Category: "input", Value: 512, Usage: "window length in tokens for text inputs"},
+		&ucli.IntFlag{Name: "seq-len", Category: "input", Value: 512, Usage: "window length in tokens for text inputs, the tokenizer's BOS included"},
 		&ucli.IntFlag{Name: "max-tokens", Category: "input", Usage: "cap on the total number of tokens (0: no cap)"},
+		&ucli.BoolFlag{Name: "no-special-tokens", Category: "input", Usage: "encode text without the special tokens the tokenizer adds (by default every window starts with its BOS, as HF's tok.encode(text) starts a text)"},
 	}
 }
 
@@ -39,6 +43,7 @@ func inputFromFlags(c *ucli.Context) input {
 	return input{
 		Tokens: c.String("tokens"), Text: c.String("text"), JSONL: c.String("jsonl"), Field: c.String("field"),
 		Corpus: c.String("corpus"), Tokenizer: c.String("tokenizer"), SeqLen: c.Int("seq-len"), MaxTokens: c.Int("max-tokens"),
+		NoSpecial: c.Bool("no-special-tokens"),
 	}
 }
 
@@ -55,19 +60,26 @@ func (in input) describe() string {
 	}
 }
 
+// tokenizer returns what the run file records as its tokenizer: "token ids" for a token-id input, else the
+// tokenizer.json that encodes the text.
 func (in input) tokenizer(modelDir string) string {
-	switch {
-	case in.Tokens != "":
+	if in.Tokens != "" {
 		return "token ids"
-	case in.Tokenizer != "":
-		return in.Tokenizer
-	default:
-		return filepath.Join(modelDir, "tokenizer.json")
 	}
+	return in.tokenizerPath(modelDir)
+}
+
+// tokenizerPath returns --tokenizer, or the model directory's tokenizer.json.
+func (in input) tokenizerPath(modelDir string) string {
+	if in.Tokenizer != "" {
+		return in.Tokenizer
+	}
+	return filepath.Join(modelDir, "tokenizer.json")
 }
 
 // load reads the sequences, tokenizing text with the model's tokenizer, and checks every id against the vocabulary.
-func (in input) load(modelDir string, vocab int) ([][]int32, error) {
+// It also returns the run's schema.MetaBOS: the ids of the special tokens that begin every sequence.
+func (in input) load(modelDir string, vocab int) ([][]int32, string, error) {
 	n := 0
 	for _, s := range []string{in.Tokens, in.Text, in.JSONL, in.Corpus} {
 		if s != "" {
@@ -75,63 +87,115 @@ func (in input) load(modelDir string, vocab int) ([][]int32, error) {
 		}
 	}
 	if n != 1 {
-		return nil, fmt.Errorf("give exactly one input: --tokens, --text, --jsonl or --corpus")
+		return nil, "", fmt.Errorf("give exactly one input: --tokens, --text, --jsonl or --corpus")
 	}
 	if in.MaxTokens < 0 {
-		return nil, fmt.Errorf("--max-tokens %d: must be ≥ 0", in.MaxTokens)
+		return nil, "", fmt.Errorf("--max-tokens %d: must be ≥ 0", in.MaxTokens)
 	}
 	var seqs [][]int32
+	var bos string
 	if in.Tokens != "" {
 		var err error
 		if seqs, err = datasets.LoadTokensVocab(in.Tokens, vocab); err != nil {
-			return nil, err
+			return nil, "", err
 		}
+		bos = in.tokensBOS(modelDir, seqs)
 	} else {
 		if in.SeqLen < 2 {
-			return nil, fmt.Errorf("--seq-len %d: must be ≥ 2", in.SeqLen)
+			return nil, "", fmt.Errorf("--seq-len %d: must be ≥ 2", in.SeqLen)
 		}
-		var texts []string
-		switch {
-		case in.Text != "":
-			t, err := datasets.LoadText(in.Text)
-			if err != nil {
-				return nil, err
-			}
-			texts = []string{t}
-		case in.JSONL != "":
-			var err error
-			if texts, err = datasets.LoadJSONL(in.JSONL, in.Field); err != nil {
-				return nil, err
-			}
-		default:
-			t, err := datasets.Corpus(in.Corpus)
-			if err != nil {
-				return nil, err
-			}
-			texts = []string{t}
-		}
-		tokPath := in.tokenizer(modelDir)
-		if _, err := os.Stat(tokPath); err != nil {
-			return nil, fmt.Errorf("text input needs a tokenizer: %s not found (give --tokenizer or use --tokens)", tokPath)
-		}
-		tok, err := tokenizer.Load(tokPath)
+		texts, err := in.texts()
 		if err != nil {
-			return nil, err
+			return nil, "", err
+		}
+		tok, err := loadTokenizer(in.tokenizerPath(modelDir))
+		if err != nil {
+			return nil, "", err
+		}
+		var prefix, suffix []int32
+		if !in.NoSpecial {
+			prefix, suffix = tok.Specials()
 		}
 		for _, t := range texts {
-			seqs = append(seqs, datasets.Windows(tok.Encode(t), in.SeqLen)...)
+			w, err := datasets.SpecialWindows(tok.Encode(t), in.SeqLen, prefix, suffix)
+			if err != nil {
+				return nil, "", fmt.Errorf("--seq-len %d: %w (or give --no-special-tokens)", in.SeqLen, err)
+			}
+			seqs = append(seqs, w...)
 		}
 		if len(seqs) == 0 {
-			return nil, fmt.Errorf("%s: no text to run (fewer than 2 tokens)", in.describe())
+			return nil, "", fmt.Errorf("%s: no text to run (fewer than 2 tokens)", in.describe())
 		}
+		bos = idList(prefix)
 	}
 	if in.MaxTokens > 0 {
 		seqs = datasets.CapTokens(seqs, in.MaxTokens)
 	}
 	if err := datasets.CheckVocab(seqs, vocab); err != nil {
-		return nil, fmt.Errorf("%s: %w", in.describe(), err)
+		return nil, "", fmt.Errorf("%s: %w", in.describe(), err)
 	}
-	return seqs, nil
+	return seqs, bos, nil
+}
+
+// texts reads the text input: the --text file, the --field of every --jsonl record, or the --corpus.
+func (in input) texts() ([]string, error) {
+	switch {
+	case in.Text != "":
+		t, err := datasets.LoadText(in.Text)
+		if err != nil {
+			return nil, err
+		}
+		return []string{t}, nil
+	case in.JSONL != "":
+		return datasets.LoadJSONL(in.JSONL, in.Field)
+	default:
+		t, err := datasets.Corpus(in.Corpus)
+		if err != nil {
+			return nil, err
+		}
+		return []string{t}, nil
+	}
+}
+
+// loadTokenizer reads a tokenizer.json (and the tokenizer_config.json beside it).
+func loadTokenizer(path string) (*tokenizer.Tokenizer, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("text input needs a tokenizer: %s not found (give --tokenizer or use --tokens)", path)
+	}
+	return tokenizer.Load(path)
+}
+
+// tokensBOS returns schema.MetaBOS for token-id input: the ids the model's tokenizer puts first, when every
+// sequence starts with them; "none" when some sequence does not or the tokenizer puts none; "unknown" without a
+// tokenizer that loads.
+func (in input) tokensBOS(modelDir string, seqs [][]int32) string {
+	path := in.tokenizerPath(modelDir)
+	if _, err := os.Stat(path); err != nil {
+		return "unknown"
+	}
+	tok, err := tokenizer.Load(path)
+	if err != nil {
+		return "unknown"
+	}
+	prefix, _ := tok.Specials()
+	for _, s := range seqs {
+		if len(prefix) == 0 || len(s) < len(prefix) || !slices.Equal(s[:len(prefix)], prefix) {
+			return "none"
+		}
+	}
+	return idList(prefix)
+}
+
+// idList writes ids as comma-separated decimals, or "none" when there are none.
+func idList(ids []int32) string {
+	if len(ids) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.Itoa(int(id))
+	}
+	return strings.Join(parts, ",")
 }
 
 // sortRows puts rows in (layer, component as in schema.Components, seq) order, so run files are deterministic

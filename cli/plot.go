@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/scalefit/scalefit/fit"
+	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/plot"
 )
 
@@ -107,7 +108,7 @@ type plotOptions struct {
 	Fit       *fit.Result // the runs' law of Y against X when the caller has fitted it already; nil: fit it here
 	// Bands are the layer bootstraps of attn, mlp and combined, one per profile in the order given to buildFigure,
 	// when the caller has computed them with Resamples, Confidence and Seed; nil: bootstrap here.
-	Bands      []*fit.LayerBands
+	Bands      []*layers.Bands
 	Panels     []plot.Panel // nil: all four
 	Resamples  int          // 0: no bootstrap bands or error bars
 	Seed       uint64
@@ -121,13 +122,13 @@ func (o plotOptions) wants(p plot.Panel) bool {
 // buildFigure maps fit's results for profiles into the figure's plain inputs: one series per model and component with
 // its layer-bootstrap band, and the scaling panel with the power-law fit. Models are drawn in order of size, so the
 // colours run from the smallest to the largest. It returns warnings worth telling the user.
-func buildFigure(profiles []*fit.Profile, sources []string, opt plotOptions) (*plot.Figure, []string, error) {
+func buildFigure(profiles []*layers.Profile, sources []string, opt plotOptions) (*plot.Figure, []string, error) {
 	order := make([]int, len(profiles))
 	for i := range order {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return profiles[order[a]].NParams < profiles[order[b]].NParams })
-	ps, srcs := make([]*fit.Profile, len(profiles)), make([]string, len(profiles))
+	ps, srcs := make([]*layers.Profile, len(profiles)), make([]string, len(profiles))
 	for i, j := range order {
 		ps[i], srcs[i] = profiles[j], sources[j]
 	}
@@ -146,9 +147,9 @@ func buildFigure(profiles []*fit.Profile, sources []string, opt plotOptions) (*p
 	}
 
 	fig := &plot.Figure{Depth: opt.Depth, Panels: opt.Panels}
-	bands := make([]*fit.LayerBands, len(ps))
+	bands := make([]*layers.Bands, len(ps))
 	for i, p := range ps {
-		comps := layerComponentsOf(p)
+		comps := layers.ComponentsOf(p)
 		if len(comps) == 0 {
 			return nil, nil, fmt.Errorf("%s: the run has none of the components attn, mlp, combined", srcs[i])
 		}
@@ -156,7 +157,7 @@ func buildFigure(profiles []*fit.Profile, sources []string, opt plotOptions) (*p
 		case opt.Resamples > 0 && opt.Bands != nil:
 			bands[i] = opt.Bands[order[i]]
 		case opt.Resamples > 0:
-			b, err := fit.BootstrapLayers(p, comps, fit.LayerBootConfig{Resamples: opt.Resamples, Confidence: opt.Confidence, Seed: opt.Seed})
+			b, err := layers.Bootstrap(p, comps, layers.BootConfig{Resamples: opt.Resamples, Confidence: opt.Confidence, Seed: opt.Seed})
 			if err != nil {
 				return nil, nil, err
 			}
@@ -203,7 +204,7 @@ func buildFigure(profiles []*fit.Profile, sources []string, opt plotOptions) (*p
 	return fig, warnings, nil
 }
 
-// plotCovariateLabels are the x-axis titles of the covariates of fit.Covariates.
+// plotCovariateLabels are the x-axis titles of the covariates of layers.Covariates.
 var plotCovariateLabels = map[string]string{
 	"params":          "parameters",
 	"params_nonembed": "non-embedding parameters",
@@ -217,8 +218,8 @@ var plotCovariateLabels = map[string]string{
 // gain for final_mlp_gain), which is the bootstrap interval of y itself whenever y is a layer gain; metrics that are
 // not a single layer's gain (fractions, depths) get no bar. The line and band are the fit's median curve and its
 // t confidence band; a prediction's bar is its prediction interval.
-func buildScalingPanel(ps []*fit.Profile, srcs []string, bands []*fit.LayerBands, opt plotOptions) (*plot.ScalingPanel, []string, error) {
-	metric, err := fit.MetricByName(opt.Y)
+func buildScalingPanel(ps []*layers.Profile, srcs []string, bands []*layers.Bands, opt plotOptions) (*plot.ScalingPanel, []string, error) {
+	metric, err := layers.MetricByName(opt.Y)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/scalefit/scalefit/datasets"
-	"github.com/scalefit/scalefit/fit"
+	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/plot"
 	"github.com/scalefit/scalefit/schema"
 )
@@ -267,7 +267,7 @@ func TestBuildScalingPanel(t *testing.T) {
 	}
 	for i, pt := range sp.Points {
 		p := profiles[i]
-		iv := fit.LayerIntervals(p, "mlp", 300, 0.9, 3)[p.NLayers-1]
+		iv := layers.Intervals(p, "mlp", 300, 0.9, 3)[p.NLayers-1]
 		if pt.Label != p.Name() || pt.X != float64(p.NParams) || pt.Y != p.LayerGain("mlp", p.NLayers-1, nil) || pt.YLo != iv.Lo || pt.YHi != iv.Hi {
 			t.Errorf("point %d = %+v, want %s at (%d, %v) with [%v, %v]", i, pt, p.Name(), p.NParams, iv.Gain, iv.Lo, iv.Hi)
 		}

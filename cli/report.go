@@ -7,7 +7,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/scalefit/scalefit/fit"
+	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/plot"
 	"github.com/scalefit/scalefit/report"
 	"github.com/scalefit/scalefit/schema"
@@ -55,8 +55,8 @@ predictions, bootstraps and leave-one-out. Every number is computed from the run
 				Title: c.String("title"), Sources: runs, Untrained: c.Bool("untrained"),
 				Y: c.String("y"), X: c.String("x"), Predict: splitList(c.StringSlice("predict")), Reference: c.String("reference"),
 				Resamples: c.Int("resamples"), Seed: c.Uint64("seed"), Confidence: c.Float64("confidence"),
-				Verdicts: fit.VerdictOptions{Mostly: c.Float64("mostly"), LastLayers: c.Int("last-layers"), NetTolerance: c.Float64("net-tolerance")},
-				Phases:   fit.PhaseOptions{Component: c.String("phases"), ExpandAbove: c.Float64("expand-above"), ContractBelow: c.Float64("contract-below")},
+				Verdicts: layers.VerdictOptions{Mostly: c.Float64("mostly"), LastLayers: c.Int("last-layers"), NetTolerance: c.Float64("net-tolerance")},
+				Phases:   layers.PhaseOptions{Component: c.String("phases"), ExpandAbove: c.Float64("expand-above"), ContractBelow: c.Float64("contract-below")},
 			}
 			if err := checkReportOptions(opt, out, c.String("figure")); err != nil {
 				return fmt.Errorf("report: %w", err)
@@ -104,7 +104,7 @@ func checkReportOptions(o report.Options, out, figure string) error {
 // writeReport builds the report of profiles and writes it to out ("-": w), atomically. With figure non-empty it also
 // draws the 4-panel figure there, before writing the report, and links it from the report by its path relative to
 // the report's directory.
-func writeReport(profiles []*fit.Profile, opt report.Options, out, figure string, w io.Writer) (*report.Report, error) {
+func writeReport(profiles []*layers.Profile, opt report.Options, out, figure string, w io.Writer) (*report.Report, error) {
 	if figure != "" {
 		link := figure
 		if out != "-" {
@@ -139,7 +139,7 @@ func writeReport(profiles []*fit.Profile, opt report.Options, out, figure string
 // a reference the report could not fit is left out of the figure, as the report says why. Prediction targets named
 // after registered models are passed to the figure as their sizes and labelled with their names. The fit's warnings
 // are not printed: the report states them.
-func drawReportFigure(profiles []*fit.Profile, r *report.Report, path string) error {
+func drawReportFigure(profiles []*layers.Profile, r *report.Report, path string) error {
 	opt, s := r.Options, r.Scaling
 	popt := plotOptions{
 		Y: opt.Y, X: opt.X, Predict: opt.Predict, Resamples: opt.Resamples, Seed: opt.Seed, Confidence: opt.Confidence,

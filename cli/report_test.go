@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scalefit/scalefit/fit"
+	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/report"
 )
 
@@ -47,7 +47,7 @@ func TestReportCommand(t *testing.T) {
 	}
 	want, err := report.Build(profiles, report.Options{Sources: runs, Untrained: true, Predict: []string{"pythia-12b", "175e9"},
 		Reference: "seed-pythia", Resamples: 300, Seed: 3, Figure: "../figures/law.svg",
-		Verdicts: fit.VerdictOptions{Mostly: 0.5, LastLayers: 1}, Phases: fit.PhaseOptions{Component: "mlp", ExpandAbove: 1.25, ContractBelow: 0.8}})
+		Verdicts: layers.VerdictOptions{Mostly: 0.5, LastLayers: 1}, Phases: layers.PhaseOptions{Component: "mlp", ExpandAbove: 1.25, ContractBelow: 0.8}})
 	if err != nil {
 		t.Fatal(err)
 	}

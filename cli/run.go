@@ -102,7 +102,7 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	if err != nil {
 		return nil, res, err
 	}
-	seqs, err := o.Input.load(o.ModelDir, cfg.VocabSize)
+	seqs, bos, err := o.Input.load(o.ModelDir, cfg.VocabSize)
 	if err != nil {
 		return nil, res, err
 	}
@@ -140,6 +140,7 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 		schema.MetaConfig:    string(cfg.Raw),
 		schema.MetaTokenizer: o.Input.tokenizer(o.ModelDir),
 		schema.MetaDataset:   o.Input.describe(),
+		schema.MetaBOS:       bos,
 		schema.MetaSkipFirst: strconv.Itoa(o.SkipFirst),
 		schema.MetaGELU:      o.GELU,
 		schema.MetaBackend:   backendDesc,

@@ -8,10 +8,10 @@ import (
 	"text/tabwriter"
 
 	"github.com/scalefit/scalefit/internal/textfmt"
+	"github.com/scalefit/scalefit/layers"
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/scalefit/scalefit/fit"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -86,7 +86,7 @@ type metricJSON struct {
 	Layer *int     `json:"layer"`
 }
 
-func summarize(p *fit.Profile) runSummary {
+func summarize(p *layers.Profile) runSummary {
 	s := runSummary{
 		Model: p.Model, Revision: p.Revision, Architecture: p.Architecture, Backend: p.Backend,
 		NParams: p.NParams, NParamsNonembed: p.NParamsNonembed, NLayers: p.NLayers, HiddenSize: p.HiddenSize,
@@ -113,7 +113,7 @@ func summarize(p *fit.Profile) runSummary {
 		}
 		s.Layers = append(s.Layers, ls)
 	}
-	for _, m := range fit.ComputeMetrics(p) {
+	for _, m := range layers.ComputeMetrics(p) {
 		mj := metricJSON{Value: finite(m.Value)}
 		if m.Layer >= 0 {
 			l := m.Layer

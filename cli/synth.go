@@ -9,6 +9,7 @@ import (
 
 	"github.com/scalefit/scalefit/backends/checkpoint"
 	"github.com/scalefit/scalefit/datasets"
+	"github.com/scalefit/scalefit/datasets/tokenizer"
 	"github.com/scalefit/scalefit/internal/textfmt"
 )
 
@@ -71,7 +72,7 @@ func synthModel(dir string, opt checkpoint.SynthOptions) (*checkpoint.Config, er
 		}
 		vocab = p.Vocab
 	}
-	tok, err := datasets.SynthTokenizerJSON(vocab)
+	tok, err := synthTokenizerJSON(vocab)
 	if err != nil {
 		return nil, fmt.Errorf("synth: tokenizer: %w", err)
 	}
@@ -96,4 +97,15 @@ func presetNames() string {
 		names = append(names, p.Name)
 	}
 	return strings.Join(names, ", ")
+}
+
+// synthTokenizerJSON returns the tokenizer.json of a byte-level BPE of vocabSize tokens trained on the default
+// embedded corpus, for random-init checkpoints. It is deterministic, so two synthetic checkpoints with the same
+// vocabulary size share a tokenizer.
+func synthTokenizerJSON(vocabSize int) ([]byte, error) {
+	text, err := datasets.Corpus(datasets.DefaultCorpus)
+	if err != nil {
+		return nil, err
+	}
+	return tokenizer.ByteLevelJSON(vocabSize, text)
 }

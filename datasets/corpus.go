@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-
-	"github.com/scalefit/scalefit/datasets/tokenizer"
 )
 
 //go:embed corpus/*.txt
@@ -142,11 +140,4 @@ func paragraphChunks(text string, size int) []string {
 		out = append(out, strings.Join(cur, "\n\n"))
 	}
 	return out
-}
-
-// SynthTokenizerJSON returns the tokenizer.json of a byte-level BPE trained on the default corpus, for
-// random-init checkpoints (`scalefit synth`): tokenizer.ByteLevelJSON(vocabSize, Corpus("mixed")). It is
-// deterministic, so two synthetic checkpoints with the same vocabulary size share a tokenizer.
-func SynthTokenizerJSON(vocabSize int) ([]byte, error) {
-	return tokenizer.ByteLevelJSON(vocabSize, mixed())
 }

@@ -1,12 +1,9 @@
 package datasets
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 	"unicode/utf8"
-
-	"github.com/scalefit/scalefit/datasets/tokenizer"
 )
 
 func TestCorpus(t *testing.T) {
@@ -55,33 +52,4 @@ func TestCorpus(t *testing.T) {
 	if _, err := Corpus("poetry"); err == nil || !strings.Contains(err.Error(), "mixed, prose") {
 		t.Errorf("Corpus(poetry): error %v, want the list of names", err)
 	}
-}
-
-// TestCorpusTokens checks the size of the corpus in tokens: at least 20,000 with the synthetic tokenizer trained
-// on it (GPT-2's own tokenizer gives 24,390; see corpus/README.md).
-func TestCorpusTokens(t *testing.T) {
-	js, err := SynthTokenizerJSON(50304)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := tokenizer.FromJSON(js)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text, _ := Corpus(DefaultCorpus)
-	ids := tok.Encode(text)
-	if len(ids) < 20_000 {
-		t.Errorf("mixed is %d tokens, want ≥ 20,000", len(ids))
-	}
-	if tok.Decode(ids) != text {
-		t.Error("Decode(Encode(mixed)) differs")
-	}
-	seqs := Windows(ids, 512)
-	if err := CheckVocab(seqs, 50304); err != nil {
-		t.Error(err)
-	}
-	if again, _ := SynthTokenizerJSON(50304); !bytes.Equal(js, again) {
-		t.Error("SynthTokenizerJSON is not deterministic")
-	}
-	t.Logf("mixed: %d bytes, %d synth tokens, %d windows of 512", len(text), len(ids), len(seqs))
 }

@@ -19,7 +19,7 @@ func TestWriteList(t *testing.T) {
 			t.Errorf("WriteList output lacks %q:\n%s", want, out)
 		}
 	}
-	if n := len(List()); n != 6+1+16 {
+	if n := len(List()); n != 6+1+31 {
 		t.Errorf("List() has %d entries, want 23", n)
 	}
 

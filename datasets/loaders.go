@@ -203,6 +203,35 @@ func Windows(ids []int32, seqLen int) [][]int32 {
 	return out
 }
 
+// SpecialWindows cuts ids, the tokens of one text, into windows of at most seqLen tokens that each read as the
+// tokenizer encodes a text of its own: prefix (Llama's or Gemma's BOS), the next seqLen − len(prefix) − len(suffix)
+// ids, then suffix (an EOS, for the few tokenizers that add one). The special tokens count inside seqLen. A last
+// window with fewer than MinWindow ids of text is dropped. seqLen ≤ 0 means one window of all the ids. Without
+// special tokens it is Windows. It fails when seqLen leaves no room for MinWindow ids beside the special tokens.
+func SpecialWindows(ids []int32, seqLen int, prefix, suffix []int32) ([][]int32, error) {
+	if len(prefix)+len(suffix) == 0 {
+		return Windows(ids, seqLen), nil
+	}
+	n := seqLen - len(prefix) - len(suffix) // ids of text per window
+	if seqLen <= 0 {
+		n = len(ids)
+	} else if n < MinWindow {
+		return nil, fmt.Errorf("a window of %d tokens leaves no room for %d tokens of text beside the %d special tokens the tokenizer adds",
+			seqLen, MinWindow, len(prefix)+len(suffix))
+	}
+	var out [][]int32
+	for start := 0; start < len(ids); start += n {
+		end := min(start+n, len(ids))
+		if end-start < MinWindow {
+			break
+		}
+		w := make([]int32, 0, len(prefix)+end-start+len(suffix))
+		w = append(append(append(w, prefix...), ids[start:end]...), suffix...)
+		out = append(out, w)
+	}
+	return out, nil
+}
+
 // CapTokens keeps whole sequences from the front of seqs until their tokens add up to maxTokens, cutting the
 // sequence that crosses the cap short (and dropping that cut piece if it is shorter than MinWindow). maxTokens ≤ 0
 // means no cap. The result shares the sequences' backing arrays.

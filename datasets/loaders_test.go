@@ -162,6 +162,39 @@ func TestWindows(t *testing.T) {
 	}
 }
 
+func TestSpecialWindows(t *testing.T) {
+	const bos, eos = 100, 101
+	tests := []struct {
+		name           string
+		n, seqLen      int
+		prefix, suffix []int32
+		want           [][]int32
+		err            string
+	}{
+		// Each window holds the BOS and seqLen − 1 ids of text; the tail of 2 is kept, a tail of 1 dropped.
+		{"bos", 8, 4, []int32{bos}, nil, [][]int32{{bos, 0, 1, 2}, {bos, 3, 4, 5}, {bos, 6, 7}}, ""},
+		{"bos tail of one", 7, 4, []int32{bos}, nil, [][]int32{{bos, 0, 1, 2}, {bos, 3, 4, 5}}, ""},
+		{"bos and eos", 5, 4, []int32{bos}, []int32{eos}, [][]int32{{bos, 0, 1, eos}, {bos, 2, 3, eos}}, ""},
+		{"short text", 2, 512, []int32{bos}, nil, [][]int32{{bos, 0, 1}}, ""},
+		{"no cutting", 3, 0, []int32{bos}, nil, [][]int32{{bos, 0, 1, 2}}, ""},
+		{"one token", 1, 4, []int32{bos}, nil, nil, ""},
+		{"no specials", 5, 2, nil, nil, [][]int32{{0, 1}, {2, 3}}, ""},
+		{"too short", 5, 3, []int32{bos}, []int32{eos}, nil, "a window of 3 tokens leaves no room for 2 tokens of text beside the 2 special tokens"},
+	}
+	for _, tt := range tests {
+		got, err := SpecialWindows(seq(tt.n), tt.seqLen, tt.prefix, tt.suffix)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%s: error %v, want %q", tt.name, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: got %v, %v; want %v", tt.name, got, err, tt.want)
+		}
+	}
+}
+
 func TestCapTokens(t *testing.T) {
 	seqs := [][]int32{seq(4), seq(4), seq(4)}
 	tests := []struct {

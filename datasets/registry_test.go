@@ -1,57 +1,112 @@
 package datasets
 
 import (
+	"encoding/json"
 	"fmt"
-	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
-// countParams computes a model's parameter counts from its shapes, layer by layer, the way the Hugging Face
-// implementations allocate them. ctx is the number of learned positions (GPT-2 and GPT-3 only).
-func countParams(m Model, ctx int64) (total, nonembed int64) {
-	d, f, v, l := int64(m.Hidden), int64(m.FFN), int64(m.Vocab), int64(m.Layers)
-	switch m.Architecture {
-	case "gpt_neox", "gpt2":
-		// Two LayerNorms (weight and bias), fused QKV and output projection with biases, MLP with biases.
-		layer := 2*2*d + (d*3*d + 3*d) + (d*d + d) + (d*f + f) + (f*d + d)
-		nonembed = l*layer + 2*d // final LayerNorm
-		if m.Architecture == "gpt_neox" {
-			return nonembed + 2*v*d, nonembed // untied embed_in and embed_out
-		}
-		return nonembed + v*d + ctx*d, nonembed // wte tied with lm_head, plus wpe
-	case "llama":
-		kv := int64(m.KVHeads) * (d / int64(m.Heads)) // width of k and v under grouped-query attention
-		layer := 2*d + (d*d + 2*d*kv + d*d) + 3*d*f   // two RMSNorms, q k v o, gate up down; no biases
-		nonembed = l*layer + d                        // final RMSNorm
-		return nonembed + 2*v*d, nonembed             // untied embedding and lm_head
-	}
-	panic("unknown architecture " + m.Architecture)
+// registryDir holds the models' config.json files and golden.json, which testdata/registry/gen.py computes from them
+// and checks against the published totals.
+const registryDir = "../testdata/registry"
+
+// goldenModel is one entry of golden.json.
+type goldenModel struct {
+	Name           string `json:"name"`
+	Architecture   string `json:"architecture"`
+	Layers         int    `json:"layers"`
+	Hidden         int    `json:"hidden"`
+	Heads          int    `json:"heads"`
+	KVHeads        int    `json:"kv_heads"`
+	HeadDim        int    `json:"head_dim"`
+	FFN            int    `json:"ffn"`
+	Vocab          int    `json:"vocab"`
+	Positions      int    `json:"positions"`
+	Tied           bool   `json:"tied"`
+	Params         int64  `json:"params"`
+	ParamsNonembed int64  `json:"params_nonembed"`
+	NominalParams  int64  `json:"nominal_params"` // GPT-3's stated 175e9, which the registry carries
 }
 
-func TestRegistryCounts(t *testing.T) {
-	ctx := map[string]int64{"gpt2": 1024, "gpt2-medium": 1024, "gpt2-large": 1024, "gpt2-xl": 1024, "gpt3-175b": 2048}
+// TestRegistryGolden holds every registry entry to the counts and shapes that gen.py computed from its config.json.
+func TestRegistryGolden(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(registryDir, "golden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var golden struct{ Models []goldenModel }
+	if err := json.Unmarshal(data, &golden); err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]goldenModel{}
+	for _, g := range golden.Models {
+		byName[g.Name] = g
+	}
+	if len(byName) != len(models) {
+		t.Errorf("golden.json has %d models, the registry %d", len(byName), len(models))
+	}
 	for _, m := range Models() {
-		total, nonembed := countParams(m, ctx[m.Name])
-		if nonembed != m.ParamsNonembed {
-			t.Errorf("%s: ParamsNonembed = %d, shapes give %d", m.Name, m.ParamsNonembed, nonembed)
-		}
-		if m.Name == "gpt3-175b" {
-			// The paper's 175e9 is nominal; the shapes give 174.6e9.
-			if rel := math.Abs(float64(total)-float64(m.Params)) / float64(m.Params); rel > 0.005 {
-				t.Errorf("%s: shapes give %d, %.2f%% from the nominal %d", m.Name, total, 100*rel, m.Params)
-			}
+		g, ok := byName[m.Name]
+		if !ok {
+			t.Errorf("%s: not in golden.json", m.Name)
 			continue
 		}
-		if total != m.Params {
-			t.Errorf("%s: Params = %d, shapes give %d", m.Name, m.Params, total)
+		wantParams := g.Params
+		if g.NominalParams != 0 {
+			wantParams = g.NominalParams
 		}
-		if m.Hidden%m.Heads != 0 || m.Heads%m.KVHeads != 0 {
-			t.Errorf("%s: heads %d, kv heads %d do not divide hidden %d", m.Name, m.Heads, m.KVHeads, m.Hidden)
+		got := goldenModel{m.Name, m.Architecture, m.Layers, m.Hidden, m.Heads, m.KVHeads, m.HeadDim, m.FFN, m.Vocab,
+			m.Positions, m.Tied, m.Params, m.ParamsNonembed, g.NominalParams}
+		want := g
+		want.Params = wantParams
+		if got != want {
+			t.Errorf("%s:\n got %+v\nwant %+v", m.Name, got, want)
+		}
+		if m.Heads%m.KVHeads != 0 {
+			t.Errorf("%s: %d heads, %d kv heads", m.Name, m.Heads, m.KVHeads)
 		}
 	}
 }
 
-// TestRegistryCards pins the counts quoted in the brief and DESIGN.md §6, independently of the shapes.
+// shapeKeys are the config.json keys that Model's typed fields hold; Extra holds the rest.
+var shapeKeys = []string{"model_type", "hidden_size", "n_embd", "num_hidden_layers", "n_layer", "num_attention_heads",
+	"n_head", "num_key_value_heads", "head_dim", "intermediate_size", "n_inner", "vocab_size",
+	"max_position_embeddings", "n_positions", "tie_word_embeddings"}
+
+// TestRegistryExtra checks that each entry's Extra is its config.json less the shape keys (and less the notes that
+// testdata/registry adds under scalefit_ keys).
+func TestRegistryExtra(t *testing.T) {
+	for _, m := range Models() {
+		data, err := os.ReadFile(filepath.Join(registryDir, m.Name, "config.json"))
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		var cfg map[string]any
+		if err := json.Unmarshal(data, &cfg); err != nil {
+			t.Fatalf("%s: %v", m.Name, err)
+		}
+		if cfg["model_type"] != m.Architecture {
+			t.Errorf("%s: model_type %v, Architecture %q", m.Name, cfg["model_type"], m.Architecture)
+		}
+		for k := range cfg {
+			if slices.Contains(shapeKeys, k) || strings.HasPrefix(k, "scalefit_") {
+				delete(cfg, k)
+			}
+		}
+		want, _ := json.Marshal(cfg)
+		got, err := json.Marshal(m.Extra)
+		if err != nil || string(got) != string(want) {
+			t.Errorf("%s: Extra = %s, config.json has %s (%v)", m.Name, got, want, err)
+		}
+	}
+}
+
+// TestRegistryCards pins published counts, independently of the shapes.
 func TestRegistryCards(t *testing.T) {
 	tests := []struct {
 		name             string
@@ -64,6 +119,11 @@ func TestRegistryCards(t *testing.T) {
 		{"gpt2", 124_439_808, 85_056_000},
 		{"gpt2-xl", 1_557_611_200, 1_475_561_600},
 		{"llama-2-70b", 68_976_648_192, 68_452_360_192},
+		{"llama-3.2-1b", 1_235_814_400, 973_146_112},
+		{"llama-3.1-8b", 8_030_261_248, 6_979_588_096},
+		{"mistral-7b-v0.3", 7_248_023_552, 6_979_588_096},
+		{"qwen2.5-0.5b", 494_032_768, 357_898_112},
+		{"gemma-2-2b", 2_614_341_888, 2_024_517_888},
 	}
 	for _, tt := range tests {
 		m, ok := Lookup(tt.name)
@@ -85,6 +145,16 @@ func TestLookup(t *testing.T) {
 		{"GPT-3", "gpt3-175b"},
 		{"meta-llama/Llama-2-7b-hf", "llama-2-7b"},
 		{"llama2-70b", "llama-2-70b"},
+		{"meta-llama/Llama-3.2-1B", "llama-3.2-1b"},
+		{"meta-llama/Llama-3.2-3B-Instruct", "llama-3.2-3b"},
+		{"meta-llama/Meta-Llama-3.1-8B", "llama-3.1-8b"},
+		{"meta-llama/Llama-3.1-70B-Instruct", "llama-3.1-70b"},
+		{"mistralai/Mistral-7B-v0.3", "mistral-7b-v0.3"},
+		{"mistralai/Mistral-7B-Instruct-v0.3", "mistral-7b-v0.3"},
+		{"Qwen/Qwen2.5-0.5B", "qwen2.5-0.5b"},
+		{"Qwen/Qwen2.5-72B-Instruct", "qwen2.5-72b"},
+		{"google/gemma-2-2b", "gemma-2-2b"},
+		{"google/gemma-2-27b-it", "gemma-2-27b"},
 	}
 	for _, tt := range tests {
 		m, ok := Lookup(tt.in)
@@ -92,14 +162,14 @@ func TestLookup(t *testing.T) {
 			t.Errorf("Lookup(%q) = %q, %v; want %q", tt.in, m.Name, ok, tt.want)
 		}
 	}
-	for _, name := range []string{"", "pythia", "pythia-7b", "gpt4", "llama-3-8b", "EleutherAI/"} {
+	for _, name := range []string{"", "pythia", "pythia-7b", "pythia-1b-it", "gpt4", "llama-3-8b", "qwen2.5-8b", "gemma-2b", "EleutherAI/"} {
 		if m, ok := Lookup(name); ok {
 			t.Errorf("Lookup(%q) = %q, want not found", name, m.Name)
 		}
 	}
 	ms := Models()
-	if len(ms) != 16 {
-		t.Errorf("Models() has %d entries, want 16", len(ms))
+	if len(ms) != 31 {
+		t.Errorf("Models() has %d entries, want 31", len(ms))
 	}
 	for i := 1; i < len(ms); i++ {
 		if ms[i].Params < ms[i-1].Params {

@@ -18,7 +18,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
-	"github.com/scalefit/scalefit/fit"
+	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -185,11 +185,11 @@ func layerGainByHand(run *schema.Run, layer int, component string) (gain float64
 
 func TestSummary(t *testing.T) {
 	run := synthRun("m", 1234, 4, 6)
-	p, err := fit.NewProfile(run)
+	p, err := layers.NewProfile(run)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := fit.LayerBootConfig{Resamples: 300, Confidence: 0.9, Seed: 11}
+	cfg := layers.BootConfig{Resamples: 300, Confidence: 0.9, Seed: 11}
 	rows, err := Summarize(p, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -198,10 +198,10 @@ func TestSummary(t *testing.T) {
 		t.Fatalf("%d rows, want 12", len(rows))
 	}
 	gains := map[string][]float64{}
-	ivs := map[string][]fit.Interval{}
+	ivs := map[string][]layers.Interval{}
 	for _, c := range []string{"attn", "mlp", "combined"} {
 		gains[c] = p.LayerGains(c, nil)
-		ivs[c] = fit.LayerIntervals(p, c, cfg.Resamples, cfg.Confidence, cfg.Seed)
+		ivs[c] = layers.Intervals(p, c, cfg.Resamples, cfg.Confidence, cfg.Seed)
 	}
 	for _, r := range rows {
 		hand, tokens := layerGainByHand(run, int(r.Layer), r.Component)
@@ -213,7 +213,7 @@ func TestSummary(t *testing.T) {
 		}
 		iv := ivs[r.Component][r.Layer]
 		if r.GainLo != iv.Lo || r.GainHi != iv.Hi {
-			t.Errorf("layer %d %s: interval [%v, %v], fit.LayerIntervals [%v, %v]", r.Layer, r.Component, r.GainLo, r.GainHi, iv.Lo, iv.Hi)
+			t.Errorf("layer %d %s: interval [%v, %v], layers.Intervals [%v, %v]", r.Layer, r.Component, r.GainLo, r.GainHi, iv.Lo, iv.Hi)
 		}
 		if !(r.GainLo < r.Gain && r.Gain < r.GainHi) {
 			t.Errorf("layer %d %s: interval [%v, %v] does not surround %v", r.Layer, r.Component, r.GainLo, r.GainHi, r.Gain)
@@ -249,11 +249,11 @@ func TestSummary(t *testing.T) {
 // TestSummarySingleSequence: with one sequence the interval is undefined, which CSV writes as an empty field, JSON
 // Lines as null, and Parquet as a null.
 func TestSummarySingleSequence(t *testing.T) {
-	p, err := fit.NewProfile(synthRun("one", 10, 2, 1))
+	p, err := layers.NewProfile(synthRun("one", 10, 2, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := fit.LayerBootConfig{Resamples: 50, Confidence: 0.95, Seed: 1}
+	cfg := layers.BootConfig{Resamples: 50, Confidence: 0.95, Seed: 1}
 	rows, err := Summarize(p, cfg)
 	if err != nil {
 		t.Fatal(err)

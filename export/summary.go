@@ -9,15 +9,15 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/scalefit/scalefit/fit"
+	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/schema"
 )
 
 // SummaryRow is one row of the summary table: the layer-level gain of one component at one layer of one model, with
 // its bootstrap percentile interval.
 //
-// Gain is the token-weighted mean over the run's sequences (fit.Profile.LayerGain, DESIGN.md §4). [GainLo, GainHi] is
-// the percentile interval of that mean over resamples of the sequences (fit.BootstrapLayers); both are NaN, written
+// Gain is the token-weighted mean over the run's sequences (layers.Profile.LayerGain, DESIGN.md §4). [GainLo, GainHi] is
+// the percentile interval of that mean over resamples of the sequences (layers.Bootstrap); both are NaN, written
 // as null, when the run holds a single sequence. NTokens and NSeqs count the tokens and sequences behind Gain.
 type SummaryRow struct {
 	Model     string
@@ -36,7 +36,7 @@ type SummaryRow struct {
 
 // Summarize returns the summary rows of p: one per (layer, component) for every component the run holds, layer by
 // layer in the component order of schema.Components. All components' intervals come from the same resamples.
-func Summarize(p *fit.Profile, cfg fit.LayerBootConfig) ([]SummaryRow, error) {
+func Summarize(p *layers.Profile, cfg layers.BootConfig) ([]SummaryRow, error) {
 	var comps []string
 	for _, c := range schema.Components {
 		if p.Has(c) {
@@ -46,7 +46,7 @@ func Summarize(p *fit.Profile, cfg fit.LayerBootConfig) ([]SummaryRow, error) {
 	if len(comps) == 0 {
 		return nil, fmt.Errorf("summary of %s: the run has no components", p.Name())
 	}
-	bands, err := fit.BootstrapLayers(p, comps, cfg)
+	bands, err := layers.Bootstrap(p, comps, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ const (
 
 // SummaryTable returns rows as a table whose metadata records how the intervals were computed. An undefined bound
 // (NaN) is stored as null.
-func SummaryTable(rows []SummaryRow, cfg fit.LayerBootConfig) *Table {
+func SummaryTable(rows []SummaryRow, cfg layers.BootConfig) *Table {
 	md := arrow.NewMetadata(
 		[]string{MetaConfidence, MetaResamples, MetaSeed},
 		[]string{strconv.FormatFloat(cfg.Confidence, 'g', -1, 64), strconv.Itoa(cfg.Resamples), strconv.FormatUint(cfg.Seed, 10)},

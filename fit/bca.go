@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/scalefit/scalefit/internal/resample"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -48,7 +49,7 @@ func ComputeBootIntervals(thetaHat float64, boot []float64, jack [][]float64, co
 	}
 	slices.Sort(boot)
 	alpha := (1 - confidence) / 2
-	lo, hi := npPercentile(boot, alpha), npPercentile(boot, 1-alpha)
+	lo, hi := resample.Percentile(boot, alpha), resample.Percentile(boot, 1-alpha)
 	out.Percentile = Bounds{lo, hi}
 	out.Basic = Bounds{2*thetaHat - hi, 2*thetaHat - lo}
 	if B > 1 {
@@ -80,7 +81,7 @@ func ComputeBootIntervals(thetaHat float64, boot []float64, jack [][]float64, co
 	za := distuv.UnitNormal.Quantile(alpha)
 	a1 := bcaLevel(out.Z0, za, out.Accel)
 	a2 := bcaLevel(out.Z0, -za, out.Accel)
-	out.BCa = Bounds{npPercentile(boot, a1), npPercentile(boot, a2)}
+	out.BCa = Bounds{resample.Percentile(boot, a1), resample.Percentile(boot, a2)}
 	return out
 }
 
@@ -118,28 +119,4 @@ func jackknifeAccel(jack [][]float64) float64 {
 		return math.NaN()
 	}
 	return num / (6 * math.Pow(den, 1.5))
-}
-
-// npPercentile is numpy.percentile(sorted, 100·q) with the default "linear" method: the order statistics are
-// interpolated at position q·(B − 1), with numpy's two-sided lerp so that results agree to the last bit.
-func npPercentile(sorted []float64, q float64) float64 {
-	n := len(sorted)
-	if n == 0 || math.IsNaN(q) {
-		return math.NaN()
-	}
-	h := q * float64(n-1)
-	if h <= 0 {
-		return sorted[0]
-	}
-	if h >= float64(n-1) {
-		return sorted[n-1]
-	}
-	i := int(math.Floor(h))
-	t := h - float64(i)
-	a, b := sorted[i], sorted[i+1]
-	d := b - a
-	if t >= 0.5 {
-		return b - d*(1-t)
-	}
-	return a + d*t
 }

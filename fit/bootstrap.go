@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/scalefit/scalefit/internal/resample"
 )
 
 // Bootstrap methods for the power-law fit.
@@ -144,7 +146,7 @@ func methodSeed(seed uint64, method string) uint64 {
 	for i := 0; i < len(method); i++ {
 		h = (h ^ uint64(method[i])) * 0x100000001b3
 	}
-	return bootMix(seed ^ bootMix(h))
+	return resample.Mix(seed ^ resample.Mix(h))
 }
 
 // runBootstrap runs one bootstrap method on bp with B resamples and computes its intervals.
@@ -395,17 +397,10 @@ type bootRNG struct {
 	have bool
 }
 
-// seed starts the stream of resample r (streamSeed).
+// seed starts the stream of resample r (resample.StreamSeed).
 func (g *bootRNG) seed(seed, r uint64) {
-	g.pcg.Seed(streamSeed(seed, r))
+	g.pcg.Seed(resample.StreamSeed(seed, r))
 	g.have = false
-}
-
-// streamSeed returns the two PCG seed words of random stream r drawn from seed: SplitMix64 mixes of (seed, r), so
-// neighbouring streams start from unrelated states. Every bootstrap in the package seeds its resamples this way.
-func streamSeed(seed, r uint64) (uint64, uint64) {
-	s1 := bootMix(seed ^ bootMix(r+0x9e3779b97f4a7c15))
-	return s1, bootMix(s1 + 0x9e3779b97f4a7c15)
 }
 
 func (g *bootRNG) uint32() uint32 {
@@ -511,10 +506,4 @@ func (g *bootRNG) normal() float64 {
 	u1 := 1 - g.float64()
 	u2 := g.float64()
 	return math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2)
-}
-
-func bootMix(z uint64) uint64 {
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
 }

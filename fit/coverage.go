@@ -8,6 +8,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/scalefit/scalefit/internal/resample"
+	"github.com/scalefit/scalefit/layers"
 )
 
 // CoverageScenario is one data-generating process of the coverage simulation.
@@ -83,7 +86,7 @@ func SimulateCoverage(cfg CoverageConfig, progress func(done, total int)) ([]Cov
 			return nil, fmt.Errorf("coverage: n = %d: intervals need at least 3 models", n)
 		}
 	}
-	metric, _ := MetricByName("final_mlp_gain")
+	metric, _ := layers.MetricByName("final_mlp_gain")
 	type cell struct {
 		sc CoverageScenario
 		n  int
@@ -169,7 +172,7 @@ func SimulateCoverage(cfg CoverageConfig, progress func(done, total int)) ([]Cov
 			row.MedianWidth = math.NaN()
 			if len(widths) > 0 {
 				slices.Sort(widths)
-				row.MedianWidth = npPercentile(widths, 0.5)
+				row.MedianWidth = resample.Percentile(widths, 0.5)
 			}
 			rows = append(rows, row)
 		}
@@ -179,14 +182,14 @@ func SimulateCoverage(cfg CoverageConfig, progress func(done, total int)) ([]Cov
 
 // covOneDataset simulates one dataset, fits it, and records for each interval whether it exists, whether it covers
 // the truth, and its width.
-func covOneDataset(cfg CoverageConfig, sc CoverageScenario, n int, cell, d uint64, metric Metric, kinds []string,
+func covOneDataset(cfg CoverageConfig, sc CoverageScenario, n int, cell, d uint64, metric layers.Metric, kinds []string,
 	covered, defined []bool, width []float64) error {
 	var rng bootRNG
-	rng.seed(cfg.Seed^bootMix(cell+0x51ed), d)
-	simModel := func(x float64) (*Profile, float64) {
+	rng.seed(cfg.Seed^resample.Mix(cell+0x51ed), d)
+	simModel := func(x float64) (*layers.Profile, float64) {
 		mu := cfg.Prefactor * math.Pow(x, cfg.Exponent) * math.Exp(sc.Scatter*rng.normal())
 		ns := cfg.Sequences
-		p := &Profile{Model: "sim", NParams: int64(x), NLayers: 1, Tokens: make([]float64, ns), gain: map[string][]float64{}}
+		p := &layers.Profile{Model: "sim", NParams: int64(x), NLayers: 1, Tokens: make([]float64, ns)}
 		g := make([]float64, ns)
 		cv := math.Sqrt(math.Exp(sc.TokenSD*sc.TokenSD) - 1)
 		for s := range ns {
@@ -195,7 +198,9 @@ func covOneDataset(cfg CoverageConfig, sc CoverageScenario, n int, cell, d uint6
 			level := mu * math.Exp(sc.SeqSD*rng.normal())
 			g[s] = level * math.Max(1+cv/math.Sqrt(T)*rng.normal(), 1e-6)
 		}
-		p.gain["mlp"] = g
+		if err := p.SetGrid("mlp", g); err != nil {
+			panic(err) // one layer of ns sequences: the shape is right by construction
+		}
 		y, _ := metric.Eval(p, nil)
 		return p, y
 	}

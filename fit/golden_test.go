@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/scalefit/scalefit/layers"
 )
 
 // goldenFile is testdata/fit/golden.json, written by testdata/fit/gen.py with statsmodels and scipy.
@@ -238,7 +240,7 @@ func TestHierJackknifeMatchesScipy(t *testing.T) {
 	if c.Name != "hier-slope" {
 		t.Fatalf("goldenFile case %q, want hier-slope", c.Name)
 	}
-	m, _ := MetricByName("final_mlp_gain")
+	m, _ := layers.MetricByName("final_mlp_gain")
 	bp := &bootProblem{}
 	for j, s := range g.HierSamples {
 		p := mlpProfile("m", 1, [][]float64{s}, 100)

@@ -8,6 +8,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/scalefit/scalefit/layers"
 )
 
 // Point is one model in a scaling-law fit: its covariate x, its metric y, and optionally the standard error of y and
@@ -16,13 +18,13 @@ import (
 // Points made from run files carry their Profile, so the hierarchical bootstrap can resample the run's sequences and
 // recompute y; points read from a CSV file or a reference dataset have no profile and keep their y in that bootstrap.
 type Point struct {
-	Model   string   // model id (with @revision when there is one)
-	X       float64  // covariate, > 0
-	Y       float64  // metric, > 0 for a power-law fit
-	YSE     float64  // standard error of Y in y units; NaN when unknown
-	Layer   int      // the layer the metric was taken at; −1 when the metric has none or it is unknown
-	Source  string   // where the point came from: a run file, a CSV file, a reference dataset
-	Profile *Profile // the run behind the point; nil for points from a CSV file or a reference
+	Model   string          // model id (with @revision when there is one)
+	X       float64         // covariate, > 0
+	Y       float64         // metric, > 0 for a power-law fit
+	YSE     float64         // standard error of Y in y units; NaN when unknown
+	Layer   int             // the layer the metric was taken at; −1 when the metric has none or it is unknown
+	Source  string          // where the point came from: a run file, a CSV file, a reference dataset
+	Profile *layers.Profile // the run behind the point; nil for points from a CSV file or a reference
 }
 
 // ySEResamples is the number of sequence resamples behind the y_se of a run-file point.
@@ -31,7 +33,7 @@ const ySEResamples = 400
 // PointsFromProfiles makes one point per profile: y = metric.Eval(p, nil), x = Covariate(xname, p), and y_se the
 // standard deviation of y over ySEResamples (400) resamples of the run's sequences, drawn from seed. y_se is NaN for
 // a run with a single sequence. sources, if not nil, names the file behind each profile.
-func PointsFromProfiles(profiles []*Profile, sources []string, metric Metric, xname string, seed uint64) ([]Point, error) {
+func PointsFromProfiles(profiles []*layers.Profile, sources []string, metric layers.Metric, xname string, seed uint64) ([]Point, error) {
 	out := make([]Point, 0, len(profiles))
 	for i, p := range profiles {
 		src := ""
@@ -41,7 +43,7 @@ func PointsFromProfiles(profiles []*Profile, sources []string, metric Metric, xn
 		if !p.Has(metric.Component) {
 			return nil, fmt.Errorf("%s: model %q: the run has no %q component, which %s needs", src, p.Name(), metric.Component, metric.Name)
 		}
-		x, err := Covariate(xname, p)
+		x, err := layers.Covariate(xname, p)
 		if err != nil {
 			return nil, err
 		}
@@ -60,7 +62,7 @@ func PointsFromProfiles(profiles []*Profile, sources []string, metric Metric, xn
 
 // profileYSE is the bootstrap standard error of metric on p: the sample standard deviation (ddof = 1) of y over B
 // multinomial resamples of the sequences.
-func profileYSE(p *Profile, metric Metric, B int, seed uint64) float64 {
+func profileYSE(p *layers.Profile, metric layers.Metric, B int, seed uint64) float64 {
 	ev := newSeqEvaluator(metric, p)
 	var rng bootRNG
 	var sum, sum2 float64

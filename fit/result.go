@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/scalefit/scalefit/layers"
 )
 
 // Functional forms of a scaling law.
@@ -27,22 +29,22 @@ const (
 	IntervalBCa        = "bca"
 )
 
-// resSmallN is the number of models below which model-resampling bootstrap intervals carry a warning.
-const resSmallN = 8
+// SmallN is the number of models below which model-resampling bootstrap intervals carry a warning.
+const SmallN = 8
 
 // Options configures PowerLaw. The zero value is a plain OLS power law at 95 % with no bootstrap.
 type Options struct {
-	X, Y       string   // names of the covariate and the metric, for the output
-	Form       string   // FormPower (default), FormOffset or FormBoth
-	Weights    string   // WeightsNone (default) or WeightsInverseVariance
-	Confidence float64  // two-sided confidence level; 0 means 0.95
-	Bootstrap  []string // methods to run, the first being the primary one; see DefaultBootstraps
-	Interval   string   // the bootstrap interval shown with predictions: IntervalBCa (default), percentile or basic
-	Resamples  int      // bootstrap resamples; 0 means 10000
-	Seed       uint64   // the bootstrap's random streams are a function of Seed only
-	Metric     *Metric  // the metric behind y; the hierarchical bootstrap needs it to recompute y from runs
-	Targets    []Target // x values to predict at
-	Workers    int      // goroutines for the bootstrap; 0 means GOMAXPROCS. Results do not depend on it.
+	X, Y       string         // names of the covariate and the metric, for the output
+	Form       string         // FormPower (default), FormOffset or FormBoth
+	Weights    string         // WeightsNone (default) or WeightsInverseVariance
+	Confidence float64        // two-sided confidence level; 0 means 0.95
+	Bootstrap  []string       // methods to run, the first being the primary one; see DefaultBootstraps
+	Interval   string         // the bootstrap interval shown with predictions: IntervalBCa (default), percentile or basic
+	Resamples  int            // bootstrap resamples; 0 means 10000
+	Seed       uint64         // the bootstrap's random streams are a function of Seed only
+	Metric     *layers.Metric // the metric behind y; the hierarchical bootstrap needs it to recompute y from runs
+	Targets    []Target       // x values to predict at
+	Workers    int            // goroutines for the bootstrap; 0 means GOMAXPROCS. Results do not depend on it.
 }
 
 // DefaultBootstraps is the bootstrap methods that apply to pts: hierarchical when some point has a run, then pairs and
@@ -377,8 +379,8 @@ func (r *Result) runBootstraps(points []Point, t, u, w, lt []float64, o Options)
 				msg += fmt.Sprintf("; %d of %d models come from runs, the others are held fixed", bs.Resampled, n)
 			}
 			bs.Warning = resJoinWarn(msg, bs.Warning)
-		case n < resSmallN:
-			bs.Warning = resJoinWarn(fmt.Sprintf("n = %d < %d: model-resampling bootstrap intervals cover far below their nominal level at small n (docs/statistics.md); prefer the t interval", n, resSmallN), bs.Warning)
+		case n < SmallN:
+			bs.Warning = resJoinWarn(fmt.Sprintf("n = %d < %d: model-resampling bootstrap intervals cover far below their nominal level at small n (docs/statistics.md); prefer the t interval", n, SmallN), bs.Warning)
 		}
 		r.Bootstraps = append(r.Bootstraps, bs)
 	}

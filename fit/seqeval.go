@@ -1,5 +1,7 @@
 package fit
 
+import "github.com/scalefit/scalefit/layers"
+
 // seqShared is the read-only part of a fast evaluator of one metric on one run under sequence reweighting: the
 // products n_s·ḡ_{ℓ,s} of token count and per-sequence mean gain of the metric's component, laid out by layer, and
 // their full sums. With sequence counts c_s the layer gain is
@@ -10,7 +12,7 @@ package fit
 // N_ℓ = Σ_s n_s·ḡ_{ℓ,s} and D = Σ_s n_s. The metric asks for the layers it needs (one for final_* metrics), so a
 // resample costs one pass over the sequences per layer read.
 type seqShared struct {
-	metric Metric
+	metric layers.Metric
 	nseq   int
 	nl     int
 	single int       // the one layer the metric reads (final_* metrics), or −1 when it reads several
@@ -20,8 +22,8 @@ type seqShared struct {
 	denAll float64   // D
 }
 
-func newSeqShared(m Metric, p *Profile) *seqShared {
-	g := p.gain[m.Component]
+func newSeqShared(m layers.Metric, p *layers.Profile) *seqShared {
+	g := p.Grid(m.Component)
 	s := &seqShared{metric: m, nseq: p.NSeq(), nl: p.NLayers, tok: p.Tokens, ng: make([]float64, len(g)),
 		numAll: make([]float64, p.NLayers)}
 	for _, n := range p.Tokens {
@@ -43,7 +45,7 @@ func newSeqShared(m Metric, p *Profile) *seqShared {
 // probeSingleLayer returns the layer that metric m reads when it reads exactly one, the same one for two unrelated
 // layer profiles (true of the final_* metrics), and −1 otherwise. A resample of such a metric needs no count vector:
 // it accumulates Σ c_s·n_s·ḡ_s and Σ c_s·n_s directly while drawing.
-func probeSingleLayer(m Metric, nl int) int {
+func probeSingleLayer(m layers.Metric, nl int) int {
 	layer := -1
 	for trial := range 2 {
 		read := map[int]bool{}
@@ -51,7 +53,7 @@ func probeSingleLayer(m Metric, nl int) int {
 			read[l] = true
 			return 0.5 + float64((l*7919+trial*104729)%97)/97
 		}
-		m.eval(gain, nl)
+		m.EvalFunc(gain, nl)
 		if len(read) != 1 {
 			return -1
 		}
@@ -99,7 +101,9 @@ func (s *seqShared) evaluator() *seqEvaluator {
 	return e
 }
 
-func newSeqEvaluator(m Metric, p *Profile) *seqEvaluator { return newSeqShared(m, p).evaluator() }
+func newSeqEvaluator(m layers.Metric, p *layers.Profile) *seqEvaluator {
+	return newSeqShared(m, p).evaluator()
+}
 
 // resample draws nseq sequences with replacement and returns the metric on the reweighted run.
 func (e *seqEvaluator) resample(rng *bootRNG) float64 {
@@ -108,20 +112,20 @@ func (e *seqEvaluator) resample(rng *bootRNG) float64 {
 		l := e.single
 		e.num, e.den = rng.drawSum(e.ng[l*e.nseq:(l+1)*e.nseq], e.tok)
 		e.fast = true
-		v, _ := e.metric.eval(e.gain, e.nl)
+		v, _ := e.metric.EvalFunc(e.gain, e.nl)
 		e.fast = false
 		return v
 	}
 	clear(e.counts)
 	e.den = rng.drawCounts(e.counts, e.tok)
-	v, _ := e.metric.eval(e.gain, e.nl)
+	v, _ := e.metric.EvalFunc(e.gain, e.nl)
 	return v
 }
 
 // dropOne returns the metric on the run without sequence d.
 func (e *seqEvaluator) dropOne(d int) float64 {
 	e.drop = d
-	v, _ := e.metric.eval(e.gain, e.nl)
+	v, _ := e.metric.EvalFunc(e.gain, e.nl)
 	e.drop = -1
 	return v
 }
@@ -134,6 +138,6 @@ func (e *seqEvaluator) withCounts(c []float64) float64 {
 		den += v * e.tok[q]
 	}
 	e.den, e.drop = den, -1
-	v, _ := e.metric.eval(e.gain, e.nl)
+	v, _ := e.metric.EvalFunc(e.gain, e.nl)
 	return v
 }

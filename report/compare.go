@@ -2,18 +2,13 @@ package report
 
 import (
 	"strings"
-
-	"github.com/scalefit/scalefit/fit"
 )
 
-// writeComparison writes the seed's §1 tables (fit.Compare): for attention, MLP and combined gains, the counts of
+// writeComparison writes the seed's §1 tables (layers.Compare): for attention, MLP and combined gains, the counts of
 // contracting and expanding layers, the extremes with their layers and normalised depths layer/(L − 1), the last
 // layer and L*, model beside model with the change from each model to the next.
 func (r *Report) writeComparison(b *strings.Builder) error {
-	c, err := fit.Compare(r.Profiles, layerComponents)
-	if err != nil {
-		return err
-	}
+	c := r.Analysis.Comparison
 	b.WriteString("## Cross-model comparison\n\n")
 	if len(r.Profiles) > 1 {
 		b.WriteString("Models in the order given. Depth is layer/(L − 1), so models of different depth line up; each Change " +
@@ -21,7 +16,7 @@ func (r *Report) writeComparison(b *strings.Builder) error {
 	} else {
 		b.WriteString("Depth is layer/(L − 1), so models of different depth line up.\n\n")
 	}
-	b.WriteString(c.Markdown())
+	b.WriteString(renderComparison(c, true))
 	b.WriteString("\n")
 	return nil
 }

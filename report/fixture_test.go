@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/scalefit/scalefit/fit"
+	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -60,9 +60,9 @@ func fixtureRun(m fixtureModel) *schema.Run {
 	return run
 }
 
-func fixtureProfile(t testing.TB, m fixtureModel) *fit.Profile {
+func fixtureProfile(t testing.TB, m fixtureModel) *layers.Profile {
 	t.Helper()
-	p, err := fit.NewProfile(fixtureRun(m))
+	p, err := layers.NewProfile(fixtureRun(m))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -77,7 +77,7 @@ func (r *Report) writeHeader(b *strings.Builder) error {
 	fmt.Fprintf(b, "Every interval is a %s percentile interval from a bootstrap over sequences (%d resamples, seed %d): "+
 		"tokens within a sequence are correlated, so sequences are the independent draws. A layer is called "+
 		"*significantly* contracting when its whole interval lies below 1.\n\n",
-		fmtPercent(o.Confidence), o.Resamples, o.Seed)
+		textfmt.Level(o.Confidence), o.Resamples, o.Seed)
 	if o.Figure != "" {
 		fmt.Fprintf(b, "![Attention, MLP and combined gain per layer, and the scaling law](%s)\n\n", o.Figure)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/scalefit/scalefit/internal/textfmt"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -20,6 +21,6 @@ func (r *Report) writeProvenance(b *strings.Builder) error {
 		fmt.Fprintf(b, "- %s%s, written by %s.\n", src, p.Name(), orDash(p.Meta[schema.MetaVersion]))
 	}
 	fmt.Fprintf(b, "- Report options: y = %s, x = %s, %d bootstrap resamples, %s confidence, seed %d.\n",
-		o.Y, o.X, o.Resamples, fmtPercent(o.Confidence), o.Seed)
+		o.Y, o.X, o.Resamples, textfmt.Level(o.Confidence), o.Seed)
 	return nil
 }

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/scalefit/scalefit/backends/checkpoint"
-	"github.com/scalefit/scalefit/fit"
+	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -19,9 +19,9 @@ type Options struct {
 	// when every run's config.json carries the synth record (checkpoint.IsSynthetic). The report then
 	// says so at the top and in the scaling-law section: the numbers describe the architecture at initialisation.
 	Untrained bool
-	// Y is the model-level metric of the scaling law (fit.MetricByName); default final_mlp_gain, the seed's headline.
+	// Y is the model-level metric of the scaling law (layers.MetricByName); default final_mlp_gain, the seed's headline.
 	Y string
-	// X is the covariate (fit.Covariates); default params.
+	// X is the covariate (layers.Covariates); default params.
 	X string
 	// Predict lists the sizes to predict the metric at, in the covariate's units, as the fit command parses them:
 	// numbers ("175e9") or Pythia model names ("pythia-12b"). Empty means the fit's defaults.
@@ -35,10 +35,10 @@ type Options struct {
 	Confidence float64
 	// Seed makes every bootstrap deterministic; default 1.
 	Seed uint64
-	// Verdicts holds the thresholds of the five predictions (fit.VerdictOptions defaults when zero).
-	Verdicts fit.VerdictOptions
-	// Phases configures the phase segmentation (fit.PhaseOptions; the MLP by default).
-	Phases fit.PhaseOptions
+	// Verdicts holds the thresholds of the five predictions (layers.VerdictOptions defaults when zero).
+	Verdicts layers.VerdictOptions
+	// Phases configures the phase segmentation (layers.PhaseOptions; the MLP by default).
+	Phases layers.PhaseOptions
 	// Figure is the path of a figure to link, relative to the report's directory; empty for none.
 	Figure string
 }
@@ -72,24 +72,22 @@ func (o Options) WithDefaults() Options {
 	return o
 }
 
-// layerComponents are the components the report tabulates and bootstraps, in table order.
-var layerComponents = []string{"attn", "mlp", "combined"}
-
 // Report is a built report: the numbers behind every section, computed once from the runs, and the markdown.
 type Report struct {
 	Options  Options
-	Profiles []*fit.Profile
-	Bands    []*fit.LayerBands   // layer-bootstrap intervals of attn, mlp and combined, per profile
-	Verdicts *fit.Verdicts       // the seed's five predictions
-	Phases   []*fit.Segmentation // per profile
-	Scaling  *Scaling            // the power-law fit of Options.Y against Options.X, and the reference's
+	Analysis *layers.Analysis // the seed note's analysis of the runs; Bands, Verdicts and Phases are its
+	Profiles []*layers.Profile
+	Bands    []*layers.Bands        // layer-bootstrap intervals of attn, mlp and combined, per profile
+	Verdicts *layers.Verdicts       // the seed's five predictions
+	Phases   []*layers.Segmentation // per profile
+	Scaling  *Scaling               // the power-law fit of Options.Y against Options.X, and the reference's
 	markdown string
 }
 
 // Build computes every number of the report from profiles and renders it. It fails, with the reason, when the runs
 // cannot support a section (a run without attn, mlp or combined rows, an unknown metric or covariate); the scaling-law
 // section alone is replaced by a note when there are too few models to fit a line.
-func Build(profiles []*fit.Profile, opt Options) (*Report, error) {
+func Build(profiles []*layers.Profile, opt Options) (*Report, error) {
 	opt = opt.WithDefaults()
 	if len(profiles) == 0 {
 		return nil, fmt.Errorf("report: no runs")
@@ -115,38 +113,24 @@ func Build(profiles []*fit.Profile, opt Options) (*Report, error) {
 			return nil, fmt.Errorf("report: model %s appears twice (%s); give each model once", p.Name(), sourceOf(opt, i))
 		}
 		seen[p.Name()] = true
-		for _, c := range layerComponents {
+		for _, c := range layers.Components {
 			if !p.Has(c) {
 				return nil, fmt.Errorf("report: %s: model %s has no %q rows; the report needs attn, mlp and combined", sourceOf(opt, i), p.Name(), c)
 			}
 		}
+		if c := opt.Phases.Component; c != "" && c != "none" && !p.Has(c) {
+			return nil, fmt.Errorf("report: %s: model %s has no %q rows to segment into phases (--phases)", sourceOf(opt, i), p.Name(), c)
+		}
 	}
 	r := &Report{Options: opt, Profiles: profiles}
-	for _, p := range profiles {
-		b, err := fit.BootstrapLayers(p, layerComponents, fit.LayerBootConfig{Resamples: opt.Resamples, Confidence: opt.Confidence, Seed: opt.Seed})
-		if err != nil {
-			return nil, fmt.Errorf("report: %w", err)
-		}
-		r.Bands = append(r.Bands, b)
-	}
-	// A run of one sequence has no intervals; its verdicts rest on the point estimates alone.
-	judged := make([]*fit.LayerBands, len(r.Bands))
-	for i, b := range r.Bands {
-		if b.NSeq > 1 {
-			judged[i] = b
-		}
-	}
-	var err error
-	if r.Verdicts, err = fit.Judge(profiles, judged, opt.Verdicts); err != nil {
+	a, err := layers.Analyze(profiles, layers.AnalysisOptions{
+		Components: layers.Components, Resamples: opt.Resamples, Confidence: opt.Confidence, Seed: opt.Seed,
+		Verdicts: opt.Verdicts, Phases: opt.Phases,
+	})
+	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	for _, p := range profiles {
-		seg, err := fit.SegmentPhases(p, opt.Phases)
-		if err != nil {
-			return nil, fmt.Errorf("report: %w", err)
-		}
-		r.Phases = append(r.Phases, seg)
-	}
+	r.Analysis, r.Bands, r.Verdicts, r.Phases = a, a.Bands, a.Verdicts, a.Phases
 	if r.Scaling, err = r.fitScaling(); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}

@@ -9,8 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scalefit/scalefit/fit"
-	"github.com/scalefit/scalefit/internal/textfmt"
+	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -49,8 +48,8 @@ func checkGolden(t *testing.T, name, got string) {
 	}
 }
 
-func profiles(t *testing.T, ms []fixtureModel) []*fit.Profile {
-	var ps []*fit.Profile
+func profiles(t *testing.T, ms []fixtureModel) []*layers.Profile {
+	var ps []*layers.Profile
 	for _, m := range ms {
 		ps = append(ps, fixtureProfile(t, m))
 	}
@@ -141,19 +140,19 @@ func TestBuildErrors(t *testing.T) {
 		}
 	}
 	noMLP.Rows = rows
-	pNoMLP, err := fit.NewProfile(noMLP)
+	pNoMLP, err := layers.NewProfile(noMLP)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		name string
-		ps   []*fit.Profile
+		ps   []*layers.Profile
 		opt  Options
 		want string
 	}{
 		{"none", nil, Options{}, "no runs"},
-		{"twice", []*fit.Profile{good[0], good[0]}, Options{}, "appears twice"},
-		{"no mlp", []*fit.Profile{good[0], pNoMLP}, Options{}, `no "mlp" rows`},
+		{"twice", []*layers.Profile{good[0], good[0]}, Options{}, "appears twice"},
+		{"no mlp", []*layers.Profile{good[0], pNoMLP}, Options{}, `no "mlp" rows`},
 		{"confidence", good, Options{Confidence: 1.5}, "confidence"},
 		{"sources", good, Options{Sources: []string{"a"}}, "1 sources for 2 runs"},
 		{"metric", good, Options{Y: "nope"}, "nope"},
@@ -166,18 +165,13 @@ func TestBuildErrors(t *testing.T) {
 	}
 }
 
-func TestFormat(t *testing.T) {
+func TestJoinAnd(t *testing.T) {
 	for _, tc := range []struct {
-		got, want string
-	}{
-		{fmtGain(6.2431), "6.24"}, {fmtGain(0.0831), "0.083"}, {fmtGain(0.527), "0.527"}, {fmtGain(12.44), "12.4"},
-		{fmtGain(153.2), "153"}, {fmtGain(0.0042), "0.0042"}, {fmtGain(math.NaN()), "—"},
-		{fmtCount(22, 24), "22/24 (92 %)"}, {fmtPercent(0.95), "95 %"}, {fmtPercent(0.995), "99.5 %"},
-		{fmtParams(6857302016), "6.86B"}, {fmtParams(70426624), "70.4M"}, {fmtParams(164352), "164k"},
-		{textfmt.GroupDigits(70426624), "70,426,624"}, {joinAnd([]string{"a", "b", "c"}), "a, b and c"},
-	} {
-		if tc.got != tc.want {
-			t.Errorf("got %q, want %q", tc.got, tc.want)
+		words []string
+		want  string
+	}{{nil, ""}, {[]string{"a"}, "a"}, {[]string{"a", "b"}, "a and b"}, {[]string{"a", "b", "c"}, "a, b and c"}} {
+		if got := joinAnd(tc.words); got != tc.want {
+			t.Errorf("joinAnd(%q) = %q, want %q", tc.words, got, tc.want)
 		}
 	}
 }

@@ -9,13 +9,14 @@ import (
 	"github.com/scalefit/scalefit/datasets"
 	"github.com/scalefit/scalefit/fit"
 	"github.com/scalefit/scalefit/internal/textfmt"
+	"github.com/scalefit/scalefit/layers"
 )
 
 // Scaling is the scaling-law section's numbers: the power-law fit of the runs and, when a reference was asked for,
 // the same law fitted to the reference's published values. Either fit is nil when it could not be made; NoFit and
 // NoReference then say why.
 type Scaling struct {
-	Metric      fit.Metric
+	Metric      layers.Metric
 	X           string
 	Targets     []fit.Target
 	Fit         *fit.Result
@@ -30,11 +31,11 @@ type Scaling struct {
 // model, a non-positive y) leave the fit nil with the reason.
 func (r *Report) fitScaling() (*Scaling, error) {
 	o := r.Options
-	metric, err := fit.MetricByName(o.Y)
+	metric, err := layers.MetricByName(o.Y)
 	if err != nil {
 		return nil, fmt.Errorf("--y: %w", err)
 	}
-	if _, err := fit.Covariate(o.X, r.Profiles[0]); err != nil {
+	if _, err := layers.Covariate(o.X, r.Profiles[0]); err != nil {
 		return nil, fmt.Errorf("--x: %w", err)
 	}
 	targets, err := fit.ParseTargets(o.Predict, func(name string) (fit.Target, bool) { return fit.RegistryTarget(name, o.X) })
@@ -110,20 +111,20 @@ func (r *Report) writeScaling(b *strings.Builder) error {
 
 // writeFit writes one fitted law. prefix heads its subsections ("" for the runs' own law).
 func (r *Report) writeFit(b *strings.Builder, f *fit.Result, prefix string) {
-	conf := fmtPercent(f.Confidence)
+	conf := textfmt.Level(f.Confidence)
 	t := textfmt.Table{Header: []string{"Model", f.X, f.Y, "y SE", "Fitted", "ln residual"}, Align: []byte{'l', 'r', 'r', 'r', 'r', 'r'}}
 	for i, p := range f.Points {
-		t.Add(p.Model, fmtX(p.X), fmtNum(p.Y), fmtNum(p.YSE), fmtNum(f.Fitted[i]), fmtSigned(f.Line.Resid[i]))
+		t.Add(p.Model, textfmt.X(p.X), textfmt.Num(p.Y), textfmt.Num(p.YSE), textfmt.Num(f.Fitted[i]), textfmt.Signed(f.Line.Resid[i]))
 	}
 	b.WriteString(t.Markdown())
 	b.WriteString("\n")
 	if f.ExponentCI.Defined() {
 		fmt.Fprintf(b, "**Exponent b = %s**, %s CI [%s, %s] (Student t, %d df, se %s); prefactor a = %s, %s CI [%s, %s]; R² = %s; n = %d.\n\n",
-			fmtNum(f.Exponent), conf, fmtNum(f.ExponentCI.Lo), fmtNum(f.ExponentCI.Hi), f.Line.DF, fmtNum(f.ExponentSE),
-			fmtNum(f.Prefactor), conf, fmtNum(f.PrefactorCI.Lo), fmtNum(f.PrefactorCI.Hi), fmtNum(f.R2), f.N)
+			textfmt.Num(f.Exponent), conf, textfmt.Num(f.ExponentCI.Lo), textfmt.Num(f.ExponentCI.Hi), f.Line.DF, textfmt.Num(f.ExponentSE),
+			textfmt.Num(f.Prefactor), conf, textfmt.Num(f.PrefactorCI.Lo), textfmt.Num(f.PrefactorCI.Hi), textfmt.Num(f.R2), f.N)
 	} else {
 		fmt.Fprintf(b, "**Exponent b = %s**, prefactor a = %s; n = %d, so the line passes exactly through the points and has no interval.\n\n",
-			fmtNum(f.Exponent), fmtNum(f.Prefactor), f.N)
+			textfmt.Num(f.Exponent), textfmt.Num(f.Prefactor), f.N)
 	}
 	if len(f.Bootstraps) > 0 {
 		fmt.Fprintf(b, "Bootstrap intervals of the exponent (%d resamples each, seed %d), beside the t interval above:\n\n", f.Bootstraps[0].Resamples, f.Seed)
@@ -144,7 +145,7 @@ func (r *Report) writeFit(b *strings.Builder, f *fit.Result, prefix string) {
 		pt := textfmt.Table{Header: []string{"Target", f.X, "Predicted " + f.Y, conf + " CI (median)", conf + " PI (new model)", boot, "Beyond the data"},
 			Align: []byte{'l', 'r', 'r', 'l', 'l', 'l', 'r'}}
 		for _, p := range f.Predictions {
-			pt.Add(p.Label, fmtX(p.X), fmtNum(p.Y), fmtBounds(p.CI), fmtBounds(p.PI), fmtBounds(p.Boot), fmtExtrapolation(p.Extrapolation))
+			pt.Add(p.Label, textfmt.X(p.X), textfmt.Num(p.Y), fmtBounds(p.CI), fmtBounds(p.PI), fmtBounds(p.Boot), fmtExtrapolation(p.Extrapolation))
 		}
 		b.WriteString(pt.Markdown())
 		b.WriteString("\n")
@@ -153,7 +154,7 @@ func (r *Report) writeFit(b *strings.Builder, f *fit.Result, prefix string) {
 		fmt.Fprintf(b, "Leave-one-out: each model predicted by the law fitted to the others.\n\n")
 		lt := textfmt.Table{Header: []string{"Held out", f.Y, "Predicted", "Error", conf + " PI", "Covered"}, Align: []byte{'l', 'r', 'r', 'r', 'l', 'l'}}
 		for _, l := range f.LOO {
-			lt.Add(l.Model, fmtNum(l.Y), fmtNum(l.Predicted), l.ErrorText(), fmtBounds(l.PI), l.CoveredText())
+			lt.Add(l.Model, textfmt.Num(l.Y), textfmt.Num(l.Predicted), l.ErrorText(), fmtBounds(l.PI), l.CoveredText())
 		}
 		b.WriteString(lt.Markdown())
 		if cov, def := fit.LOOCoverage(f.LOO); def > 0 {
@@ -183,7 +184,7 @@ func (r *Report) writeReference(b *strings.Builder) {
 		return
 	}
 	rf := s.RefFit
-	conf := fmtPercent(rf.Confidence)
+	conf := textfmt.Level(rf.Confidence)
 	label := "These runs"
 	if r.Options.Untrained {
 		label = "These runs (untrained)"
@@ -201,13 +202,13 @@ func (r *Report) writeReference(b *strings.Builder) {
 		for _, p := range f.Points {
 			lo, hi = math.Min(lo, p.X), math.Max(hi, p.X)
 		}
-		return fmtX(lo) + " – " + fmtX(hi)
+		return textfmt.X(lo) + " – " + textfmt.X(hi)
 	}
 	exponent := func(f *fit.Result) string {
 		if f.ExponentCI.Defined() {
-			return fmt.Sprintf("%s [%s, %s]", fmtNum(f.Exponent), fmtNum(f.ExponentCI.Lo), fmtNum(f.ExponentCI.Hi))
+			return fmt.Sprintf("%s [%s, %s]", textfmt.Num(f.Exponent), textfmt.Num(f.ExponentCI.Lo), textfmt.Num(f.ExponentCI.Hi))
 		}
-		return fmtNum(f.Exponent) + " (no interval: two points)"
+		return textfmt.Num(f.Exponent) + " (no interval: two points)"
 	}
 	ours := s.Fit
 	cell := func(f func(*fit.Result) string) string {
@@ -219,17 +220,17 @@ func (r *Report) writeReference(b *strings.Builder) {
 	t.Add("Models", cell(models), models(rf))
 	t.Add("Range of "+rf.X, cell(xrange), xrange(rf))
 	t.Add(fmt.Sprintf("Exponent b (%s CI)", conf), cell(exponent), exponent(rf))
-	t.Add("Prefactor a", cell(func(f *fit.Result) string { return fmtNum(f.Prefactor) }), fmtNum(rf.Prefactor))
+	t.Add("Prefactor a", cell(func(f *fit.Result) string { return textfmt.Num(f.Prefactor) }), textfmt.Num(rf.Prefactor))
 	for j, p := range rf.Predictions {
 		ourCell := "—"
 		if ours != nil {
 			op := ours.Predictions[j]
-			ourCell = fmtNum(op.Y)
+			ourCell = textfmt.Num(op.Y)
 			if op.PI.Defined() {
 				ourCell += " (PI " + fmtBounds(op.PI) + ")"
 			}
 		}
-		refCell := fmtNum(p.Y)
+		refCell := textfmt.Num(p.Y)
 		if p.PI.Defined() {
 			refCell += " (PI " + fmtBounds(p.PI) + ")"
 		}
@@ -243,53 +244,8 @@ func (r *Report) writeReference(b *strings.Builder) {
 	b.WriteString("\n")
 }
 
-// fmtNum writes a number with three significant digits, keeping trailing zeros (7.00, 14.6, 0.0128, 405), in
-// exponent form outside [0.001, 10000); an em dash when it is not finite.
-func fmtNum(v float64) string {
-	a := math.Abs(v)
-	switch {
-	case math.IsNaN(v) || math.IsInf(v, 0):
-		return "—"
-	case a == 0:
-		return "0"
-	case a < 1e-3 || a >= 1e4:
-		return strconv.FormatFloat(v, 'g', 3, 64)
-	}
-	digits := max(0, 2-int(math.Floor(math.Log10(a))))
-	s := strconv.FormatFloat(v, 'f', digits, 64)
-	if t, _ := strconv.ParseFloat(s, 64); math.Abs(t) >= 1e4 {
-		return strconv.FormatFloat(v, 'g', 3, 64)
-	}
-	return s
-}
-
-// fmtSigned is fmtNum with an explicit sign.
-func fmtSigned(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "—"
-	}
-	s := fmtNum(v)
-	if v > 0 {
-		return "+" + s
-	}
-	return s
-}
-
-// fmtX writes a covariate: a whole number with thousands separators (a parameter count), anything else with fmtNum.
-func fmtX(v float64) string {
-	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
-		return textfmt.GroupDigits(int64(v))
-	}
-	return fmtNum(v)
-}
-
-// fmtBounds writes an interval with fmtNum, or an em dash when it is undefined.
-func fmtBounds(b fit.Bounds) string {
-	if !b.Defined() {
-		return "—"
-	}
-	return "[" + fmtNum(b.Lo) + ", " + fmtNum(b.Hi) + "]"
-}
+// fmtBounds writes an interval of a fit, or a dash when it is undefined.
+func fmtBounds(b fit.Bounds) string { return textfmt.Interval(b.Lo, b.Hi, textfmt.Num) }
 
 // fmtExtrapolation writes how far a target lies outside the data: "29×" beyond the largest model, "1/3.2" below the
 // smallest, "inside" within the range.
@@ -298,9 +254,9 @@ func fmtExtrapolation(e float64) string {
 	case math.IsNaN(e):
 		return "—"
 	case e > 1:
-		return fmtNum(e) + "×"
+		return textfmt.Num(e) + "×"
 	case e < 1:
-		return "1/" + fmtNum(1/e)
+		return "1/" + textfmt.Num(1/e)
 	}
 	return "inside"
 }

@@ -51,6 +51,12 @@ const (
 	MetaVersion   = "scalefit.version"    // scalefit version that wrote the file
 	MetaTime      = "scalefit.time"       // RFC 3339 time the run finished
 	MetaLoss      = "scalefit.loss"       // mean next-token cross-entropy in nats, when --loss was given
+	// MetaBOS records the special tokens that begin every sequence, as the tokenizer's post-processor puts them
+	// there: comma-separated decimal ids ("2" for Gemma's <bos>, "128000" for Llama-3's <|begin_of_text|>), "none"
+	// when the sequences start without them (text encoded with --no-special-tokens, a tokenizer that adds none
+	// such as GPT-2's, token ids without them), or "unknown" for token ids when the model has no tokenizer.json
+	// that scalefit reads. Gemma's gains without its BOS are meaningless.
+	MetaBOS = "scalefit.bos"
 )
 
 // Run is a whole run file in memory: its metadata and its rows.

@@ -37,6 +37,7 @@ type refRow struct {
 type refRun struct {
 	SkipFirst  int                  `json:"skip_first"`
 	GELU       string               `json:"gelu"`
+	Activation string               `json:"activation"` // the activation that ran: erf, tanh or silu ("" in the first five cases: GELU)
 	Loss       *float64             `json:"loss"`
 	LossTokens int64                `json:"loss_tokens"`
 	Rows       []refRow             `json:"rows"`
@@ -45,6 +46,7 @@ type refRun struct {
 
 type refCase struct {
 	Name            string    `json:"name"`
+	Architecture    string    `json:"architecture"` // model_type; "" in the first five cases: gpt_neox
 	NParams         int64     `json:"n_params"`
 	NParamsNonembed int64     `json:"n_params_nonembed"`
 	NLayers         int       `json:"n_layers"`
@@ -100,6 +102,14 @@ func TestReference(t *testing.T) {
 	for name, c := range cases {
 		for ri, run := range c.Runs {
 			t.Run(name+"/"+run.GELU+"/skip"+strconv.Itoa(run.SkipFirst), func(t *testing.T) {
+				// Until the families of issue 7 land, this backend runs GPT-NeoX only, with the exact GELU unless
+				// told otherwise: it does not yet read hidden_act.
+				if c.Architecture != "" && c.Architecture != "gpt_neox" {
+					t.Skipf("architecture %s: not run by this backend yet (issue 7)", c.Architecture)
+				}
+				if run.GELU == "" && run.Activation != "erf" {
+					t.Skipf("the config's activation is %s: hidden_act is not read yet (issue 7)", run.Activation)
+				}
 				req := &backends.Request{
 					ModelDir: filepath.Join(referenceDir, name), Model: "ref", Revision: "r1",
 					Sequences: c.Sequences, SkipFirst: run.SkipFirst, GELU: run.GELU,

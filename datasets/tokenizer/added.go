@@ -1,7 +1,6 @@
 package tokenizer
 
 import (
-	"sort"
 	"unicode"
 	"unicode/utf8"
 )
@@ -21,33 +20,51 @@ type addedToken struct {
 // piece is a stretch of text on its way through the pipeline. id ≥ 0 marks an added token that is already
 // encoded; the pre-tokenizer and the model skip it.
 type piece struct {
-	text string
-	id   int32
+	text    string
+	id      int32
+	atStart bool // the piece begins at offset 0 of the original text
 }
 
 // addedMatcher finds added tokens in text the way Hugging Face's AddedVocabulary does with its Aho-Corasick
 // automaton in leftmost-longest mode: scanning left to right, the match that starts first wins, and among those the
-// longest. After a match, whether kept or discarded, the scan resumes at its end.
+// longest. After a match, whether kept or discarded, the scan resumes at its end. The tokens' contents (normalized
+// for normalized tokens) are held in a byte trie, so a scan costs one step per byte and per matched byte, however
+// many added tokens there are (Gemma-3 has 6,415).
 type addedMatcher struct {
 	tokens []addedToken
-	// match holds the content to look for (normalized for normalized tokens) and byFirst indexes match by its
-	// first byte, longest first.
-	match   []string
-	byFirst [256][]int
+	nodes  []trieNode // nodes[0] is the root
+}
+
+// trieNode is one node of the trie: its children by next byte, and the index in tokens of the token whose content
+// ends here (−1 for none).
+type trieNode struct {
+	next map[byte]int32
+	tok  int32
 }
 
 func newAddedMatcher(tokens []addedToken, content func(addedToken) string) *addedMatcher {
-	m := &addedMatcher{tokens: tokens, match: make([]string, len(tokens))}
+	m := &addedMatcher{tokens: tokens, nodes: []trieNode{{tok: -1}}}
 	for i, t := range tokens {
 		c := content(t)
-		m.match[i] = c
-		if c != "" {
-			m.byFirst[c[0]] = append(m.byFirst[c[0]], i)
+		if c == "" {
+			continue
 		}
-	}
-	for b := range m.byFirst {
-		list := m.byFirst[b]
-		sort.SliceStable(list, func(i, j int) bool { return len(m.match[list[i]]) > len(m.match[list[j]]) })
+		n := int32(0)
+		for k := 0; k < len(c); k++ {
+			child, ok := m.nodes[n].next[c[k]]
+			if !ok {
+				child = int32(len(m.nodes))
+				m.nodes = append(m.nodes, trieNode{tok: -1})
+				if m.nodes[n].next == nil {
+					m.nodes[n].next = make(map[byte]int32)
+				}
+				m.nodes[n].next[c[k]] = child
+			}
+			n = child
+		}
+		if m.nodes[n].tok < 0 { // of two tokens with the same content, the first listed wins
+			m.nodes[n].tok = int32(i)
+		}
 	}
 	return m
 }
@@ -55,21 +72,21 @@ func newAddedMatcher(tokens []addedToken, content func(addedToken) string) *adde
 // split cuts s into pieces: the added tokens it finds (with their ids) and the text between them (id −1). Empty
 // pieces are dropped.
 func (m *addedMatcher) split(s string, out []piece) []piece {
-	if m == nil || len(m.tokens) == 0 {
+	if m == nil || len(m.nodes) == 1 {
 		if s != "" {
-			out = append(out, piece{s, -1})
+			out = append(out, piece{text: s, id: -1})
 		}
 		return out
 	}
 	startOffset := 0
 	for pos := 0; pos < len(s); {
-		k := m.longestAt(s, pos)
+		k, n := m.longestAt(s, pos)
 		if k < 0 {
 			pos++
 			continue
 		}
 		tok := m.tokens[k]
-		start, stop := pos, pos+len(m.match[k])
+		start, stop := pos, pos+n
 		pos = stop
 		if start < startOffset {
 			// An rstrip of the previous match already took this text.
@@ -86,26 +103,32 @@ func (m *addedMatcher) split(s string, out []piece) []piece {
 			pos = stop
 		}
 		if startOffset < start {
-			out = append(out, piece{s[startOffset:start], -1})
+			out = append(out, piece{text: s[startOffset:start], id: -1})
 		}
-		out = append(out, piece{s[start:stop], tok.ID})
+		out = append(out, piece{text: s[start:stop], id: tok.ID})
 		startOffset = stop
 	}
 	if startOffset < len(s) {
-		out = append(out, piece{s[startOffset:], -1})
+		out = append(out, piece{text: s[startOffset:], id: -1})
 	}
 	return out
 }
 
-// longestAt returns the index of the longest token whose content starts at s[pos:], or −1.
-func (m *addedMatcher) longestAt(s string, pos int) int {
-	for _, k := range m.byFirst[s[pos]] {
-		c := m.match[k]
-		if len(s)-pos >= len(c) && s[pos:pos+len(c)] == c {
-			return k
+// longestAt returns the index of the longest token whose content starts at s[pos:] and its length in bytes, or −1.
+func (m *addedMatcher) longestAt(s string, pos int) (tok, n int) {
+	tok = -1
+	node := int32(0)
+	for i := pos; i < len(s); i++ {
+		next, ok := m.nodes[node].next[s[i]]
+		if !ok {
+			break
+		}
+		node = next
+		if t := m.nodes[node].tok; t >= 0 {
+			tok, n = int(t), i+1-pos
 		}
 	}
-	return -1
+	return tok, n
 }
 
 // isWordChar is the class \w of Rust's regex crate: letters, marks, decimal digits, connector punctuation and the

@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,8 +22,9 @@ type bpe struct {
 	fuseUnk      bool
 	byteFallback bool
 	ignoreMerges bool
-	prefix       string // continuing_subword_prefix
-	suffix       string // end_of_word_suffix
+	prefix       string     // continuing_subword_prefix
+	suffix       string     // end_of_word_suffix
+	byteIDs      [256]int32 // with byte_fallback, the id of the token "<0xNN>" for byte NN, −1 where there is none
 
 	mu    sync.RWMutex
 	cache map[string][]int32
@@ -32,7 +34,12 @@ type bpe struct {
 type merge struct{ rank, id int32 }
 
 // cacheCapacity bounds the word cache; words past it are encoded without being cached, like Hugging Face's cache.
-const cacheCapacity = 1 << 16
+// Words of cacheMaxLen bytes or more are never cached (Hugging Face's MAX_LENGTH): SentencePiece-style tokenizers
+// without a pre-tokenizer make a whole paragraph one word.
+const (
+	cacheCapacity = 1 << 16
+	cacheMaxLen   = 256
+)
 
 func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
@@ -59,7 +66,7 @@ func parseBPE(raw json.RawMessage) (*bpe, error) {
 		return nil, fmt.Errorf("model: %w", err)
 	}
 	if mj.Type != "BPE" && !(mj.Type == "" && mj.Merges != nil) {
-		return nil, fmt.Errorf("unsupported model type %q (only BPE)", mj.Type)
+		return nil, fmt.Errorf("unsupported model type %s (only BPE)", quoteCap(mj.Type))
 	}
 	if mj.Dropout != nil && *mj.Dropout > 0 {
 		return nil, fmt.Errorf("model BPE: dropout %g is random at encode time; only a null or zero dropout is supported", *mj.Dropout)
@@ -80,16 +87,22 @@ func parseBPE(raw json.RawMessage) (*bpe, error) {
 	}
 	for tok, id := range mj.Vocab {
 		if id < 0 || id > math.MaxInt32 {
-			return nil, fmt.Errorf("model BPE: vocab token %q has id %d outside [0, 2³¹)", tok, id)
+			return nil, fmt.Errorf("model BPE: vocab token %s has id %d outside [0, 2³¹)", quoteCap(tok), id)
 		}
 		m.vocab[tok] = int32(id)
 	}
 	if mj.UnkToken != nil {
 		id, ok := m.vocab[*mj.UnkToken]
 		if !ok {
-			return nil, fmt.Errorf("model BPE: unk_token %q is not in the vocab", *mj.UnkToken)
+			return nil, fmt.Errorf("model BPE: unk_token %s is not in the vocab", quoteCap(*mj.UnkToken))
 		}
 		m.unk = id
+	}
+	for b := range m.byteIDs {
+		m.byteIDs[b] = -1
+		if id, ok := m.vocab[fmt.Sprintf("<0x%02X>", b)]; ok && m.byteFallback {
+			m.byteIDs[b] = id
+		}
 	}
 	pairs, err := parseMerges(mj.Merges)
 	if err != nil {
@@ -99,16 +112,16 @@ func parseBPE(raw json.RawMessage) (*bpe, error) {
 	for rank, p := range pairs {
 		a, ok := m.vocab[p[0]]
 		if !ok {
-			return nil, fmt.Errorf("model BPE: merge %d (%q %q): %q is not in the vocab", rank, p[0], p[1], p[0])
+			return nil, fmt.Errorf("model BPE: merge %d (%s %s): %s is not in the vocab", rank, quoteCap(p[0]), quoteCap(p[1]), quoteCap(p[0]))
 		}
 		b, ok := m.vocab[p[1]]
 		if !ok {
-			return nil, fmt.Errorf("model BPE: merge %d (%q %q): %q is not in the vocab", rank, p[0], p[1], p[1])
+			return nil, fmt.Errorf("model BPE: merge %d (%s %s): %s is not in the vocab", rank, quoteCap(p[0]), quoteCap(p[1]), quoteCap(p[1]))
 		}
 		joined := p[0] + strings.TrimPrefix(p[1], m.prefix)
 		id, ok := m.vocab[joined]
 		if !ok {
-			return nil, fmt.Errorf("model BPE: merge %d (%q %q): %q is not in the vocab", rank, p[0], p[1], joined)
+			return nil, fmt.Errorf("model BPE: merge %d (%s %s): %s is not in the vocab", rank, quoteCap(p[0]), quoteCap(p[1]), quoteCap(joined))
 		}
 		// A repeated pair keeps its last rank, as in Hugging Face's merge map.
 		m.merges[pairKey(a, b)] = merge{int32(rank), id}
@@ -122,25 +135,26 @@ func parseMerges(raw json.RawMessage) ([][2]string, error) {
 	if isNull(raw) {
 		return nil, nil
 	}
-	// The fast paths: a list of strings, or a list of pairs.
+	// The fast paths: a list of strings, or a list of pairs, told apart by the first element.
+	first := bytes.TrimLeft(bytes.TrimPrefix(bytes.TrimSpace(raw), []byte("[")), " \t\r\n")
 	var strs []string
-	if json.Unmarshal(raw, &strs) == nil {
+	if len(first) > 0 && first[0] == '"' && json.Unmarshal(raw, &strs) == nil {
 		out := make([][2]string, len(strs))
 		for i, s := range strs {
 			a, b, ok := strings.Cut(s, " ")
 			if !ok || strings.Contains(b, " ") {
-				return nil, fmt.Errorf("merges[%d] = %q: want two tokens separated by one space", i, s)
+				return nil, fmt.Errorf("merges[%d] = %s: want two tokens separated by one space", i, quoteCap(s))
 			}
 			out[i] = [2]string{a, b}
 		}
 		return out, nil
 	}
 	var pairs [][]string
-	if json.Unmarshal(raw, &pairs) == nil {
+	if len(first) > 0 && first[0] == '[' && json.Unmarshal(raw, &pairs) == nil {
 		out := make([][2]string, len(pairs))
 		for i, p := range pairs {
 			if len(p) != 2 {
-				return nil, fmt.Errorf("merges[%d] = %q: want a pair of tokens", i, p)
+				return nil, fmt.Errorf("merges[%d] = %s: want a pair of tokens", i, capRunes(fmt.Sprintf("%q", p), 60))
 			}
 			out[i] = [2]string{p[0], p[1]}
 		}
@@ -157,25 +171,18 @@ func parseMerges(raw json.RawMessage) ([][2]string, error) {
 		if err := json.Unmarshal(it, &s); err == nil {
 			a, b, ok := strings.Cut(s, " ")
 			if !ok || strings.Contains(b, " ") {
-				return nil, fmt.Errorf("merges[%d] = %q: want two tokens separated by one space", i, s)
+				return nil, fmt.Errorf("merges[%d] = %s: want two tokens separated by one space", i, quoteCap(s))
 			}
 			out[i] = [2]string{a, b}
 			continue
 		}
 		var p []string
 		if err := json.Unmarshal(it, &p); err != nil || len(p) != 2 {
-			return nil, fmt.Errorf("merges[%d] = %s: want \"a b\" or [\"a\", \"b\"]", i, truncate(string(it), 60))
+			return nil, fmt.Errorf("merges[%d] = %s: want \"a b\" or [\"a\", \"b\"]", i, capRunes(string(it), 60))
 		}
 		out[i] = [2]string{p[0], p[1]}
 	}
 	return out, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // encodeWord appends the ids of one pre-tokenized word to dst.
@@ -195,12 +202,24 @@ func (m *bpe) encodeWord(dst []int32, w string) []int32 {
 		return append(dst, ids...)
 	}
 	ids = m.mergeWord(w)
-	m.mu.Lock()
-	if len(m.cache) < cacheCapacity {
-		m.cache[w] = ids
+	if len(w) < cacheMaxLen {
+		m.mu.Lock()
+		if len(m.cache) < cacheCapacity {
+			m.cache[w] = ids
+		}
+		m.mu.Unlock()
 	}
-	m.mu.Unlock()
 	return append(dst, ids...)
+}
+
+// hasByteTokens reports whether every byte of s has a "<0xNN>" token.
+func (m *bpe) hasByteTokens(s string) bool {
+	for k := 0; k < len(s); k++ {
+		if m.byteIDs[s[k]] < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // symbol is a node of the doubly linked list of a word's current tokens; size 0 marks a node merged into its left
@@ -240,21 +259,12 @@ func (m *bpe) mergeWord(w string) []int32 {
 			add(id, n)
 			continue
 		}
-		if m.byteFallback {
-			ids := make([]int32, 0, len(s))
+		if m.byteFallback && m.hasByteTokens(s) {
+			// A pending unk is not flushed first: Hugging Face adds it after these bytes.
 			for k := 0; k < len(s); k++ {
-				id, ok := m.vocab[fmt.Sprintf("<0x%02X>", s[k])]
-				if !ok {
-					break
-				}
-				ids = append(ids, id)
+				add(m.byteIDs[s[k]], 1)
 			}
-			if len(ids) == len(s) {
-				for _, id := range ids {
-					add(id, 1)
-				}
-				continue
-			}
+			continue
 		}
 		if m.unk >= 0 {
 			switch {

@@ -79,24 +79,24 @@ type byteLevel struct {
 	split          *regexSplit // nil when use_regex is false
 }
 
-func (b *byteLevel) preTokenize(pieces []string) ([]string, error) {
-	out := make([]string, 0, len(pieces))
-	for _, p := range pieces {
-		if b.addPrefixSpace && (len(p) == 0 || p[0] != ' ') {
-			p = " " + p
+func (b *byteLevel) preTokenize(words []word) ([]word, error) {
+	out := make([]word, 0, len(words))
+	for _, w := range words {
+		if b.addPrefixSpace && (len(w.text) == 0 || w.text[0] != ' ') {
+			w.text = " " + w.text
 		}
 		if b.split == nil {
-			out = append(out, p)
+			out = append(out, w)
 			continue
 		}
 		var err error
-		out, err = b.split.appendSplit(out, p)
+		out, err = b.split.appendSplit(out, w)
 		if err != nil {
 			return nil, err
 		}
 	}
-	for i, p := range out {
-		out[i] = byteLevelEncode(p)
+	for i := range out {
+		out[i].text = byteLevelEncode(out[i].text)
 	}
 	return out, nil
 }

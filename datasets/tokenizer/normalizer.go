@@ -127,19 +127,13 @@ func parseNormalizer(raw json.RawMessage) (normalizer, error) {
 		}
 		return replace{pat, nj.Content}, nil
 	case "Sequence":
-		var seq sequenceNorm
-		for i, r := range nj.Normalizers {
-			n, err := parseNormalizer(r)
-			if err != nil {
-				return nil, fmt.Errorf("Sequence[%d]: %w", i, err)
-			}
-			if n != nil {
-				seq = append(seq, n)
-			}
+		seq, err := parseSequence(nj.Normalizers, parseNormalizer)
+		if err != nil {
+			return nil, err
 		}
-		return seq, nil
+		return sequenceNorm(seq), nil
 	case "":
 		return nil, fmt.Errorf("normalizer without a type")
 	}
-	return nil, fmt.Errorf("unsupported normalizer type %q", nj.Type)
+	return nil, fmt.Errorf("unsupported normalizer type %s", quoteCap(nj.Type))
 }

@@ -2,17 +2,26 @@ package tokenizer
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/dlclark/regexp2/v2"
 )
 
 // preTokenizer splits each piece of text into the words that the model encodes one by one.
 type preTokenizer interface {
-	preTokenize(pieces []string) ([]string, error)
+	preTokenize(words []word) ([]word, error)
+}
+
+// word is a stretch of text between the pre-tokenizers. atStart marks the one that begins at offset 0 of the
+// original text, which Metaspace's prepend_scheme "first" looks at (Hugging Face checks offsets_original().0 == 0).
+type word struct {
+	text    string
+	atStart bool
 }
 
 // span is a half-open byte range [start, end) of a string, marked as a match of a pattern or not.
@@ -43,7 +52,7 @@ func (p regexPattern) findMatches(s string) ([]span, error) {
 	}
 	idx, err := p.re.FindAllStringIndex(s, -1)
 	if err != nil {
-		return nil, fmt.Errorf("regex %q: %w", p.re.String(), err)
+		return nil, fmt.Errorf("regex %s: %w", quoteCap(p.re.String()), err)
 	}
 	return spansFromMatches(s, idx), nil
 }
@@ -126,20 +135,21 @@ type regexSplit struct {
 	invert   bool
 }
 
-func (sp *regexSplit) preTokenize(pieces []string) ([]string, error) {
-	out := make([]string, 0, len(pieces))
+func (sp *regexSplit) preTokenize(words []word) ([]word, error) {
+	out := make([]word, 0, len(words))
 	var err error
-	for _, p := range pieces {
-		if out, err = sp.appendSplit(out, p); err != nil {
+	for _, w := range words {
+		if out, err = sp.appendSplit(out, w); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-// appendSplit appends the non-empty pieces of s to out, following NormalizedString::split in Hugging Face
-// tokenizers.
-func (sp *regexSplit) appendSplit(out []string, s string) ([]string, error) {
+// appendSplit appends the non-empty pieces of w to out, following NormalizedString::split in Hugging Face
+// tokenizers. A piece keeps w's atStart mark when it begins where w begins.
+func (sp *regexSplit) appendSplit(out []word, w word) ([]word, error) {
+	s := w.text
 	spans, err := sp.pattern.findMatches(s)
 	if err != nil {
 		return nil, err
@@ -201,7 +211,7 @@ func (sp *regexSplit) appendSplit(out []string, s string) ([]string, error) {
 	}
 	for _, m := range merged {
 		if !m.remove && m.end > m.start {
-			out = append(out, s[m.start:m.end])
+			out = append(out, word{s[m.start:m.end], w.atStart && m.start == 0})
 		}
 	}
 	return out, nil
@@ -210,14 +220,81 @@ func (sp *regexSplit) appendSplit(out []string, s string) ([]string, error) {
 // sequencePre applies its pre-tokenizers one after the other.
 type sequencePre []preTokenizer
 
-func (sq sequencePre) preTokenize(pieces []string) ([]string, error) {
+func (sq sequencePre) preTokenize(words []word) ([]word, error) {
 	var err error
 	for _, p := range sq {
-		if pieces, err = p.preTokenize(pieces); err != nil {
+		if words, err = p.preTokenize(words); err != nil {
 			return nil, err
 		}
 	}
-	return pieces, nil
+	return words, nil
+}
+
+// prependScheme says where Metaspace puts its replacement character in front of a piece.
+type prependScheme int
+
+const (
+	prependAlways prependScheme = iota // in front of every piece that does not start with it
+	prependFirst                       // only in front of the piece at the start of the text
+	prependNever
+)
+
+// metaspace is the Metaspace pre-tokenizer of SentencePiece-style tokenizers: every ' ' becomes the replacement
+// character (U+2581 '▁'), the replacement is put in front of a piece as prepend_scheme says, and with split the
+// piece is cut before every replacement character (Split with behavior MergedWithNext), so that each word keeps
+// its leading '▁'.
+type metaspace struct {
+	replacement string // one character
+	prepend     prependScheme
+	split       *regexSplit // nil when split is false
+}
+
+func (m *metaspace) preTokenize(words []word) ([]word, error) {
+	out := make([]word, 0, len(words))
+	for _, w := range words {
+		s := strings.ReplaceAll(w.text, " ", m.replacement)
+		if !strings.HasPrefix(s, m.replacement) && (m.prepend == prependAlways || m.prepend == prependFirst && w.atStart) {
+			s = m.replacement + s
+		}
+		if m.split == nil {
+			out = append(out, word{s, w.atStart})
+			continue
+		}
+		var err error
+		if out, err = m.split.appendSplit(out, word{s, w.atStart}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// parseMetaspace reads a Metaspace pre-tokenizer as Hugging Face tokenizers 0.19 and later do: replacement is
+// required; prepend_scheme ("always", "first", "never") defaults to "always"; the older add_prefix_space false is
+// allowed only with prepend_scheme "never" (an error in Hugging Face otherwise); split defaults to true.
+func parseMetaspace(pj preTokenizerJSON) (*metaspace, error) {
+	if pj.Replacement == nil || utf8.RuneCountInString(*pj.Replacement) != 1 {
+		return nil, errors.New("Metaspace: replacement must be one character")
+	}
+	m := &metaspace{replacement: *pj.Replacement}
+	switch pj.PrependScheme {
+	case "", "always":
+		m.prepend = prependAlways
+	case "first":
+		m.prepend = prependFirst
+	case "never":
+		m.prepend = prependNever
+	default:
+		return nil, fmt.Errorf("Metaspace: unsupported prepend_scheme %s", quoteCap(pj.PrependScheme))
+	}
+	if pj.AddPrefixSpace != nil && !*pj.AddPrefixSpace {
+		if m.prepend != prependNever {
+			return nil, errors.New("Metaspace: add_prefix_space false does not match prepend_scheme (Hugging Face refuses this file too)")
+		}
+	}
+	if pj.Split == nil || *pj.Split {
+		m.split = &regexSplit{pattern: literalPattern(m.replacement), behavior: mergedWithNext}
+	}
+	return m, nil
 }
 
 var (
@@ -246,7 +323,7 @@ func (p *patternJSON) compile() (pattern, error) {
 	case p.Regex != nil:
 		re, err := compileRegex(*p.Regex)
 		if err != nil {
-			return nil, fmt.Errorf("regex %q: %w", *p.Regex, err)
+			return nil, fmt.Errorf("regex %s: %w", quoteCap(*p.Regex), err)
 		}
 		return regexPattern{re}, nil
 	case p.String != nil:
@@ -258,6 +335,9 @@ func (p *patternJSON) compile() (pattern, error) {
 type preTokenizerJSON struct {
 	Type           string            `json:"type"`
 	AddPrefixSpace *bool             `json:"add_prefix_space"`
+	Replacement    *string           `json:"replacement"`
+	PrependScheme  string            `json:"prepend_scheme"`
+	Split          *bool             `json:"split"`
 	UseRegex       *bool             `json:"use_regex"`
 	Pattern        *patternJSON      `json:"pattern"`
 	Behavior       string            `json:"behavior"`
@@ -267,7 +347,7 @@ type preTokenizerJSON struct {
 }
 
 // parsePreTokenizer builds the pre-tokenizer described by raw. A JSON null gives nil: the whole piece is one word.
-// Supported types: ByteLevel, Split, Digits and Sequence.
+// Supported types: ByteLevel, Metaspace, Split, Digits and Sequence.
 func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 	if isNull(raw) {
 		return nil, nil
@@ -284,6 +364,12 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 			b.split = gpt2Split()
 		}
 		return b, nil
+	case "Metaspace":
+		m, err := parseMetaspace(pj)
+		if err != nil {
+			return nil, fmt.Errorf("pre_tokenizer %w", err)
+		}
+		return m, nil
 	case "Split":
 		pat, err := pj.Pattern.compile()
 		if err != nil {
@@ -291,7 +377,7 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 		}
 		beh, ok := splitBehaviors[pj.Behavior]
 		if !ok {
-			return nil, fmt.Errorf("pre_tokenizer Split: unsupported behavior %q", pj.Behavior)
+			return nil, fmt.Errorf("pre_tokenizer Split: unsupported behavior %s", quoteCap(pj.Behavior))
 		}
 		return &regexSplit{pattern: pat, behavior: beh, invert: pj.Invert}, nil
 	case "Digits":
@@ -301,21 +387,31 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 		}
 		return &regexSplit{pattern: runePattern(unicode.IsNumber), behavior: beh}, nil
 	case "Sequence":
-		var seq sequencePre
-		for i, r := range pj.PreTokenizers {
-			p, err := parsePreTokenizer(r)
-			if err != nil {
-				return nil, fmt.Errorf("Sequence[%d]: %w", i, err)
-			}
-			if p != nil {
-				seq = append(seq, p)
-			}
+		seq, err := parseSequence(pj.PreTokenizers, parsePreTokenizer)
+		if err != nil {
+			return nil, err
 		}
-		return seq, nil
+		return sequencePre(seq), nil
 	case "":
 		return nil, fmt.Errorf("pre_tokenizer without a type")
 	}
-	return nil, fmt.Errorf("unsupported pre_tokenizer type %q", pj.Type)
+	return nil, fmt.Errorf("unsupported pre_tokenizer type %s", quoteCap(pj.Type))
+}
+
+// parseSequence parses the items of a Sequence normalizer, pre-tokenizer or decoder, leaving out null items.
+func parseSequence[T any](items []json.RawMessage, parse func(json.RawMessage) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(items))
+	for i, raw := range items {
+		if isNull(raw) {
+			continue
+		}
+		x, err := parse(raw)
+		if err != nil {
+			return nil, fmt.Errorf("Sequence[%d]: %w", i, err)
+		}
+		out = append(out, x)
+	}
+	return out, nil
 }
 
 // isNull reports whether raw is absent or the JSON literal null.

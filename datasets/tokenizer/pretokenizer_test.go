@@ -30,11 +30,11 @@ func TestSplitBehaviors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := p.preTokenize([]string{"the-final--countdown"})
+		words, err := p.preTokenize([]word{{"the-final--countdown", true}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(got, tt.want) {
+		if got := texts(words); !slices.Equal(got, tt.want) {
 			t.Errorf("%s invert=%v: got %q, want %q", tt.behavior, tt.invert, got, tt.want)
 		}
 	}
@@ -42,38 +42,59 @@ func TestSplitBehaviors(t *testing.T) {
 
 func TestPreTokenizers(t *testing.T) {
 	tests := []struct {
-		name string
-		json string
-		in   string
-		want []string
+		name    string
+		json    string
+		in      string
+		notHead bool // the text does not start at offset 0 (it follows an added token)
+		want    []string
 	}{
 		{"gpt2 regex", `{"type": "ByteLevel", "add_prefix_space": false}`, "Hi  there's 42!",
-			[]string{"Hi", "Ġ", "Ġthere", "'s", "Ġ42", "!"}},
-		{"prefix space", `{"type": "ByteLevel", "add_prefix_space": true}`, "Hi", []string{"ĠHi"}},
-		{"prefix space present", `{"type": "ByteLevel", "add_prefix_space": true}`, " Hi", []string{"ĠHi"}},
+			false, []string{"Hi", "Ġ", "Ġthere", "'s", "Ġ42", "!"}},
+		{"prefix space", `{"type": "ByteLevel", "add_prefix_space": true}`, "Hi", false, []string{"ĠHi"}},
+		{"prefix space present", `{"type": "ByteLevel", "add_prefix_space": true}`, " Hi", false, []string{"ĠHi"}},
 		{"no regex", `{"type": "ByteLevel", "add_prefix_space": false, "use_regex": false}`, "a b\n",
-			[]string{"aĠbĊ"}},
+			false, []string{"aĠbĊ"}},
 		{"regex split", `{"type": "Split", "pattern": {"Regex": "\\p{N}{1,3}"}, "behavior": "Isolated"}`, "a12345b",
-			[]string{"a", "123", "45", "b"}},
+			false, []string{"a", "123", "45", "b"}},
 		{"case-insensitive group", `{"type": "Split", "pattern": {"Regex": "(?i:'s|'ll)"}, "behavior": "Isolated"}`,
-			"IT'S WE'LL", []string{"IT", "'S", " WE", "'LL"}},
-		{"digits", `{"type": "Digits", "individual_digits": true}`, "ab12c3", []string{"ab", "1", "2", "c", "3"}},
-		{"digits contiguous", `{"type": "Digits", "individual_digits": false}`, "ab12c3", []string{"ab", "12", "c", "3"}},
+			"IT'S WE'LL", false, []string{"IT", "'S", " WE", "'LL"}},
+		{"digits", `{"type": "Digits", "individual_digits": true}`, "ab12c3", false, []string{"ab", "1", "2", "c", "3"}},
+		{"digits contiguous", `{"type": "Digits", "individual_digits": false}`, "ab12c3", false, []string{"ab", "12", "c", "3"}},
 		{"sequence", `{"type": "Sequence", "pretokenizers": [
 			{"type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithNext"},
 			{"type": "ByteLevel", "add_prefix_space": false, "use_regex": false}]}`, "a b  c",
-			[]string{"a", "Ġb", "Ġ", "Ġc"}},
+			false, []string{"a", "Ġb", "Ġ", "Ġc"}},
+		// Metaspace, with the cases of Hugging Face's own tests: each space becomes '▁' and, with split, starts a
+		// piece of its own.
+		{"metaspace", `{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": true}`,
+			"Hey   friend!", false, []string{"▁Hey", "▁", "▁", "▁friend!"}},
+		{"metaspace legacy", `{"type": "Metaspace", "replacement": "▁", "add_prefix_space": true}`,
+			"Hey friend!", false, []string{"▁Hey", "▁friend!"}},
+		{"metaspace no split", `{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": false}`,
+			"Hey  friend", false, []string{"▁Hey▁▁friend"}},
+		{"metaspace present", `{"type": "Metaspace", "replacement": "▁", "split": false}`, " Hey", false,
+			[]string{"▁Hey"}},
+		{"metaspace never", `{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "never", "split": false}`,
+			"Hey you", false, []string{"Hey▁you"}},
+		{"metaspace never legacy", `{"type": "Metaspace", "replacement": "▁", "add_prefix_space": false,
+			"prepend_scheme": "never"}`, "Hey you", false, []string{"Hey", "▁you"}},
+		{"metaspace first", `{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": false}`,
+			"Hey", false, []string{"▁Hey"}},
+		{"metaspace first after token", `{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first",
+			"split": false}`, "how are", true, []string{"how▁are"}},
+		{"metaspace other char", `{"type": "Metaspace", "replacement": "_", "split": true}`, "a b", false,
+			[]string{"_a", "_b"}},
 	}
 	for _, tt := range tests {
 		p, err := parsePreTokenizer(json.RawMessage(tt.json))
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
-		got, err := p.preTokenize([]string{tt.in})
+		words, err := p.preTokenize([]word{{tt.in, !tt.notHead}})
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
-		if !slices.Equal(got, tt.want) {
+		if got := texts(words); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
 		}
 	}
@@ -108,4 +129,13 @@ func TestNormalizers(t *testing.T) {
 			t.Errorf("%s on %q: got %q, want %q", tt.json, tt.in, got, tt.want)
 		}
 	}
+}
+
+// texts returns the text of each word.
+func texts(words []word) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = w.text
+	}
+	return out
 }

