@@ -48,6 +48,9 @@ Flags go before the run files.`,
 			if err := checkCompareOptions(opt); err != nil {
 				return fmt.Errorf("compare: %w", err)
 			}
+			if err := checkOutputs(c.App.ErrWriter, c.Args().Slice(), output{"--json", c.String("json")}); err != nil {
+				return fmt.Errorf("compare: %w", err)
+			}
 			profiles, err := readProfiles(c.Args().Slice())
 			if err != nil {
 				return err

@@ -78,6 +78,14 @@ func fitAction(c *ucli.Context) error {
 		return fmt.Errorf("fit: --x %q: want one of %s", xname, strings.Join(layers.Covariates, ", "))
 	}
 	seed := c.Uint64("seed")
+	inputs := append(c.Args().Slice(), c.StringSlice("points")...)
+	outs := []output{{"--json", c.String("json")}}
+	if out := c.String("out"); out != "" {
+		outs = append(outs, output{"--out", out}, output{"--out", fit.PredictionsPath(out)})
+	}
+	if err := checkOutputs(c.App.ErrWriter, inputs, outs...); err != nil {
+		return fmt.Errorf("fit: %w", err)
+	}
 
 	var pts []fit.Point
 	if paths := c.Args().Slice(); len(paths) > 0 {
@@ -116,6 +124,9 @@ func fitAction(c *ucli.Context) error {
 	}
 	if len(pts) == 0 {
 		return fmt.Errorf("fit: no input: give run files, --points FILE.csv or --reference seed-pythia")
+	}
+	if err := fit.DistinctModels(pts); err != nil {
+		return fmt.Errorf("fit: %w", err)
 	}
 
 	targets, err := fit.ParseTargets(splitList(c.StringSlice("predict")), func(name string) (fit.Target, bool) {

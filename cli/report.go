@@ -61,6 +61,9 @@ predictions, bootstraps and leave-one-out. Every number is computed from the run
 			if err := checkReportOptions(opt, out, c.String("figure")); err != nil {
 				return fmt.Errorf("report: %w", err)
 			}
+			if err := checkOutputs(c.App.ErrWriter, runs, output{"--out", out}, output{"--figure", c.String("figure")}); err != nil {
+				return fmt.Errorf("report: %w", err)
+			}
 			profiles, err := readProfiles(runs)
 			if err != nil {
 				return err
@@ -91,11 +94,6 @@ func checkReportOptions(o report.Options, out, figure string) error {
 	if figure != "" {
 		if _, err := plot.FormatOf(figure); err != nil {
 			return fmt.Errorf("--figure %w", err)
-		}
-	}
-	if out != "-" {
-		if err := checkOutDir(out); err != nil {
-			return err
 		}
 	}
 	return nil

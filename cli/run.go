@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -95,7 +94,7 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	if _, err := schema.FormatOf(o.Out); err != nil {
 		return nil, res, fmt.Errorf("--out %w", err)
 	}
-	if err := checkOutDir(o.Out); err != nil {
+	if err := checkOutputs(progressOut, append(o.Input.files(), dirFiles(o.ModelDir)...), output{"--out", o.Out}); err != nil {
 		return nil, res, err
 	}
 	cfg, err := checkpoint.LoadConfig(o.ModelDir)
@@ -159,16 +158,6 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 		return nil, res, err
 	}
 	return run, res, nil
-}
-
-// checkOutDir fails early, before any compute, when the output directory does not exist.
-func checkOutDir(out string) error {
-	dir := filepath.Dir(out)
-	st, err := os.Stat(dir)
-	if err != nil || !st.IsDir() {
-		return fmt.Errorf("--out %s: directory %s does not exist", out, dir)
-	}
-	return nil
 }
 
 func printRunDone(w io.Writer, out string, run *schema.Run, res backends.Result) {

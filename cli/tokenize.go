@@ -60,15 +60,15 @@ feeds the model, each starting with the BOS, counted inside N. Examples:
 			case in.Tokenizer == "":
 				return fmt.Errorf("give --model or --tokenizer")
 			}
+			if err := checkOutputs(c.App.ErrWriter, in.files(), output{"--out", c.String("out")}); err != nil {
+				return err
+			}
 			seqs, skipped, err := tokenizeInput(in)
 			if err != nil {
 				return err
 			}
 			write := func(w io.Writer) error { return writeTokens(w, seqs) }
 			if out := c.String("out"); out != "" {
-				if err := checkOutDir(out); err != nil {
-					return err
-				}
 				if err := schema.WriteAtomic(out, write); err != nil {
 					return fmt.Errorf("write %s: %w", out, err)
 				}

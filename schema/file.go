@@ -1,11 +1,15 @@
 package schema
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -14,6 +18,8 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/scalefit/scalefit/internal/cleanup"
 )
 
 // Format is a run-file container format, chosen by the file extension.
@@ -107,13 +113,21 @@ func writeBatches(sc *arrow.Schema, mem memory.Allocator, rows []Row, fw batchWr
 }
 
 // WriteAtomic creates path through a temporary file in the same directory: write fills it, and it is synced and
-// renamed over path only when write returned nil. On any error the temporary file is removed and path is untouched.
+// renamed over path only when write returned nil. On any error, and when the process is interrupted (package
+// cleanup), the temporary file is removed and path is untouched. A new file gets the permissions 0666 less the umask;
+// a file that is replaced keeps its own.
 func WriteAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	var keep *os.FileMode // the permissions of the file replaced
+	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+		perm := st.Mode().Perm()
+		keep = &perm
+	}
+	tmp, err := createTemp(path)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	forget := cleanup.Register(func() { os.Remove(tmp.Name()) })
+	defer forget()
 	defer func() {
 		if err != nil {
 			tmp.Close()
@@ -130,13 +144,29 @@ func WriteAtomic(path string, write func(io.Writer) error) (err error) {
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	if keep != nil {
+		if err = os.Chmod(tmp.Name(), *keep); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// createTemp creates a new file .<base>.tmp-<random> beside path with the permissions 0666, which the kernel reduces by
+// the umask (os.CreateTemp would give 0600 whatever the umask).
+func createTemp(path string) (*os.File, error) {
+	dir, base := filepath.Split(path)
+	for range 100 {
+		name := filepath.Join(dir, "."+base+".tmp-"+strconv.FormatUint(rand.Uint64()%1e10, 10))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("cannot create a temporary file beside %s", path)
 }
 
 func sortedKeys(m map[string]string) []string {

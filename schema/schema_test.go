@@ -3,11 +3,13 @@ package schema
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -106,5 +108,37 @@ func TestReadErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Read(%s) error = %v, want it to mention %q", tc.path, err, tc.want)
 		}
+	}
+}
+
+// TestWriteAtomicPermissions checks that a new file gets 0666 less the umask (os.CreateTemp alone would give 0600, and
+// the writer used to force 0644 whatever the umask), and that a replaced file keeps its permissions.
+func TestWriteAtomicPermissions(t *testing.T) {
+	dir := t.TempDir()
+	write := func(path string) {
+		if err := WriteAtomic(path, func(w io.Writer) error { _, err := w.Write([]byte("x")); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		umask int
+		want  os.FileMode
+	}{{0o022, 0o644}, {0o077, 0o600}, {0o002, 0o664}} {
+		old := syscall.Umask(tt.umask)
+		path := filepath.Join(dir, fmt.Sprintf("new-%o", tt.umask))
+		write(path)
+		syscall.Umask(old)
+		if st, err := os.Stat(path); err != nil || st.Mode().Perm() != tt.want {
+			t.Errorf("umask %03o: mode %v, want %v", tt.umask, st.Mode().Perm(), tt.want)
+		}
+	}
+	path := filepath.Join(dir, "kept")
+	write(path)
+	if err := os.Chmod(path, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	write(path)
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o640 {
+		t.Errorf("replaced file: mode %v, want 0640", st.Mode().Perm())
 	}
 }
