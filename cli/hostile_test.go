@@ -199,3 +199,36 @@ func TestOutputCheckedBeforeWork(t *testing.T) {
 		t.Errorf("the report did not replace the earlier file: %.40q", b)
 	}
 }
+
+// TestPlotTinyGains: a subnormal gain (5e-324) stretched the log axis until its lower end was 0, and gonum/plot
+// panicked ("Values must be greater than 0 for a log scale"). It is drawn now, at the bottom of an axis of at most
+// twelve decades; a gain of 0, which no log axis can show, is refused in one line.
+func TestPlotTinyGains(t *testing.T) {
+	dir := t.TempDir()
+	for _, tiny := range []float64{5e-324, 0} {
+		sub := hostileRun(t, dir, "tiny", func(rows []schema.Row) {
+			for i := range rows {
+				if rows[i].Layer == 1 && rows[i].Component == "attn" {
+					rows[i].GainMean = tiny
+				}
+				rows[i].NParams = 4e8
+			}
+		})
+		good := hostileRun(t, dir, "good", func([]schema.Row) {})
+		out := filepath.Join(dir, "figure.png")
+		os.Remove(out)
+		_, _, err := scalefitErr(t, "plot", sub, good, "--out", out, "--resamples", "20")
+		if tiny == 0 {
+			if err == nil || !strings.Contains(err.Error(), "gain at x = 1 is 0; a log axis needs finite gains > 0") {
+				t.Errorf("gain 0: %v", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("gain %g: %v", tiny, err)
+		}
+		if st, err := os.Stat(out); err != nil || st.Size() < 1000 {
+			t.Errorf("gain %g: no figure", tiny)
+		}
+	}
+}
