@@ -4,6 +4,7 @@
 package quote
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -38,9 +39,9 @@ func Bytes(b []byte) string {
 	return strconv.Quote(string(b))
 }
 
-// Line returns msg as one line fit for a terminal: line breaks become "; ", every other control byte (ESC included)
-// and invalid UTF-8 becomes an escape such as \x1b, and the result is cut to max bytes (MaxLine when max ≤ 0), ending
-// in "…" when it was cut. Text that is already clean comes back unchanged.
+// Line returns msg as one line fit for a terminal: line breaks, with the spaces around them, become "; ", every other
+// control byte (ESC included) and invalid UTF-8 becomes an escape such as \x1b, and the result is cut to max bytes
+// (MaxLine when max ≤ 0), ending in "…" when it was cut. Text that is already clean comes back unchanged.
 func Line(msg string, max int) string {
 	if max <= 0 {
 		max = MaxLine
@@ -48,32 +49,37 @@ func Line(msg string, max int) string {
 	if clean(msg) && len(msg) <= max {
 		return msg
 	}
-	var b strings.Builder
+	var b []byte
 	lineBreak := false
-	for i := 0; i < len(msg) && b.Len() <= max; {
+	for i := 0; i < len(msg) && len(b) <= max; {
 		r, size := utf8.DecodeRuneInString(msg[i:])
+		i += size
 		switch {
 		case r == '\n' || r == '\r':
 			lineBreak = true
+			continue
+		case lineBreak && (r == ' ' || r == '\t'):
+			continue
+		case lineBreak:
+			b = bytes.TrimRight(b, " \t")
+			if len(b) > 0 {
+				b = append(b, "; "...)
+			}
+			lineBreak = false
+		}
+		switch {
 		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, msg[i])
+			b = fmt.Appendf(b, `\x%02x`, msg[i-1])
 		case r == '\t':
-			b.WriteByte(' ')
+			b = append(b, ' ')
 		case !unicode.IsPrint(r) && r != ' ':
 			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
+			b = append(b, q[1:len(q)-1]...)
 		default:
-			if lineBreak {
-				if b.Len() > 0 {
-					b.WriteString("; ")
-				}
-				lineBreak = false
-			}
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 		}
-		i += size
 	}
-	out := strings.TrimRight(b.String(), " ;")
+	out := strings.TrimRight(string(b), " ")
 	if len(out) > max {
 		out = cut(out, max) + "…"
 	}

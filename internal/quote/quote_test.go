@@ -36,6 +36,8 @@ func TestLine(t *testing.T) {
 	}{
 		{"plain message", 0, "plain message"},
 		{"first\nsecond\r\n\nthird\n", 0, "first; second; third"},
+		{"a\r\n  b  \n\n c\n", 0, "a; b; c"},
+		{"", 0, ""},
 		{"\n\nleading", 0, "leading"},
 		{"esc \x1b]0;title\x07 here", 0, `esc \x1b]0;title\a here`},
 		{"tab\there", 0, "tab here"},
