@@ -28,7 +28,7 @@ type Request struct {
 	Revision  string    // revision written into the rows; empty if none
 	Sequences [][]int32 // token ids, one slice per sequence
 	SkipFirst int       // leave out the first SkipFirst positions of every sequence
-	GELU      string    // "erf" (exact, the default) or "tanh"
+	GELU      string    // "erf" or "tanh" to replace the config's GELU form; "": the activation the config names
 	Loss      bool      // also compute mean next-token cross-entropy
 	Threads   int       // worker threads; 0 means all cores
 }

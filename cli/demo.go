@@ -11,7 +11,9 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/scalefit/scalefit/backends/arch"
 	"github.com/scalefit/scalefit/backends/checkpoint"
+	"github.com/scalefit/scalefit/backends/synth"
 	"github.com/scalefit/scalefit/datasets"
 	"github.com/scalefit/scalefit/internal/textfmt"
 	"github.com/scalefit/scalefit/report"
@@ -118,20 +120,20 @@ func runDemo(ctx context.Context, o demoOptions, w, errw io.Writer) error {
 	var sources []string
 	for _, m := range demoSuite {
 		dir := filepath.Join(tmp, m.Name)
-		cfg, err := synthModel(dir, checkpoint.SynthOptions{
-			Layers: m.Layers, Hidden: m.Hidden, Heads: m.Heads, Intermediate: m.Intermediate, Vocab: demoVocab,
+		model, err := synthModel(dir, synth.Options{
+			Shape: arch.Shape{Layers: m.Layers, Hidden: m.Hidden, Heads: m.Heads, FFN: m.Intermediate, Vocab: demoVocab},
 			DType: checkpoint.F32, Seed: o.Seed,
 		})
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
-		total, _ := checkpoint.ParamCounts(cfg)
+		total, _ := model.ParamCounts()
 		rel := filepath.ToSlash(filepath.Join("runs", m.Name+".parquet"))
 		t0 := time.Now()
 		_, _, err = runModel(ctx, runOptions{
 			ModelDir: dir, Model: m.Name, Out: filepath.Join(o.Out, rel),
-			Input: input{Corpus: datasets.DefaultCorpus, SeqLen: demoSeqLen, MaxTokens: o.Tokens},
-			GELU:  "erf", Backend: "cpu", Threads: o.Threads, Quiet: o.Quiet,
+			Input:   input{Corpus: datasets.DefaultCorpus, SeqLen: demoSeqLen, MaxTokens: o.Tokens},
+			Backend: "cpu", Threads: o.Threads, Quiet: o.Quiet,
 		}, errw)
 		if err != nil {
 			if ctx.Err() != nil {

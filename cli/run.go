@@ -14,6 +14,8 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/scalefit/scalefit/backends"
+	"github.com/scalefit/scalefit/backends/arch"
+	_ "github.com/scalefit/scalefit/backends/arch/all" // every family, to read the config as the backend will
 	"github.com/scalefit/scalefit/backends/checkpoint"
 	"github.com/scalefit/scalefit/schema"
 )
@@ -36,7 +38,7 @@ sequence) to --out (.parquet, or .arrow/.feather). Give the input as exactly one
 			&ucli.StringFlag{Name: "name", Usage: "model id to record (default: the directory's base name or the hub id)"},
 			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Required: true, Usage: "run file to write: .parquet, .arrow or .feather"},
 			&ucli.IntFlag{Name: "skip-first", Usage: "leave out the first K positions of every sequence (attention sinks)"},
-			&ucli.StringFlag{Name: "gelu", Value: "erf", Usage: "GELU form: erf (exact, what HF runs) or tanh (what Pythia was trained with)"},
+			&ucli.StringFlag{Name: "gelu", Usage: "replace the config's GELU form: erf (exact) or tanh (what Pythia was trained with); default: the config's hidden_act, as HF runs it"},
 			&ucli.BoolFlag{Name: "loss", Usage: "also report the mean next-token cross-entropy, to check that a real checkpoint loaded correctly"},
 			&ucli.StringFlag{Name: "backend", Value: "cpu", Usage: "backend: cpu, a name found as scalefit-backend-NAME, or a path to a plugin binary"},
 			&ucli.IntFlag{Name: "threads", Usage: "worker threads in the backend (0: all cores)"},
@@ -85,8 +87,13 @@ type runOptions struct {
 // when the whole run succeeded.
 func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema.Run, backends.Result, error) {
 	var res backends.Result
-	if o.GELU != "erf" && o.GELU != "tanh" {
-		return nil, res, fmt.Errorf("--gelu %q: want erf or tanh", o.GELU)
+	var opt arch.Options
+	if o.GELU != "" {
+		g, err := arch.ParseGELU(o.GELU)
+		if err != nil {
+			return nil, res, fmt.Errorf("--gelu %q: want erf or tanh", o.GELU)
+		}
+		opt.Activation = &g
 	}
 	if o.SkipFirst < 0 {
 		return nil, res, fmt.Errorf("--skip-first %d: must be ≥ 0", o.SkipFirst)
@@ -97,11 +104,16 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	if err := checkOutputs(progressOut, append(o.Input.files(), dirFiles(o.ModelDir)...), output{"--out", o.Out}); err != nil {
 		return nil, res, err
 	}
-	cfg, err := checkpoint.LoadConfig(o.ModelDir)
+	raw, err := checkpoint.ReadConfig(o.ModelDir)
 	if err != nil {
 		return nil, res, err
 	}
-	seqs, bos, err := o.Input.load(o.ModelDir, cfg.VocabSize)
+	m, err := arch.New(raw, opt)
+	if err != nil {
+		return nil, res, fmt.Errorf("%s: %w", filepath.Join(o.ModelDir, checkpoint.ConfigFile), err)
+	}
+	cfg := m.Config()
+	seqs, bos, err := o.Input.load(o.ModelDir, cfg.Vocab)
 	if err != nil {
 		return nil, res, err
 	}
@@ -136,12 +148,12 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 		backendDesc = info.Name + " " + info.Version
 	}
 	meta := map[string]string{
-		schema.MetaConfig:    string(cfg.Raw),
+		schema.MetaConfig:    string(raw),
 		schema.MetaTokenizer: o.Input.tokenizer(o.ModelDir),
 		schema.MetaDataset:   o.Input.describe(),
 		schema.MetaBOS:       bos,
 		schema.MetaSkipFirst: strconv.Itoa(o.SkipFirst),
-		schema.MetaGELU:      o.GELU,
+		schema.MetaGELU:      cfg.Activation.String(), // what ran: the config's, or --gelu's
 		schema.MetaBackend:   backendDesc,
 		schema.MetaVersion:   "scalefit " + Version,
 		schema.MetaTime:      time.Now().UTC().Format(time.RFC3339),
@@ -165,7 +177,7 @@ func printRunDone(w io.Writer, out string, run *schema.Run, res backends.Result)
 	nseq := 0
 	tokens := 0
 	for _, r := range run.Rows {
-		if r.Layer == 0 && r.Component == schema.Components[0] {
+		if r.Layer == 0 && r.Component == string(schema.ComponentAttn) {
 			nseq++
 			tokens += int(r.NTokens)
 		}

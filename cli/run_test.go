@@ -69,3 +69,40 @@ func TestRunErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRunRecordsActivation: without --gelu the run uses and records the config's activation (GPT-NeoX-20B's
+// "gelu_fast" is the tanh form); --gelu replaces it and is recorded instead.
+func TestRunRecordsActivation(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "tiny")
+	mustScalefit(t, "synth", "--preset", "tiny", "--layers", "1", "--out", model)
+	cfgPath := filepath.Join(model, "config.json")
+	cfg, _ := os.ReadFile(cfgPath)
+	os.WriteFile(cfgPath, []byte(strings.Replace(string(cfg), `"hidden_act": "gelu"`, `"hidden_act": "gelu_fast"`, 1)), 0o644)
+	tokens := filepath.Join(dir, "t.jsonl")
+	os.WriteFile(tokens, []byte("[1,2,3,4]\n"), 0o644)
+	gains := map[string]float64{}
+	for _, tc := range []struct{ flag, want string }{{"", "tanh"}, {"tanh", "tanh"}, {"erf", "erf"}} {
+		out := filepath.Join(dir, "run-"+tc.flag+".parquet")
+		args := []string{"run", "--model", model, "--tokens", tokens, "--out", out, "--quiet"}
+		if tc.flag != "" {
+			args = append(args, "--gelu", tc.flag)
+		}
+		mustScalefit(t, args...)
+		run, err := schema.Read(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := run.Meta[schema.MetaGELU]; got != tc.want {
+			t.Errorf("--gelu %q: recorded %q, want %q", tc.flag, got, tc.want)
+		}
+		for _, r := range run.Rows {
+			if r.Component == string(schema.ComponentMLP) && r.Layer == 0 {
+				gains[tc.flag] = r.GainMean
+			}
+		}
+	}
+	if gains[""] != gains["tanh"] || gains["erf"] == gains["tanh"] {
+		t.Errorf("mlp gains %v: the default must run tanh, and erf must differ", gains)
+	}
+}

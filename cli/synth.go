@@ -3,11 +3,11 @@ package cli
 import (
 	"fmt"
 	"os"
-	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/scalefit/scalefit/backends/checkpoint"
+	"github.com/scalefit/scalefit/backends/arch"
+	"github.com/scalefit/scalefit/backends/synth"
 	"github.com/scalefit/scalefit/datasets"
 	"github.com/scalefit/scalefit/datasets/tokenizer"
 	"github.com/scalefit/scalefit/internal/textfmt"
@@ -16,7 +16,7 @@ import (
 func init() {
 	register(&ucli.Command{
 		Name:      "synth",
-		Usage:     "write a random-init HF-format GPT-NeoX checkpoint (an untrained control)",
+		Usage:     "write a random-init HF-format checkpoint (an untrained control)",
 		ArgsUsage: " ",
 		Description: `Writes config.json, model.safetensors and a byte-level BPE tokenizer.json into --out, initialised
 the way GPT-NeoX initialises Pythia (see docs/gains.md, "Untrained controls"). Start from a --preset and override
@@ -25,7 +25,7 @@ any shape with the other flags. The same --seed always gives the same bytes.
    scalefit synth --preset pythia-70m --out /tmp/p70m
    scalefit synth --preset tiny --layers 4 --sequential --dtype bf16 --out /tmp/tiny`,
 		Flags: []ucli.Flag{
-			&ucli.StringFlag{Name: "preset", Value: "pythia-70m", Usage: "shape preset: " + presetNames()},
+			&ucli.StringFlag{Name: "preset", Value: "pythia-70m", Usage: "shape preset: " + synth.PresetNames()},
 			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Required: true, Usage: "directory to create (must not exist or be empty)"},
 			&ucli.IntFlag{Name: "layers", Usage: "override the number of layers"},
 			&ucli.IntFlag{Name: "hidden", Usage: "override the hidden size d"},
@@ -40,19 +40,24 @@ any shape with the other flags. The same --seed always gives the same bytes.
 			if c.NArg() > 0 {
 				return fmt.Errorf("synth takes no arguments (got %q); use --preset and --out", c.Args().First())
 			}
-			opt := checkpoint.SynthOptions{
-				Preset: c.String("preset"), Layers: c.Int("layers"), Hidden: c.Int("hidden"), Heads: c.Int("heads"),
-				Intermediate: c.Int("intermediate"), Vocab: c.Int("vocab"), Sequential: c.Bool("sequential"),
+			opt := synth.Options{
+				Preset: c.String("preset"),
+				Shape: arch.Shape{Layers: c.Int("layers"), Hidden: c.Int("hidden"), Heads: c.Int("heads"),
+					FFN: c.Int("intermediate"), Vocab: c.Int("vocab")},
 				DType: c.String("dtype"), Seed: c.Int64("seed"),
 			}
-			cfg, err := synthModel(c.String("out"), opt)
+			residual := "parallel"
+			if c.Bool("sequential") {
+				opt.Extra, residual = map[string]any{"use_parallel_residual": false}, "sequential"
+			}
+			m, err := synthModel(c.String("out"), opt)
 			if err != nil {
 				return err
 			}
-			total, nonEmbed := checkpoint.ParamCounts(cfg)
-			fmt.Fprintf(c.App.Writer, "wrote %s: %d layers, d=%d, %d heads, ffn %d, vocab %d, %s residual, %s; %s parameters (%s non-embedding)\n",
-				c.String("out"), cfg.NumLayers, cfg.HiddenSize, cfg.NumHeads, cfg.IntermediateSize, cfg.VocabSize,
-				map[bool]string{true: "parallel", false: "sequential"}[cfg.UseParallelResidual], opt.DType,
+			cfg := m.Config()
+			total, nonEmbed := m.ParamCounts()
+			fmt.Fprintf(c.App.Writer, "wrote %s: %s, %d layers, d=%d, %d heads, ffn %d, vocab %d, %s residual, %s; %s parameters (%s non-embedding)\n",
+				c.String("out"), cfg.ModelType, cfg.Layers, cfg.Hidden, cfg.Heads, cfg.FFN, cfg.Vocab, residual, opt.DType,
 				textfmt.GroupDigits(total), textfmt.GroupDigits(nonEmbed))
 			return nil
 		},
@@ -60,17 +65,17 @@ any shape with the other flags. The same --seed always gives the same bytes.
 }
 
 // synthModel writes a random-init checkpoint with a byte-level BPE tokenizer learned on the embedded corpus.
-func synthModel(dir string, opt checkpoint.SynthOptions) (*checkpoint.Config, error) {
+func synthModel(dir string, opt synth.Options) (arch.Model, error) {
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return nil, fmt.Errorf("synth: %s exists and is not empty; choose a new directory", dir)
 	}
-	vocab := opt.Vocab
+	vocab := opt.Shape.Vocab
 	if vocab == 0 {
-		p, ok := findPreset(opt.Preset)
+		p, ok := synth.LookupPreset(opt.Preset)
 		if !ok {
-			return nil, fmt.Errorf("synth: unknown preset %q (known: %s)", opt.Preset, presetNames())
+			return nil, fmt.Errorf("synth: unknown preset %q (known: %s)", opt.Preset, synth.PresetNames())
 		}
-		vocab = p.Vocab
+		vocab = p.Shape.Vocab
 	}
 	tok, err := synthTokenizerJSON(vocab)
 	if err != nil {
@@ -79,24 +84,7 @@ func synthModel(dir string, opt checkpoint.SynthOptions) (*checkpoint.Config, er
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("synth: %w", err)
 	}
-	return checkpoint.Synth(dir, opt, tok)
-}
-
-func findPreset(name string) (checkpoint.Preset, bool) {
-	for _, p := range checkpoint.Presets() {
-		if p.Name == name {
-			return p, true
-		}
-	}
-	return checkpoint.Preset{}, false
-}
-
-func presetNames() string {
-	var names []string
-	for _, p := range checkpoint.Presets() {
-		names = append(names, p.Name)
-	}
-	return strings.Join(names, ", ")
+	return synth.Synth(dir, opt, tok)
 }
 
 // synthTokenizerJSON returns the tokenizer.json of a byte-level BPE of vocabSize tokens trained on the default

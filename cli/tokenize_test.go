@@ -188,7 +188,7 @@ func TestRunBOS(t *testing.T) {
 			}
 			seqs, tokens := 0, 0
 			for _, r := range run.Rows {
-				if r.Layer == 0 && r.Component == schema.Components[0] {
+				if r.Layer == 0 && r.Component == string(schema.ComponentAttn) {
 					seqs++
 					tokens += int(r.NTokens)
 				}

@@ -14,8 +14,22 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// Components are the gain components of DESIGN.md §3, in the order backends emit them for a layer.
-var Components = []string{"attn", "mlp", "combined", "attn_resid", "mlp_resid", "block"}
+// Component names one gain component of docs/gains.md, as the component column spells it.
+type Component string
+
+// The gain components, each a ratio of per-token L2 norms (docs/gains.md).
+const (
+	ComponentAttn      Component = "attn"       // ‖a_out‖ / ‖a_in‖: what the attention module does to its input
+	ComponentMLP       Component = "mlp"        // ‖m_out‖ / ‖m_in‖: what the MLP module does to its input
+	ComponentCombined  Component = "combined"   // attn × mlp, per token
+	ComponentAttnResid Component = "attn_resid" // ‖a_add‖ / ‖h‖: the attention update against the stream
+	ComponentMLPResid  Component = "mlp_resid"  // ‖m_add‖ / ‖m_res‖: the MLP update against the stream it reads
+	ComponentBlock     Component = "block"      // ‖h′‖ / ‖h‖: growth of the residual stream through the block
+)
+
+// Components are the names of the gain components, in the order backends emit them for a layer.
+var Components = []string{string(ComponentAttn), string(ComponentMLP), string(ComponentCombined),
+	string(ComponentAttnResid), string(ComponentMLPResid), string(ComponentBlock)}
 
 // Row is one row of a run file.
 type Row struct {

@@ -4,6 +4,18 @@
 // does, and runs one block with the residual written out. It registers itself by model_type, so a backend only
 // implements Ops and never touches model code; package measure runs the layer loop and turns the block's taps into
 // gains.
+//
+// A new family is a package arch/<family> (see arch/gptneox) that
+//
+//   - maps config.json in New with DecodeConfig, RequireSizes, Agree and HiddenAct, HF's defaults for absent keys,
+//     and one-line errors naming the key for anything it cannot honour;
+//   - implements Model: Params in state-dict order, LayerWeights and HeadWeights (Key is what Block reads from
+//     Weights; Layout InOut for GPT-2's Conv1D), IsBuffer, ParamCounts, Init, Embed, Block and Logits;
+//   - writes Block as the HF module does, one op per line with a shape comment, tapping every Point (PointAttnAdd and
+//     PointMLPAdd only where a post-norm sits between the module's output and the residual);
+//   - registers itself in init() with its model_type values, presets and SynthConfig, and is imported by arch/all;
+//   - is tested by its config and count tests and by the torch references in testdata/reference, which every
+//     backend runs.
 package arch
 
 import (
@@ -16,18 +28,17 @@ import (
 // Config is what every family's config.json maps to, the part of it that the measurement, the run file and the
 // analysis need.
 type Config struct {
-	ModelType      string // HF model_type, e.g. "llama"
-	Layers         int    // num_hidden_layers (n_layer in GPT-2)
-	Hidden         int    // d: the residual stream's width
-	Heads, KVHeads int    // query heads and key/value heads (equal without GQA)
-	HeadDim        int    // head_dim, which Gemma sets apart from Hidden/Heads
-	FFN            int    // the MLP's inner width
-	Vocab          int    // vocab_size
-	MaxPositions   int    // max_position_embeddings (n_positions in GPT-2)
-	Activation     Activation
-	ActivationName string // the activation as recorded in the run file: "gelu", "gelu_tanh" or "silu"
-	TiedEmbeddings bool   // the unembedding is the input embedding
-	Raw            []byte // config.json verbatim
+	ModelType      string     // HF model_type, e.g. "llama"
+	Layers         int        // num_hidden_layers (n_layer in GPT-2)
+	Hidden         int        // d: the residual stream's width
+	Heads, KVHeads int        // query heads and key/value heads (equal without GQA)
+	HeadDim        int        // head_dim, which Gemma sets apart from Hidden/Heads
+	FFN            int        // the MLP's inner width
+	Vocab          int        // vocab_size
+	MaxPositions   int        // max_position_embeddings (n_positions in GPT-2)
+	Activation     Activation // the MLP's activation as it runs: the config's, or Options.Activation when given
+	TiedEmbeddings bool       // the unembedding is the input embedding
+	Raw            []byte     // config.json verbatim
 }
 
 // Init is how a random-init control sets one parameter, as HF's _init_weights does: normal(0, Std) when Std > 0,
@@ -77,6 +88,32 @@ type Family struct {
 	Name       string                                              // e.g. "llama"
 	ModelTypes []string                                            // the HF model_type values it runs
 	New        func(configJSON []byte, opt Options) (Model, error) // maps and validates config.json
+
+	// Presets are the named shapes that synth can build for this family (real models' shapes, then tiny test ones).
+	Presets []Preset
+	// SynthConfig renders the config.json of a random-init control of shape s: the family's model_type, its HF
+	// defaults (or its released models' settings) for every other key, then the keys of extra set over them (e.g.
+	// "use_parallel_residual": false). Zero fields of s are errors, except KVHeads, which then equals Heads. Nil for
+	// a family that synth cannot build.
+	SynthConfig func(s Shape, extra map[string]any) ([]byte, error)
+}
+
+// Shape is the size of a model: what a synth preset fixes and synth's flags override.
+type Shape struct {
+	Layers  int // num_hidden_layers
+	Hidden  int // d
+	Heads   int // query heads
+	KVHeads int // key/value heads; 0 means Heads
+	FFN     int // the MLP's inner width
+	Vocab   int // vocab_size
+}
+
+// Preset is a named shape of one family.
+type Preset struct {
+	Name  string         // e.g. "pythia-160m"
+	Note  string         // one line for --help
+	Shape Shape          //
+	Extra map[string]any // further config.json keys the shape needs (e.g. Gemma's head_dim); may be nil
 }
 
 var families = map[string]*Family{}
@@ -90,6 +127,26 @@ func Register(f *Family) {
 		}
 		families[t] = f
 	}
+}
+
+// Lookup returns the family registered for modelType.
+func Lookup(modelType string) (*Family, bool) {
+	f, ok := families[modelType]
+	return f, ok
+}
+
+// Families returns every registered family once, sorted by name.
+func Families() []*Family {
+	seen := map[*Family]bool{}
+	var out []*Family
+	for _, f := range families {
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }
 
 // ModelTypes returns the registered model_type values, sorted.
@@ -116,14 +173,14 @@ func New(configJSON []byte, opt Options) (Model, error) {
 	}
 	f, ok := families[*head.ModelType]
 	if !ok {
-		return nil, fmt.Errorf("model_type %s is not supported (supported: %s)", quoteCapped(*head.ModelType, 64),
+		return nil, fmt.Errorf("model_type %s is not supported (supported: %s)", Quote(*head.ModelType, 64),
 			strings.Join(ModelTypes(), ", "))
 	}
 	return f.New(configJSON, opt)
 }
 
-// quoteCapped quotes s for an error message, cut to at most n bytes so that a hostile value cannot flood a terminal.
-func quoteCapped(s string, n int) string {
+// Quote quotes s for an error message, cut to at most n bytes so that a hostile value cannot flood a terminal.
+func Quote(s string, n int) string {
 	if len(s) > n {
 		return fmt.Sprintf("%q…", s[:n])
 	}

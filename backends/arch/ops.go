@@ -1,5 +1,7 @@
 package arch
 
+import "fmt"
+
 // Tensor is a backend's handle to a row-major float32 matrix of Rows × Cols values. Activations are [tokens, features]
 // with the tokens of a Batch laid end to end; weights are as a WeightSpec declares them. A Tensor is only ever passed
 // back to the Ops that made it.
@@ -41,6 +43,48 @@ const (
 	// SiLU is x·σ(x): HF's "silu" (Llama, Mistral, Qwen2).
 	SiLU
 )
+
+// String returns the activation's name as a run file records it (schema.MetaGELU) and as the run's --gelu flag spells
+// the GELU forms: "erf", "tanh" or "silu".
+func (a Activation) String() string {
+	switch a {
+	case GELU:
+		return "erf"
+	case GELUTanh:
+		return "tanh"
+	case SiLU:
+		return "silu"
+	}
+	return fmt.Sprintf("Activation(%d)", int(a))
+}
+
+// ParseGELU returns the GELU form named as the run's --gelu flag names it: "erf" (exact) or "tanh".
+func ParseGELU(s string) (Activation, error) {
+	switch s {
+	case "erf":
+		return GELU, nil
+	case "tanh":
+		return GELUTanh, nil
+	}
+	return 0, fmt.Errorf("unknown gelu %s (want \"erf\" or \"tanh\")", Quote(s, 32))
+}
+
+// HiddenAct maps the value of an HF activation key (hidden_act, hidden_activation, activation_function) to the
+// activation HF's ACT2FN runs for it: "gelu" and "gelu_python" are the exact GELU; "gelu_new", "gelu_fast" and
+// "gelu_pytorch_tanh" the tanh approximation (the three differ only in how they write the same formula); "silu" and
+// "swish" are SiLU. Any other value is an error naming key.
+func HiddenAct(key, value string) (Activation, error) {
+	switch value {
+	case "gelu", "gelu_python":
+		return GELU, nil
+	case "gelu_new", "gelu_fast", "gelu_pytorch_tanh":
+		return GELUTanh, nil
+	case "silu", "swish":
+		return SiLU, nil
+	}
+	return 0, fmt.Errorf("key %q: activation %s is not supported (supported: gelu, gelu_new, gelu_fast, gelu_pytorch_tanh, silu)",
+		key, Quote(value, 64))
+}
 
 // Rotary describes rotary position embedding in HF's rotate_half layout: on the first Dims dims of every head,
 //
@@ -119,7 +163,8 @@ type Tap func(p Point, x Tensor)
 // to a Mark taken before it was made.
 type Ops interface {
 	// Load makes the tensors of specs resident in the backend, converted to float32, and returns them by Key. It reads
-	// them from the checkpoint the backend was opened with and checks each shape against its spec.
+	// them from the checkpoint the backend was opened with and checks each shape against its spec. A vector [n]
+	// loads as a 1 × n tensor, a matrix [r, c] as r × c whatever its Layout.
 	Load(specs []WeightSpec) (Weights, error)
 	// Prefetch hints that specs will be loaded next, so that a backend may read and convert them while it computes.
 	Prefetch(specs []WeightSpec)

@@ -1,39 +1,23 @@
-// Package checkpoint reads Hugging Face model directories: config.json and safetensors weights (one file or shards
-// listed by model.safetensors.index.json) or, in a directory without those, PyTorch weights (pytorch_model.bin or
-// shards listed by pytorch_model.bin.index.json, as in Pythia's training checkpoints). Both are memory-mapped and
-// converted to float32 one tensor at a time, so that a backend's memory tracks the layer it is running rather than
-// the whole model. It also writes safetensors files and synthesises random-init checkpoints. Every backend uses it.
-package checkpoint
-
-// API CONTRACT (written before the implementation; the implementation must keep these signatures):
+// Package checkpoint reads and writes the files of Hugging Face model directories, and nothing more: the bytes of
+// config.json (ReadConfig; what they mean is the business of package arch), safetensors weights (one file or the
+// shards listed by model.safetensors.index.json) and, in a directory without those, PyTorch weights
+// (pytorch_model.bin or the shards listed by pytorch_model.bin.index.json, as in Pythia's training checkpoints).
 //
-//	type Config struct{ ... }                       // config.go
-//	func LoadConfig(dir string) (*Config, error)    // reads dir/config.json, normalises key styles, validates
-//	func ParseConfig(data []byte) (*Config, error)
-//	func (c *Config) Validate() error               // refuses absurd sizes before anything is allocated
-//	func (c *Config) HeadDim() int
-//	func (c *Config) RotaryDims() int               // int(HeadDim * RotaryPct)
+// Weights are memory-mapped and read one tensor at a time: Float32Into converts a tensor into a buffer the caller
+// reuses layer after layer, RowsInto decodes only some rows of a matrix (the embedding rows a run needs), and Raw
+// hands out a tensor's stored dtype and bytes for a backend that converts on its own device. A backend's memory
+// therefore tracks the layer it is running rather than the whole model. The package also writes safetensors files
+// (WriteSafetensors, CreateSafetensors, WriteSharded), which synth uses for random-init controls.
 //
-//	type Checkpoint struct{ Dir string; Config *Config; ... }   // safetensors.go
-//	func Open(dir string) (*Checkpoint, error)      // parse + validate every header, mmap, check shapes vs config;
-//	                                                // safetensors, else pytorch_model.bin (bin.go)
-//	func (c *Checkpoint) Float32(name string) ([]float32, error)  // converts F32/F16/BF16 on demand into a new slice
+//	func ReadConfig(dir string) ([]byte, error)
+//	func Open(dir string) (*Checkpoint, error)          // parse and validate every header, mmap
+//	func (c *Checkpoint) Names() []string               // parameter tensors (buffers excluded), sorted
 //	func (c *Checkpoint) Shape(name string) ([]int, bool)
-//	func (c *Checkpoint) Names() []string           // parameter tensors (buffers excluded), sorted
+//	func (c *Checkpoint) DType(name string) (string, bool)
+//	func (c *Checkpoint) File(name string) (string, bool)
+//	func (c *Checkpoint) Float32(name string) ([]float32, error)
+//	func (c *Checkpoint) Float32Into(dst []float32, name string) error
+//	func (c *Checkpoint) RowsInto(dst []float32, name string, rows []int32) error
+//	func (c *Checkpoint) Raw(name string) (RawTensor, error)
 //	func (c *Checkpoint) Close() error
-//
-//	func ExpectedShapes(c *Config) map[string][]int // gptneox.go: every parameter tensor name -> shape
-//	func ParamCounts(c *Config) (total, nonEmbed int64)
-//	func IsBuffer(name string) bool                  // attention.bias, attention.masked_bias, rotary_emb.inv_freq
-//
-//	Tensor names for GPT-NeoX, layer i:
-//	  gpt_neox.embed_in.weight [V,d]
-//	  gpt_neox.layers.i.input_layernorm.{weight,bias} [d]
-//	  gpt_neox.layers.i.post_attention_layernorm.{weight,bias} [d]
-//	  gpt_neox.layers.i.attention.query_key_value.weight [3d,d], .bias [3d]
-//	  gpt_neox.layers.i.attention.dense.weight [d,d], .bias [d]
-//	  gpt_neox.layers.i.mlp.dense_h_to_4h.weight [ff,d], .bias [ff]
-//	  gpt_neox.layers.i.mlp.dense_4h_to_h.weight [d,ff], .bias [d]
-//	  gpt_neox.final_layer_norm.{weight,bias} [d]
-//	  embed_out.weight [V,d]
-//	func LayerPrefix(i int) string                   // "gpt_neox.layers.<i>."
+package checkpoint

@@ -21,13 +21,14 @@ const (
 	SafetensorsIndex = "model.safetensors.index.json"
 )
 
-// Checkpoint is an opened model directory: its config and its memory-mapped weight files, safetensors or PyTorch
-// .bin (see bin.go). Its methods are safe for concurrent use. Close it to unmap the files.
+// Checkpoint is an opened model directory: its config.json and its memory-mapped weight files, safetensors or
+// PyTorch .bin (see bin.go). Its methods are safe for concurrent use. Close it to unmap the files.
 type Checkpoint struct {
-	Dir      string            // the model directory
-	Config   *Config           // its config.json
-	Files    []string          // the weight files, as paths, in the order they were opened
-	Metadata map[string]string // the safetensors files' __metadata__, merged (the first file wins on a clash); nil for .bin
+	Dir        string            // the model directory
+	ConfigJSON []byte            // its config.json, verbatim
+	Files      []string          // the weight files, as paths, in the order they were opened
+	Index      string            // the index that lists the shards, as a path; "" for a single file
+	Metadata   map[string]string // the safetensors files' __metadata__, merged (the first file wins on a clash); nil for .bin
 
 	mu      sync.RWMutex
 	closed  bool
@@ -45,11 +46,12 @@ type storedTensor struct {
 	strides []int // element strides of a non-contiguous view (PyTorch .bin only); nil when row-major contiguous
 }
 
-// Open opens the Hugging Face model directory dir: it loads and validates config.json, then maps model.safetensors
-// (or every shard listed by model.safetensors.index.json) read-only, parses and validates every header, and checks
-// that the parameter tensors are exactly ExpectedShapes(config): none missing, none extra, every shape equal.
-// embed_out.weight may be absent when tie_word_embeddings is true. Buffers (IsBuffer) are ignored whatever their
-// dtype. Each error is one line naming the file and, where there is one, the tensor.
+// Open opens the Hugging Face model directory dir: it reads config.json (ReadConfig), then maps model.safetensors (or
+// every shard listed by model.safetensors.index.json) read-only and parses and validates every header: dtypes,
+// shapes, offsets inside the file and not overlapping, and every tensor the index places in a shard present there.
+// Buffers (IsBuffer) are ignored whatever their dtype. Each error is one line naming the file and, where there is
+// one, the tensor. Whether the tensors are those the config implies is checked by the caller, who knows the
+// architecture (package measure).
 //
 // A directory without safetensors weights may hold PyTorch weights instead: pytorch_model.bin, or the shards listed
 // by pytorch_model.bin.index.json, in torch.save's zip or legacy format. They are mapped, validated and read in the
@@ -57,7 +59,7 @@ type storedTensor struct {
 //
 // Open reads only the headers (for .bin, the pickle); tensor data is read, page by page, when Float32 converts it.
 func Open(dir string) (*Checkpoint, error) {
-	cfg, err := LoadConfig(dir)
+	cfg, err := ReadConfig(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +67,7 @@ func Open(dir string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Checkpoint{Dir: dir, Config: cfg, tensors: make(map[string]*storedTensor)}
+	c := &Checkpoint{Dir: dir, ConfigJSON: cfg, Index: files[0].index, tensors: make(map[string]*storedTensor)}
 	ok := false
 	defer func() {
 		if !ok {
@@ -76,9 +78,6 @@ func Open(dir string) (*Checkpoint, error) {
 		if err := c.mapFile(wf); err != nil {
 			return nil, err
 		}
-	}
-	if err := c.checkShapes(files); err != nil {
-		return nil, err
 	}
 	ok = true
 	return c, nil
@@ -234,63 +233,132 @@ func (c *Checkpoint) safetensorsTensors(buf []byte) (map[string]*storedTensor, e
 	return tensors, nil
 }
 
-// checkShapes compares the parameters found with ExpectedShapes(c.Config).
-func (c *Checkpoint) checkShapes(files []weightFile) error {
-	where := c.Dir
-	if len(files) == 1 {
-		where = files[0].path
-	} else if len(files) > 1 {
-		where = files[0].index
+// lookup finds a parameter.
+func (c *Checkpoint) lookup(name string) (*storedTensor, bool) {
+	t, ok := c.tensors[name]
+	return t, ok
+}
+
+// File returns the path of the weight file that holds the parameter name, and whether there is one.
+func (c *Checkpoint) File(name string) (string, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	t, ok := c.lookup(name)
+	if !ok {
+		return "", false
 	}
-	want := ExpectedShapes(c.Config)
-	for _, name := range c.Names() { // sorted, so the first error is the same on every run
-		t := c.tensors[name]
-		shape, ok := want[name]
-		if !ok {
-			if name == EmbedOut && c.Config.TieWordEmbeddings {
-				shape = want[EmbedIn] // a tied unembedding may still be stored
-			} else {
-				return fmt.Errorf("checkpoint: %s: unexpected tensor %q: not a GPT-NeoX parameter for this config.json", t.file, name)
-			}
-		}
-		if !slices.Equal(t.shape, shape) {
-			return fmt.Errorf("checkpoint: %s: tensor %q has shape %v, but config.json implies %v", t.file, name, t.shape, shape)
-		}
+	return t.file, true
+}
+
+// Float32 converts the parameter name to float32 into a new slice, in row-major order; see Float32Into.
+func (c *Checkpoint) Float32(name string) ([]float32, error) {
+	c.mu.RLock()
+	t, err := c.get(name)
+	c.mu.RUnlock()
+	if err != nil {
+		return nil, err
 	}
-	missing := make([]string, 0)
-	for name := range want {
-		if _, ok := c.tensors[name]; !ok {
-			missing = append(missing, name)
-		}
+	out := make([]float32, t.numel)
+	return out, c.Float32Into(out, name)
+}
+
+// Float32Into converts the parameter name to float32 into dst, in row-major order; dst must hold exactly as many
+// values as the tensor, so that a backend reuses one layer's buffers for the next. F32 is copied, F16 converted
+// exactly (subnormals, infinities and NaNs included) and BF16 widened by a 16-bit shift. A non-contiguous view from
+// a .bin file is gathered element by element. Pages of the mapping that the tensor wholly occupies are released
+// afterwards, so the process's memory tracks the tensors it holds as float32.
+func (c *Checkpoint) Float32Into(dst []float32, name string) error {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	t, err := c.get(name)
+	if err != nil {
+		return err
 	}
-	if len(missing) > 0 {
-		sort.Strings(missing)
-		more := ""
-		if len(missing) > 1 {
-			more = fmt.Sprintf(" (and %d more)", len(missing)-1)
+	if len(dst) != t.numel {
+		return fmt.Errorf("checkpoint: %s: tensor %q has %d values, not the %d asked for", t.file, name, t.numel, len(dst))
+	}
+	if t.strides != nil {
+		decodeStrided(dst, t.data, t.dtype, t.shape, t.strides)
+	} else {
+		decode(dst, t.data, t.dtype)
+	}
+	release(t.data)
+	return nil
+}
+
+// RowsInto converts rows rows of the 2-D parameter name ([n, cols]) to float32 into dst, one after the other:
+// dst[i·cols : (i+1)·cols] = name[rows[i]]. It reads only those rows, so that an embedding lookup touches a few
+// kilobytes of a matrix of gigabytes. dst must hold len(rows)·cols values, and every row must be in [0, n).
+func (c *Checkpoint) RowsInto(dst []float32, name string, rows []int32) error {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	t, err := c.get(name)
+	if err != nil {
+		return err
+	}
+	if len(t.shape) != 2 {
+		return fmt.Errorf("checkpoint: %s: tensor %q has shape %v, not a matrix whose rows can be read", t.file, name, t.shape)
+	}
+	n, cols := t.shape[0], t.shape[1]
+	if len(dst) != len(rows)*cols {
+		return fmt.Errorf("checkpoint: %s: tensor %q: %d rows of %d values do not fill %d", t.file, name, len(rows), cols, len(dst))
+	}
+	size := dtypeSizes[t.dtype]
+	for i, r := range rows {
+		if r < 0 || int(r) >= n {
+			return fmt.Errorf("checkpoint: %s: tensor %q: row %d is outside [0, %d)", t.file, name, r, n)
 		}
-		return fmt.Errorf("checkpoint: %s: tensor %q is missing%s", where, missing[0], more)
+		out := dst[i*cols : (i+1)*cols]
+		if t.strides != nil {
+			decodeStrided(out, t.data[int(r)*t.strides[0]*size:], t.dtype, t.shape[1:], t.strides[1:])
+		} else {
+			decode(out, t.data[int(r)*cols*size:(int(r)+1)*cols*size], t.dtype)
+		}
 	}
 	return nil
 }
 
-// lookup finds a parameter. When the embeddings are tied and embed_out.weight is not stored, it is embed_in.weight.
-func (c *Checkpoint) lookup(name string) (*storedTensor, bool) {
-	t, ok := c.tensors[name]
-	if !ok && name == EmbedOut && c.Config.TieWordEmbeddings {
-		t, ok = c.tensors[EmbedIn]
-	}
-	return t, ok
+// RawTensor is a parameter as stored: its dtype (F32, F16 or BF16), shape, and little-endian row-major bytes.
+type RawTensor struct {
+	DType string
+	Shape []int
+	Data  []byte
 }
 
-// Float32 converts the parameter name to float32 into a new slice, in row-major order. F32 is copied, F16 converted
-// exactly (subnormals, infinities and NaNs included) and BF16 widened by a 16-bit shift. A non-contiguous view from
-// a .bin file is gathered element by element. Pages of the mapping that
-// the tensor wholly occupies are released afterwards, so the process's memory tracks the tensors it holds as float32.
-// With tied embeddings, embed_out.weight returns embed_in.weight when it is not stored.
-func (c *Checkpoint) Float32(name string) ([]float32, error) {
+// Raw returns the parameter name as stored, for a backend that converts on its own device (one that uploads F16 and
+// BF16 as they are). Data views the read-only file mapping and is valid until Close; it must not be written. A
+// non-contiguous view from a .bin file is gathered into a new slice, still in the stored dtype.
+func (c *Checkpoint) Raw(name string) (RawTensor, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
+	t, err := c.get(name)
+	if err != nil {
+		return RawTensor{}, err
+	}
+	size := dtypeSizes[t.dtype]
+	r := RawTensor{DType: t.dtype, Shape: slices.Clone(t.shape)}
+	if t.strides != nil {
+		r.Data = gatherStrided(make([]byte, 0, t.numel*size), t.data, size, t.shape, t.strides)
+	} else {
+		r.Data = t.data[:t.numel*size]
+	}
+	return r, nil
+}
+
+// gatherStrided appends to dst the elements of a strided view, each size bytes, in row-major order: element
+// (i_0, …, i_{n−1}) comes from element Σ i_k·strides[k] of src.
+func gatherStrided(dst, src []byte, size int, shape, strides []int) []byte {
+	if len(shape) == 0 {
+		return append(dst, src[:size]...)
+	}
+	for i := range shape[0] {
+		dst = gatherStrided(dst, src[i*strides[0]*size:], size, shape[1:], strides[1:])
+	}
+	return dst
+}
+
+// get finds the parameter name for a reader holding c.mu, or says why it cannot.
+func (c *Checkpoint) get(name string) (*storedTensor, error) {
 	if c.closed {
 		return nil, fmt.Errorf("checkpoint: %s: tensor %q: checkpoint is closed", c.Dir, name)
 	}
@@ -298,14 +366,7 @@ func (c *Checkpoint) Float32(name string) ([]float32, error) {
 	if !ok {
 		return nil, fmt.Errorf("checkpoint: %s: no tensor %q", c.Dir, name)
 	}
-	out := make([]float32, t.numel)
-	if t.strides != nil {
-		decodeStrided(out, t.data, t.dtype, t.shape, t.strides)
-	} else {
-		decode(out, t.data, t.dtype)
-	}
-	release(t.data)
-	return out, nil
+	return t, nil
 }
 
 // decode converts little-endian src of the given dtype into dst, which has one element per value.
@@ -329,8 +390,7 @@ func decode(dst []float32, src []byte, dtype string) {
 	}
 }
 
-// Shape returns the shape of the parameter name and whether it exists (embed_out.weight resolves as in Float32). The
-// slice is a copy.
+// Shape returns the shape of the parameter name and whether it exists. The slice is a copy.
 func (c *Checkpoint) Shape(name string) ([]int, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()

@@ -14,17 +14,13 @@ import (
 // testConfigJSON is a one-layer GPT-NeoX small enough to build by hand: d=8, one head, ff=16, V=10.
 const testConfigJSON = `{"model_type":"gpt_neox","hidden_size":8,"num_hidden_layers":1,"num_attention_heads":1,"intermediate_size":16,"vocab_size":10}`
 
-// testModel returns the config and the parameters of the test model, in state-dict order, with distinct values
-// that exercise rounding (they are not all representable in F16 or BF16).
-func testModel(t *testing.T, configJSON string) (*Config, []NamedTensor) {
+// testModel returns the parameters of the test model, in state-dict order, with distinct values that exercise
+// rounding (they are not all representable in F16 or BF16).
+func testModel(t *testing.T, configJSON string) []NamedTensor {
 	t.Helper()
-	c, err := ParseConfig([]byte(configJSON))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []NamedTensor
 	k := 0
-	for _, s := range ParamSpecs(c) {
+	for _, s := range ParamSpecs([]byte(configJSON)) {
 		n := 1
 		for _, d := range s.Shape {
 			n *= d
@@ -36,7 +32,7 @@ func testModel(t *testing.T, configJSON string) (*Config, []NamedTensor) {
 		}
 		out = append(out, NamedTensor{Name: s.Name, Shape: s.Shape, Data: data})
 	}
-	return c, out
+	return out
 }
 
 // writeDir makes a model directory holding configJSON and the files given (name -> contents).
@@ -92,7 +88,7 @@ func checkTensors(t *testing.T, ck *Checkpoint, tensors []NamedTensor, dtype str
 }
 
 func TestRoundTrip(t *testing.T) {
-	c, tensors := testModel(t, testConfigJSON)
+	tensors := testModel(t, testConfigJSON)
 	for _, dtype := range []string{F32, F16, BF16} {
 		dir := writeDir(t, testConfigJSON, nil)
 		if err := WriteSafetensors(filepath.Join(dir, SafetensorsFile), tensors, dtype, map[string]string{"format": "pt"}); err != nil {
@@ -106,7 +102,7 @@ func TestRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", dtype, err)
 		}
-		if len(ck.Names()) != len(tensors) || ck.Metadata["format"] != "pt" || ck.Config.HiddenSize != c.HiddenSize {
+		if len(ck.Names()) != len(tensors) || ck.Metadata["format"] != "pt" || string(ck.ConfigJSON) != testConfigJSON {
 			t.Errorf("%s: %d names, metadata %v", dtype, len(ck.Names()), ck.Metadata)
 		}
 		checkTensors(t, ck, tensors, dtype)
@@ -162,7 +158,7 @@ func TestGoldenFile(t *testing.T) {
 }
 
 func TestSharded(t *testing.T) {
-	_, tensors := testModel(t, testConfigJSON)
+	tensors := testModel(t, testConfigJSON)
 	dir := writeDir(t, testConfigJSON, nil)
 	if err := WriteSharded(dir, tensors, "bf16", 600); err != nil {
 		t.Fatal(err)
@@ -199,42 +195,9 @@ func TestSharded(t *testing.T) {
 	}
 }
 
-func TestTiedEmbeddings(t *testing.T) {
-	tied := strings.Replace(testConfigJSON, "}", `,"tie_word_embeddings":true}`, 1)
-	_, tensors := testModel(t, tied)
-	dir := writeDir(t, tied, nil)
-	if err := WriteSafetensors(filepath.Join(dir, SafetensorsFile), tensors, F32, nil); err != nil {
-		t.Fatal(err)
-	}
-	ck, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ck.Close()
-	in, _ := ck.Float32(EmbedIn)
-	out, err := ck.Float32(EmbedOut)
-	if err != nil || !slices.Equal(in, out) {
-		t.Errorf("tied embed_out: %v", err)
-	}
-	if slices.Contains(ck.Names(), EmbedOut) {
-		t.Error("Names lists embed_out.weight, which is not stored")
-	}
-	// A tied checkpoint that stores embed_out anyway is accepted.
-	_, untied := testModel(t, testConfigJSON)
-	dir2 := writeDir(t, tied, nil)
-	if err := WriteSafetensors(filepath.Join(dir2, SafetensorsFile), untied, F32, nil); err != nil {
-		t.Fatal(err)
-	}
-	ck2, err := Open(dir2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ck2.Close()
-}
-
 // rawEntries lays the test model out as F32 header entries and data, for tests that corrupt them.
 func rawEntries(t *testing.T) (map[string]any, []byte) {
-	_, tensors := testModel(t, testConfigJSON)
+	tensors := testModel(t, testConfigJSON)
 	hdr := map[string]any{}
 	var data []byte
 	for _, nt := range tensors {
@@ -358,18 +321,6 @@ func TestOpenErrors(t *testing.T) {
 			entry(hdr, lnB)["shape"] = []int{-8}
 			return encodeRaw(t, hdr, data)
 		}, []string{file, `"` + lnB + `"`, "negative"}},
-		{"wrong shape", func(hdr map[string]any, data []byte) []byte {
-			entry(hdr, qkvW)["shape"] = []int{8, 24}
-			return encodeRaw(t, hdr, data)
-		}, []string{file, `"` + qkvW + `"`, "shape [8 24]", "[24 8]"}},
-		{"missing tensor", func(hdr map[string]any, data []byte) []byte {
-			delete(hdr, lnB)
-			return encodeRaw(t, hdr, data)
-		}, []string{file, `"` + lnB + `"`, "missing"}},
-		{"unexpected tensor", func(hdr map[string]any, data []byte) []byte {
-			hdr["gpt_neox.layers.1.input_layernorm.weight"] = map[string]any{"dtype": "F32", "shape": []int{8}, "data_offsets": []int{len(data), len(data) + 32}}
-			return encodeRaw(t, hdr, append(data, make([]byte, 32)...))
-		}, []string{file, `"gpt_neox.layers.1.input_layernorm.weight"`, "unexpected tensor"}},
 	}
 	for _, tt := range tests {
 		hdr, data := rawEntries(t)
@@ -396,7 +347,7 @@ func TestOpenErrors(t *testing.T) {
 }
 
 func TestOpenDirectoryErrors(t *testing.T) {
-	_, tensors := testModel(t, testConfigJSON)
+	tensors := testModel(t, testConfigJSON)
 	good := writeDir(t, testConfigJSON, nil)
 	if err := WriteSafetensors(filepath.Join(good, SafetensorsFile), tensors, F32, nil); err != nil {
 		t.Fatal(err)
@@ -407,8 +358,6 @@ func TestOpenDirectoryErrors(t *testing.T) {
 	noConfig := writeDir(t, "", map[string][]byte{SafetensorsFile: weights})
 	noWeights := writeDir(t, testConfigJSON, nil)
 	binOnly := writeDir(t, testConfigJSON, map[string][]byte{"pytorch_model.bin": {0}})
-	badConfig := writeDir(t, strings.Replace(testConfigJSON, `"hidden_size":8`, `"hidden_size":1000000`, 1), map[string][]byte{SafetensorsFile: weights})
-	wrongSize := writeDir(t, strings.Replace(testConfigJSON, `"vocab_size":10`, `"vocab_size":11`, 1), map[string][]byte{SafetensorsFile: weights})
 
 	// Sharded: a shard missing, and an index that misplaces a tensor.
 	sharded := writeDir(t, testConfigJSON, nil)
@@ -442,8 +391,6 @@ func TestOpenDirectoryErrors(t *testing.T) {
 		{noConfig, []string{noConfig, "no config.json"}},
 		{noWeights, []string{noWeights, "no model.safetensors, model.safetensors.index.json, pytorch_model.bin or pytorch_model.bin.index.json"}},
 		{binOnly, []string{filepath.Join(binOnly, PyTorchFile), "not a PyTorch checkpoint"}},
-		{badConfig, []string{filepath.Join(badConfig, ConfigFile), `"hidden_size": 1000000`}},
-		{wrongSize, []string{filepath.Join(wrongSize, SafetensorsFile), `"embed_out.weight" has shape [10 8]`, "[11 8]"}},
 		{sharded, []string{filepath.Join(sharded, SafetensorsIndex), "model-00002-of-00004.safetensors", "missing"}},
 		{misplaced, []string{filepath.Join(misplaced, "model-00004-of-00004.safetensors"), `"gpt_neox.embed_in.weight"`, "not in it"}},
 		{escape, []string{filepath.Join(escape, SafetensorsIndex), `"../x.safetensors"`}},

@@ -251,11 +251,11 @@ func WriteSharded(dir string, tensors []NamedTensor, dtype string, maxShardBytes
 	if err != nil {
 		return fmt.Errorf("write sharded %s: %w", dir, err)
 	}
-	return writeFileAtomic(filepath.Join(dir, SafetensorsIndex), append(data, '\n'))
+	return WriteFileAtomic(filepath.Join(dir, SafetensorsIndex), append(data, '\n'))
 }
 
-// writeFileAtomic writes data to a temporary file next to path and renames it into place.
-func writeFileAtomic(path string, data []byte) error {
+// WriteFileAtomic writes data to a temporary file next to path and renames it into place.
+func WriteFileAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)

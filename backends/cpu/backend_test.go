@@ -8,7 +8,8 @@ import (
 	"testing"
 
 	"github.com/scalefit/scalefit/backends"
-	"github.com/scalefit/scalefit/backends/checkpoint"
+	"github.com/scalefit/scalefit/backends/measure"
+	"github.com/scalefit/scalefit/backends/synth"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -16,7 +17,7 @@ import (
 func synthTiny(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "tiny")
-	if _, err := checkpoint.Synth(dir, checkpoint.SynthOptions{Preset: "tiny", DType: "F32", Seed: 7}, nil); err != nil {
+	if _, err := synth.Synth(dir, synth.Options{Preset: "tiny", DType: "F32", Seed: 7}, nil); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -78,7 +79,7 @@ func TestRunRowsAndProgress(t *testing.T) {
 	if got, want := len(sink.rows), L*len(schema.Components)*len(seqs); got != want {
 		t.Fatalf("%d rows, want %d", got, want)
 	}
-	total, _ := checkpoint.ParamCounts(&checkpoint.Config{HiddenSize: 64, NumLayers: 2, IntermediateSize: 256, VocabSize: 512})
+	const total = 165_632 // the tiny preset: 2·(4·64² + 2·64·256 + 9·64 + 256) + 2·64 + 2·512·64
 	for _, r := range sink.rows {
 		if r.Model != "tiny" || r.Architecture != "gpt_neox" || r.Backend != "cpu" || r.NParams != total ||
 			r.NLayers != L || r.HiddenSize != 64 || r.Depth != float64(r.Layer) {
@@ -100,8 +101,8 @@ func TestRunRowsAndProgress(t *testing.T) {
 			steps = append(steps, p)
 		}
 	}
-	if len(steps) != L*len(seqs) {
-		t.Fatalf("%d layer progress events, want %d", len(steps), L*len(seqs))
+	if len(steps) != L { // the three sequences run as one batch
+		t.Fatalf("%d layer progress events, want %d", len(steps), L)
 	}
 	last := steps[len(steps)-1]
 	if last.TokensDone != 15 || last.TokensTotal != 15 || last.Stage != "layer 2/2" || last.TokensPerSec <= 0 {
@@ -159,7 +160,9 @@ func TestRunCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sink := &cancelSink{cancel: cancel, after: 1}
-	_, err := New().Run(ctx, &backends.Request{ModelDir: dir, Sequences: [][]int32{{1, 2}, {3, 4}}}, sink)
+	// Two sequences too long to share a batch: the run is cancelled between the two batches of layer 0.
+	long := make([]int32, measure.DefaultBatchTokens/2+1)
+	_, err := New().Run(ctx, &backends.Request{ModelDir: dir, Sequences: [][]int32{long, long}}, sink)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}

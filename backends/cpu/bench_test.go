@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/scalefit/scalefit/backends"
-	"github.com/scalefit/scalefit/backends/checkpoint"
+	"github.com/scalefit/scalefit/backends/synth"
 )
 
 // BenchmarkForwardPythia160m runs 4 sequences of 512 tokens through a random-init checkpoint of the Pythia-160M shape
@@ -15,7 +15,7 @@ import (
 // tokens per second. One iteration takes tens of seconds on two cores; run it with -benchtime 1x.
 func BenchmarkForwardPythia160m(b *testing.B) {
 	dir := filepath.Join(b.TempDir(), "pythia-160m")
-	cfg, err := checkpoint.Synth(dir, checkpoint.SynthOptions{Preset: "pythia-160m", DType: "F32", Seed: 1}, nil)
+	m, err := synth.Synth(dir, synth.Options{Preset: "pythia-160m", DType: "F32", Seed: 1}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func BenchmarkForwardPythia160m(b *testing.B) {
 	for s := range seqs {
 		seqs[s] = make([]int32, 512)
 		for t := range seqs[s] {
-			seqs[s][t] = int32(rng.IntN(cfg.VocabSize))
+			seqs[s][t] = int32(rng.IntN(m.Config().Vocab))
 		}
 	}
 	req := &backends.Request{ModelDir: dir, Sequences: seqs}

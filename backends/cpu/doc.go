@@ -1,14 +1,13 @@
-// Package cpu is scalefit's native Go backend: it runs Hugging Face transformer checkpoints on the CPU, layer by
-// layer, and measures the gains of DESIGN.md §3.
+// Package cpu is scalefit's native Go backend: it runs Hugging Face transformer checkpoints on the CPU and measures
+// the gains of docs/gains.md.
 //
-// The backend (Backend, New) implements backends.Backend. A run opens the checkpoint (package checkpoint), embeds
-// every sequence, then for each layer loads that layer's weights converted to float32, pushes every sequence's hidden
-// states through it, summarises the per-token gains into run-file rows, and drops the weights before the next layer.
-// Memory therefore tracks one layer plus the hidden states of all sequences.
+// The backend (Backend, New) implements backends.Backend by handing the run to package measure, which runs every
+// architecture of package arch against this package's implementation of the op set arch.Ops (ops.go). The ops are
+// thin: each checks shapes and calls a kernel of package kernels (the AVX2/FMA GEMM behind Linear, attention on the
+// GEMM's micro-kernel, norms, GELU), on up to the run's thread count. Compute is float32 whatever the storage dtype;
+// every norm and gain statistic is accumulated in float64. Buffers are pooled, so that a run allocates one layer's
+// weights and one block's activations once and reuses them layer after layer.
 //
-// Architectures live one per file (gptneox.go) and read like nanoGPT's model.py. The numerical building blocks are
-// ops: linear (y = x·Wᵀ + b, the single place a faster GEMM would drop in), layerNorm, gelu, rotary and attention.
-// Compute is float32 whatever the storage dtype; every norm and gain statistic is accumulated in float64.
-//
-// The forward pass is checked against an independent torch implementation in testdata/reference (see its README).
+// The forward pass is checked against independent torch implementations in testdata/reference (see its README),
+// with the assembly kernels and, under the noasm build tag, with their pure-Go fallbacks.
 package cpu

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/scalefit/scalefit/backends"
-	"github.com/scalefit/scalefit/backends/checkpoint"
 	"github.com/scalefit/scalefit/backends/cpu"
+	"github.com/scalefit/scalefit/backends/synth"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -19,7 +19,7 @@ type printSink struct{}
 func (printSink) Progress(backends.Progress) {}
 func (printSink) Rows(rows []schema.Row) error {
 	for _, r := range rows {
-		if r.Layer == 0 && r.Component == "attn" {
+		if r.Layer == 0 && r.Component == string(schema.ComponentAttn) {
 			fmt.Printf("layer %d %s seq %d: %d tokens\n", r.Layer, r.Component, r.Seq, r.NTokens)
 		}
 	}
@@ -34,7 +34,7 @@ func ExampleBackend_Run() {
 	}
 	defer os.RemoveAll(tmp)
 	dir := filepath.Join(tmp, "tiny")
-	if _, err := checkpoint.Synth(dir, checkpoint.SynthOptions{Preset: "tiny", Seed: 1}, nil); err != nil {
+	if _, err := synth.Synth(dir, synth.Options{Preset: "tiny", Seed: 1}, nil); err != nil {
 		log.Fatal(err)
 	}
 	req := &backends.Request{ModelDir: dir, Sequences: [][]int32{{1, 2, 3, 4}, {5, 6, 7}}, SkipFirst: 1, Loss: true}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/scalefit/scalefit/backends"
 	"github.com/scalefit/scalefit/backends/backendtest"
-	"github.com/scalefit/scalefit/backends/checkpoint"
 	"github.com/scalefit/scalefit/backends/cpu"
+	"github.com/scalefit/scalefit/backends/synth"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -28,11 +28,12 @@ func TestServePlugin(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "scalefit-backend-cpu")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/scalefit-backend-cpu").CombinedOutput(); err != nil {
+	args := append(append([]string{"build"}, buildTags...), "-o", bin, "../../cmd/scalefit-backend-cpu")
+	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	dir := filepath.Join(tmp, "tiny")
-	if _, err := checkpoint.Synth(dir, checkpoint.SynthOptions{Preset: "tiny", DType: "F32", Seed: 7}, nil); err != nil {
+	if _, err := synth.Synth(dir, synth.Options{Preset: "tiny", DType: "F32", Seed: 7}, nil); err != nil {
 		t.Fatal(err)
 	}
 	req := &backends.Request{

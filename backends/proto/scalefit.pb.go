@@ -225,7 +225,7 @@ type RunHeader struct {
 	Model         string                 `protobuf:"bytes,2,opt,name=model,proto3" json:"model,omitempty"`                              // model id to write into the rows' model column
 	Revision      string                 `protobuf:"bytes,3,opt,name=revision,proto3" json:"revision,omitempty"`                        // revision to write into the rows' revision column; empty if none
 	SkipFirst     int32                  `protobuf:"varint,4,opt,name=skip_first,json=skipFirst,proto3" json:"skip_first,omitempty"`    // leave out the first skip_first positions of every sequence
-	Gelu          string                 `protobuf:"bytes,5,opt,name=gelu,proto3" json:"gelu,omitempty"`                                // "erf" (exact, the default when empty) or "tanh"
+	Gelu          string                 `protobuf:"bytes,5,opt,name=gelu,proto3" json:"gelu,omitempty"`                                // "erf" or "tanh" to replace the config's GELU form; empty: the config's activation
 	Loss          bool                   `protobuf:"varint,6,opt,name=loss,proto3" json:"loss,omitempty"`                               // also compute the mean next-token cross-entropy
 	Threads       int32                  `protobuf:"varint,7,opt,name=threads,proto3" json:"threads,omitempty"`                         // worker threads; 0 means all cores
 	NSequences    int64                  `protobuf:"varint,8,opt,name=n_sequences,json=nSequences,proto3" json:"n_sequences,omitempty"` // number of token sequences that the chunks carry

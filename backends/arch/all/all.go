@@ -1,0 +1,9 @@
+// Package all registers every architecture family with package arch. A backend, or any program that calls arch.New,
+// imports it for its side effect:
+//
+//	import _ "github.com/scalefit/scalefit/backends/arch/all"
+package all
+
+import (
+	_ "github.com/scalefit/scalefit/backends/arch/gptneox" // gpt_neox
+)

@@ -1,0 +1,20 @@
+//go:build amd64 && !noasm
+
+package kernels
+
+// vecMathOK reports whether the AVX2 and FMA routines of vecmath_amd64.s may run.
+var vecMathOK = gemmKernelOK
+
+// expShiftAVX2 sets s[j] = exp(scale·s[j] − shift) for j < n, n a positive multiple of 8, and returns Σ s[j]
+// accumulated in float64. The exponential is expf32's (Cephes expf, float32 range reduction) over eight values at a
+// time; results below e^−87.33 (under 1.2·10⁻³⁸) are flushed to 0, and NaN propagates.
+//
+//go:noescape
+func expShiftAVX2(s *float32, n int, scale, shift float32) float64
+
+// geluErfAVX2 applies geluErf's fast branch, 0.5·x·(1 + erf32(x/√2)), to x[i] for i < n, n a positive multiple of 8,
+// eight values at a time. Values with x/√2 < −0.5, which need geluErf's float64 branch, are left unchanged and
+// flagged in tail: bit i%8 of tail[i/8].
+//
+//go:noescape
+func geluErfAVX2(x *float32, n int, tail *uint8)

@@ -1,0 +1,414 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"unsafe"
+
+	"github.com/scalefit/scalefit/backends/arch"
+	"github.com/scalefit/scalefit/backends/checkpoint"
+	"github.com/scalefit/scalefit/backends/cpu/kernels"
+)
+
+// tensor is the CPU backend's arch.Tensor: a row-major float32 matrix in host memory.
+type tensor struct {
+	rows, cols int
+	data       []float32   // rows·cols values
+	layout     arch.Layout // how Linear reads a weight matrix
+	owned      bool        // data came from the ops' pool and goes back to it; false for a Slice view
+}
+
+func (t *tensor) Rows() int { return t.rows }
+func (t *tensor) Cols() int { return t.cols }
+
+// ops implements arch.Ops on the CPU kernels (package kernels), over one opened checkpoint. Every op runs when it is
+// called, on up to threads goroutines, so Sync only reports. Buffers are recycled: tensors freed by Reset, Unload
+// and Free go to a pool by length, from which the next op of the same size takes its output, so a run allocates
+// its scratch space and one layer's weights once and then reuses them layer after layer.
+//
+// An ops is used by one goroutine at a time.
+type ops struct {
+	ck      *checkpoint.Checkpoint
+	threads int
+
+	pool    map[int][][]float32 // free buffers by length
+	results []*tensor           // op results in the order they were made, for Mark and Reset
+	gemm    kernels.GemmWorkspace
+	attn    kernels.AttnWorkspace
+	ropes   map[string]*kernels.Rope // rotary tables by inverse frequencies and scaling
+}
+
+var _ arch.Ops = (*ops)(nil)
+
+// newOps returns the CPU ops over ck on up to threads goroutines (at least 1).
+func newOps(ck *checkpoint.Checkpoint, threads int) *ops {
+	return &ops{ck: ck, threads: max(1, threads), pool: map[int][][]float32{}, ropes: map[string]*kernels.Rope{}}
+}
+
+// Close drops the pool and the workspaces; the checkpoint belongs to the caller.
+func (o *ops) Close() error {
+	o.pool, o.results, o.gemm, o.attn, o.ropes = nil, nil, kernels.GemmWorkspace{}, kernels.AttnWorkspace{}, nil
+	return nil
+}
+
+// buffer returns a buffer of n values from the pool, or a new one. Its contents are undefined.
+func (o *ops) buffer(n int) []float32 {
+	if free := o.pool[n]; len(free) > 0 {
+		b := free[len(free)-1]
+		o.pool[n] = free[:len(free)-1]
+		return b
+	}
+	return make([]float32, n)
+}
+
+// recycle returns an owned tensor's buffer to the pool.
+func (o *ops) recycle(t *tensor) {
+	if t != nil && t.owned {
+		o.pool[len(t.data)] = append(o.pool[len(t.data)], t.data)
+		t.data, t.owned = nil, false
+	}
+}
+
+// result returns a new rows × cols op result, recorded for Reset.
+func (o *ops) result(rows, cols int) *tensor {
+	t := &tensor{rows: rows, cols: cols, data: o.buffer(rows * cols), owned: true}
+	o.results = append(o.results, t)
+	return t
+}
+
+// cpu returns t as the backend's tensor; anything else is a bug in an architecture.
+func cpu(t arch.Tensor) *tensor {
+	c, ok := t.(*tensor)
+	if !ok || c == nil {
+		panic(fmt.Sprintf("cpu: not a tensor of the cpu backend: %T", t))
+	}
+	return c
+}
+
+// data returns t's values, or nil for a nil (absent) tensor such as a missing bias.
+func data(t arch.Tensor) []float32 {
+	if t == nil {
+		return nil
+	}
+	return cpu(t).data
+}
+
+// Load converts each spec's tensor to float32 into a pooled buffer, after checking its stored shape.
+func (o *ops) Load(specs []arch.WeightSpec) (arch.Weights, error) {
+	w := make(arch.Weights, len(specs))
+	for _, s := range specs {
+		shape, ok := o.ck.Shape(s.Name)
+		if !ok {
+			o.Unload(w)
+			return nil, fmt.Errorf("no tensor %q", s.Name)
+		}
+		if !slices.Equal(shape, s.Shape) {
+			o.Unload(w)
+			return nil, fmt.Errorf("tensor %q has shape %v, want %v", s.Name, shape, s.Shape)
+		}
+		t := &tensor{rows: 1, layout: s.Layout, owned: true}
+		switch len(shape) {
+		case 1:
+			t.cols = shape[0]
+		case 2:
+			t.rows, t.cols = shape[0], shape[1]
+		default:
+			o.Unload(w)
+			return nil, fmt.Errorf("tensor %q has shape %v: neither a vector nor a matrix", s.Name, shape)
+		}
+		t.data = o.buffer(t.rows * t.cols)
+		w[s.Key] = t
+		if err := o.ck.Float32Into(t.data, s.Name); err != nil {
+			o.Unload(w)
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// Prefetch does nothing yet: Load decodes from the memory-mapped file when it is called.
+func (o *ops) Prefetch([]arch.WeightSpec) {}
+
+// Unload returns the weights' buffers to the pool, for the next layer's Load.
+func (o *ops) Unload(w arch.Weights) {
+	for _, t := range w {
+		o.recycle(cpu(t))
+	}
+}
+
+// Embedding decodes only the rows ids of the matrix name.
+func (o *ops) Embedding(name string, ids []int32) (arch.Tensor, error) {
+	shape, ok := o.ck.Shape(name)
+	if !ok || len(shape) != 2 {
+		return nil, fmt.Errorf("tensor %q is not a matrix (shape %v)", name, shape)
+	}
+	t := &tensor{rows: len(ids), cols: shape[1], data: o.buffer(len(ids) * shape[1]), owned: true}
+	if err := o.ck.RowsInto(t.data, name, ids); err != nil {
+		o.recycle(t)
+		return nil, err
+	}
+	return t, nil
+}
+
+// Free returns an Embedding result's buffer to the pool.
+func (o *ops) Free(t arch.Tensor) { o.recycle(cpu(t)) }
+
+// Linear runs kernels.Linear: x·Wᵀ + b for an OutIn weight [out, in], x·W + b for an InOut one [in, out].
+func (o *ops) Linear(x, w, b arch.Tensor) arch.Tensor {
+	xt, wt := cpu(x), cpu(w)
+	dIn, dOut := wt.cols, wt.rows
+	if wt.layout == arch.InOut {
+		dIn, dOut = wt.rows, wt.cols
+	}
+	if xt.cols != dIn || (b != nil && (b.Rows() != 1 || b.Cols() != dOut)) {
+		panic(fmt.Sprintf("cpu: Linear: x %d×%d, W %d×%d (layout %d), bias %v", xt.rows, xt.cols, wt.rows, wt.cols, wt.layout, b))
+	}
+	y := o.result(xt.rows, dOut)
+	kernels.Linear(y.data, xt.data, wt.data, data(b), xt.rows, dIn, dOut, wt.layout == arch.InOut, o.threads, &o.gemm)
+	return y
+}
+
+// checkVector panics unless v is a 1 × n vector.
+func checkVector(op string, v arch.Tensor, n int) {
+	if v != nil && (v.Rows() != 1 || v.Cols() != n) {
+		panic(fmt.Sprintf("cpu: %s: a %d×%d parameter for rows of %d", op, v.Rows(), v.Cols(), n))
+	}
+}
+
+// LayerNorm runs kernels.LayerNorm.
+func (o *ops) LayerNorm(x, w, b arch.Tensor, eps float32) arch.Tensor {
+	xt := cpu(x)
+	checkVector("LayerNorm", w, xt.cols)
+	checkVector("LayerNorm", b, xt.cols)
+	y := o.result(xt.rows, xt.cols)
+	kernels.LayerNorm(y.data, xt.data, data(w), data(b), xt.rows, xt.cols, float64(eps))
+	return y
+}
+
+// RMSNorm runs kernels.RMSNorm.
+func (o *ops) RMSNorm(x, w arch.Tensor, eps float32, unitOffset bool) arch.Tensor {
+	xt := cpu(x)
+	checkVector("RMSNorm", w, xt.cols)
+	y := o.result(xt.rows, xt.cols)
+	kernels.RMSNorm(y.data, xt.data, data(w), xt.rows, xt.cols, float64(eps), unitOffset)
+	return y
+}
+
+// rope returns the rotary tables of r, covering positions 0..T−1. Tables are kept by the contents of r, so a family
+// may build its Rotary once or per call.
+func (o *ops) rope(r *arch.Rotary, T int) *kernels.Rope {
+	key := string(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(r.InvFreq))), 4*len(r.InvFreq))) +
+		fmt.Sprint(math.Float32bits(r.AttentionScaling))
+	p, ok := o.ropes[key]
+	if !ok {
+		p = kernels.NewRope(r.InvFreq, r.AttentionScaling)
+		o.ropes[key] = p
+	}
+	p.Grow(T)
+	return p
+}
+
+// ropeRows is how many rows one RoPE task rotates.
+const ropeRows = 64
+
+// RoPE rotates the first r.Dims dims of every head of every row of x, in place, at the row's position in its
+// sequence.
+func (o *ops) RoPE(x arch.Tensor, heads, headDim int, r *arch.Rotary, batch *arch.Batch) {
+	xt := cpu(x)
+	if xt.cols != heads*headDim || r.Dims > headDim || r.Dims != 2*len(r.InvFreq) || xt.rows != batch.Tokens() {
+		panic(fmt.Sprintf("cpu: RoPE: %d×%d for %d heads of %d, %d rotary dims (%d frequencies), %d tokens",
+			xt.rows, xt.cols, heads, headDim, r.Dims, len(r.InvFreq), batch.Tokens()))
+	}
+	pos := positions(batch)
+	p := o.rope(r, slices.Max(append(batch.Lens, 0)))
+	kernels.ParallelFor(ceilDiv(xt.rows, ropeRows), o.threads, func(task, _ int) {
+		for t := task * ropeRows; t < min((task+1)*ropeRows, xt.rows); t++ {
+			row := xt.data[t*xt.cols : (t+1)*xt.cols]
+			for h := range heads {
+				p.Apply(row[h*headDim:(h+1)*headDim], pos[t])
+			}
+		}
+	})
+}
+
+// positions returns each row's position in its sequence.
+func positions(b *arch.Batch) []int {
+	pos := make([]int, 0, b.Tokens())
+	for _, n := range b.Lens {
+		for t := range n {
+			pos = append(pos, t)
+		}
+	}
+	return pos
+}
+
+// Attention runs kernels.Attention on each sequence of batch in turn.
+func (o *ops) Attention(q, k, v arch.Tensor, a *arch.Attention, batch *arch.Batch) arch.Tensor {
+	qt, kt, vt := cpu(q), cpu(k), cpu(v)
+	T := batch.Tokens()
+	if a.KVHeads <= 0 || a.Heads%a.KVHeads != 0 || qt.cols != a.Heads*a.HeadDim || kt.cols != a.KVHeads*a.HeadDim ||
+		vt.cols != kt.cols || qt.rows != T || kt.rows != T || vt.rows != T {
+		panic(fmt.Sprintf("cpu: Attention: q %d×%d, k %d×%d, v %d×%d for %+v over %d tokens",
+			qt.rows, qt.cols, kt.rows, kt.cols, vt.rows, vt.cols, *a, T))
+	}
+	out := o.result(T, qt.cols)
+	p := kernels.AttnParams{Heads: a.Heads, KVHeads: a.KVHeads, HeadDim: a.HeadDim, Scale: a.Scale, SoftCap: a.SoftCap,
+		Window: a.Window}
+	off := 0
+	for _, n := range batch.Lens {
+		kernels.Attention(out.data[off*qt.cols:(off+n)*qt.cols], qt.data[off*qt.cols:], kt.data[off*kt.cols:],
+			vt.data[off*kt.cols:], n, &p, o.threads, &o.attn)
+		off += n
+	}
+	return out
+}
+
+// act applies f to x in place.
+func (o *ops) act(x []float32, f arch.Activation) {
+	switch f {
+	case arch.GELU:
+		kernels.GELUErf(x, o.threads)
+	case arch.GELUTanh:
+		kernels.GELUTanh(x, o.threads)
+	case arch.SiLU:
+		kernels.SiLU(x, o.threads)
+	default:
+		panic(fmt.Sprintf("cpu: unknown activation %v", f))
+	}
+}
+
+// Act applies f to x in place.
+func (o *ops) Act(x arch.Tensor, f arch.Activation) { o.act(cpu(x).data, f) }
+
+// GatedAct sets gate to f(gate) ⊙ up.
+func (o *ops) GatedAct(gate, up arch.Tensor, f arch.Activation) {
+	g, u := cpu(gate), cpu(up)
+	sameShape("GatedAct", g, u)
+	o.act(g.data, f)
+	u.data = u.data[:len(g.data)]
+	for i := range g.data {
+		g.data[i] *= u.data[i]
+	}
+}
+
+func sameShape(op string, a, b *tensor) {
+	if a.rows != b.rows || a.cols != b.cols {
+		panic(fmt.Sprintf("cpu: %s: %d×%d and %d×%d", op, a.rows, a.cols, b.rows, b.cols))
+	}
+}
+
+// Add returns a + b, into dst when it is given.
+func (o *ops) Add(dst, a, b arch.Tensor) arch.Tensor {
+	at, bt := cpu(a), cpu(b)
+	sameShape("Add", at, bt)
+	var d *tensor
+	if dst == nil {
+		d = o.result(at.rows, at.cols)
+	} else {
+		d = cpu(dst)
+		sameShape("Add", d, at)
+	}
+	x, y, z := at.data[:len(d.data)], bt.data[:len(d.data)], d.data
+	for i := range z {
+		z[i] = x[i] + y[i]
+	}
+	return d
+}
+
+// Scale multiplies x by s in place.
+func (o *ops) Scale(x arch.Tensor, s float32) {
+	d := cpu(x).data
+	for i, v := range d {
+		d[i] = v * s
+	}
+}
+
+// SoftCap sets x to c·tanh(x/c) in place, the tanh in float64 rounded to float32.
+func (o *ops) SoftCap(x arch.Tensor, c float32) {
+	d := cpu(x).data
+	for i, v := range d {
+		d[i] = c * float32(math.Tanh(float64(v/c)))
+	}
+}
+
+// Split copies each part of every row's groups into its own tensor.
+func (o *ops) Split(x arch.Tensor, groups int, widths ...int) []arch.Tensor {
+	xt := cpu(x)
+	group := 0
+	for _, w := range widths {
+		group += w
+	}
+	if groups <= 0 || group*groups != xt.cols {
+		panic(fmt.Sprintf("cpu: Split: %d columns are not %d groups of %v", xt.cols, groups, widths))
+	}
+	outs := make([]arch.Tensor, len(widths))
+	parts := make([]*tensor, len(widths))
+	for i, w := range widths {
+		parts[i] = o.result(xt.rows, groups*w)
+		outs[i] = parts[i]
+	}
+	for t := range xt.rows {
+		src := xt.data[t*xt.cols : (t+1)*xt.cols]
+		for g := range groups {
+			for i, w := range widths {
+				copy(parts[i].data[t*groups*w+g*w:t*groups*w+(g+1)*w], src[:w])
+				src = src[w:]
+			}
+		}
+	}
+	return outs
+}
+
+// Slice returns a view of rows [r0, r1) of x.
+func (o *ops) Slice(x arch.Tensor, r0, r1 int) arch.Tensor {
+	xt := cpu(x)
+	if r0 < 0 || r1 < r0 || r1 > xt.rows {
+		panic(fmt.Sprintf("cpu: Slice [%d, %d) of %d rows", r0, r1, xt.rows))
+	}
+	return &tensor{rows: r1 - r0, cols: xt.cols, data: xt.data[r0*xt.cols : r1*xt.cols], layout: xt.layout}
+}
+
+// RowNorms runs kernels.RowNorms.
+func (o *ops) RowNorms(x arch.Tensor, dst []float64) {
+	xt := cpu(x)
+	kernels.RowNorms(dst[:xt.rows], xt.data, xt.rows, xt.cols)
+}
+
+// NLL runs kernels.NLL on every row, rows in parallel.
+func (o *ops) NLL(logits arch.Tensor, targets []int32, dst []float64) {
+	lt := cpu(logits)
+	if len(targets) != lt.rows || len(dst) < lt.rows {
+		panic(fmt.Sprintf("cpu: NLL: %d rows, %d targets, %d results", lt.rows, len(targets), len(dst)))
+	}
+	for _, id := range targets {
+		if id < 0 || int(id) >= lt.cols {
+			panic(fmt.Sprintf("cpu: NLL: target %d outside [0, %d)", id, lt.cols))
+		}
+	}
+	kernels.ParallelFor(lt.rows, o.threads, func(t, _ int) {
+		dst[t] = kernels.NLL(lt.data[t*lt.cols:(t+1)*lt.cols], int(targets[t]))
+	})
+}
+
+// Sync has nothing to wait for: every op ran when it was called.
+func (o *ops) Sync() error { return nil }
+
+// Mark returns the number of op results made so far.
+func (o *ops) Mark() int { return len(o.results) }
+
+// Reset returns the buffers of the op results made after mark to the pool.
+func (o *ops) Reset(mark int) {
+	for _, t := range o.results[mark:] {
+		o.recycle(t)
+	}
+	clear(o.results[mark:])
+	o.results = o.results[:mark]
+}
+
+// Read returns a copy of t's values, for tests (opstest.Reader).
+func (o *ops) Read(t arch.Tensor) ([]float32, error) {
+	return append([]float32(nil), cpu(t).data...), nil
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
