@@ -232,3 +232,79 @@ func TestPlotTinyGains(t *testing.T) {
 		}
 	}
 }
+
+// TestSynthMicro: synth --preset micro, which the README lists, failed (vocab size 256 is below 257, the embedded
+// byte-level tokenizer's minimum). It writes a model now, and the model runs.
+func TestSynthMicro(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "micro")
+	mustScalefit(t, "synth", "--preset", "micro", "--out", dir)
+	out := filepath.Join(t.TempDir(), "micro.parquet")
+	mustScalefit(t, "run", "--model", dir, "--corpus", "mixed", "--max-tokens", "256", "--seq-len", "64", "--out", out, "-q")
+	if _, err := schema.Read(out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSynthFailureLeavesNothing: a synth that failed after creating --out left an empty directory, and its parents.
+// It builds the model under a temporary name now, and removes that and any directory it created when it fails.
+func TestSynthFailureLeavesNothing(t *testing.T) {
+	root := t.TempDir()
+	for _, args := range [][]string{
+		{"--preset", "micro", "--heads", "5"},   // 32 is not a multiple of 5
+		{"--preset", "micro", "--vocab", "100"}, // below the tokenizer's 257
+		{"--preset", "micro", "--dtype", "f8"},
+	} {
+		out := filepath.Join(root, "new", "parent", "model")
+		_, _, err := scalefitErr(t, append([]string{"synth", "--out", out}, args...)...)
+		if err == nil {
+			t.Errorf("synth %v: no error", args)
+		}
+		if ents, _ := os.ReadDir(root); len(ents) != 0 {
+			t.Errorf("synth %v left %v behind", args, ents)
+		}
+	}
+	// An existing empty directory may be given; it is filled only when the model is complete.
+	empty := filepath.Join(root, "empty")
+	os.Mkdir(empty, 0o755)
+	if _, _, err := scalefitErr(t, "synth", "--preset", "micro", "--heads", "5", "--out", empty); err == nil {
+		t.Error("synth --heads 5: no error")
+	}
+	if ents, _ := os.ReadDir(root); len(ents) != 1 {
+		t.Errorf("a failed synth into an empty directory left %v", ents)
+	}
+	mustScalefit(t, "synth", "--preset", "micro", "--out", empty)
+	if _, err := os.Stat(filepath.Join(empty, "config.json")); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestLongInputsRefused: a sequence longer than max_position_embeddings went to the plugin, and one 10M-token line
+// grew it to 20 GB. The host refuses it before the plugin starts (here, a backend that does not exist is never
+// reached), naming the line and the length, and so a --seq-len above the limit; --allow-long-sequences runs them.
+func TestLongInputsRefused(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "micro")
+	mustScalefit(t, "synth", "--preset", "micro", "--out", model) // max_position_embeddings 2048
+	tokens := filepath.Join(dir, "tokens.jsonl")
+	long := strings.Repeat("5,", 2048) + "5"
+	os.WriteFile(tokens, []byte("[1,2,3]\n\n["+long+"]\n"), 0o644)
+	out := filepath.Join(dir, "run.parquet")
+	nowhere := filepath.Join(dir, "no-such-backend")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--tokens", tokens}, "load tokens " + tokens + ": line 3: a sequence of 2049 tokens, more than the model's max_position_embeddings of 2048; give --allow-long-sequences to run it anyway"},
+		{[]string{"--corpus", "mixed", "--seq-len", "4096"}, "--seq-len 4096 is above the model's max_position_embeddings of 2048; give a shorter --seq-len, or --allow-long-sequences to run it anyway"},
+	} {
+		_, _, err := scalefitErr(t, append([]string{"run", "--model", model, "--out", out, "--backend", nowhere}, tt.args...)...)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%v: error %v, want %q", tt.args, err, tt.want)
+		}
+	}
+	mustScalefit(t, "run", "--model", model, "--tokens", tokens, "--out", out, "--allow-long-sequences", "-q")
+	run, err := schema.Read(out)
+	if err != nil || run.Rows[len(run.Rows)-1].NTokens != 2049 {
+		t.Errorf("--allow-long-sequences: %v", err)
+	}
+}

@@ -114,6 +114,9 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 		return nil, res, fmt.Errorf("%s: %w", filepath.Join(o.ModelDir, checkpoint.ConfigFile), err)
 	}
 	cfg := m.Config()
+	if !o.Input.AllowLong {
+		o.Input.MaxLen = cfg.MaxPositions // checked here, before the plugin starts: a 10M-token line grew it to 20 GB
+	}
 	seqs, bos, err := o.Input.load(o.ModelDir, cfg.Vocab)
 	if err != nil {
 		return nil, res, err
