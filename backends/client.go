@@ -407,3 +407,14 @@ func firstLine(s string) string {
 }
 
 var _ Backend = (*Client)(nil)
+
+// KillAll kills the process group of every open Client at once and removes their socket directories, without
+// waiting for anything: the last resort of a host that must exit now (a second Ctrl-C).
+func KillAll() {
+	for _, c := range live.all() {
+		if c.cmd.Process != nil {
+			killProcessGroup(c.cmd.Process.Pid)
+		}
+		os.RemoveAll(c.sockDir)
+	}
+}

@@ -308,3 +308,36 @@ func TestLongInputsRefused(t *testing.T) {
 		t.Errorf("--allow-long-sequences: %v", err)
 	}
 }
+
+// TestPluginLog: a plugin that crashed printed its panic trace and go-plugin's "[ERROR] plugin process exited" and
+// "[WARN] plugin failed to exit gracefully" on the user's screen. Now the user sees one line that names the backend
+// and the cause; the rest goes to --log-file or, with --verbose, to stderr.
+func TestPluginLog(t *testing.T) {
+	t.Setenv(envFakeBackend, "1") // the re-executed test binary serves backendtest.Fake
+	dir := t.TempDir()
+	model := filepath.Join(dir, "micro")
+	mustScalefit(t, "synth", "--preset", "micro", "--out", model)
+	tokens := filepath.Join(dir, "tokens.jsonl")
+	os.WriteFile(tokens, []byte("[1,2,3,4]\n"), 0o644)
+	logFile := filepath.Join(dir, "plugin.log")
+	run := func(extra ...string) (string, error) {
+		args := append([]string{"run", "--model", model, "--name", "crash", "--tokens", tokens, "--out", filepath.Join(dir, "r.parquet"), "-q"}, extra...)
+		_, stderr, err := scalefitErr(t, args...)
+		return stderr, err
+	}
+	want := `run crash on fake: backend "cpu": the plugin process exited during the call (its last words: "panic: fake crash on a goroutine")`
+	for _, extra := range [][]string{nil, {"--log-file", logFile}, {"--verbose"}} {
+		stderr, err := run(extra...)
+		if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: error %v, want one line starting %q", extra, err, want)
+		}
+		shown := strings.Contains(stderr, "goroutine ") && strings.Contains(stderr, "plugin process exited")
+		if verbose := len(extra) > 0 && extra[0] == "--verbose"; shown != verbose {
+			t.Errorf("%v: the trace and go-plugin's lines on stderr: %v, want %v (stderr %q)", extra, shown, verbose, stderr)
+		}
+	}
+	b, err := os.ReadFile(logFile)
+	if err != nil || !strings.Contains(string(b), "panic: fake crash on a goroutine") || !strings.Contains(string(b), "plugin process exited") {
+		t.Errorf("--log-file holds %q (%v)", b, err)
+	}
+}

@@ -2,20 +2,44 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/scalefit/scalefit/backends"
+	"github.com/scalefit/scalefit/backends/backendtest"
 )
 
 // TestMain lets the test binary serve as the cpu backend plugin: the run command re-executes os.Executable(), which
 // under go test is this binary, exactly as the scalefit binary re-executes itself.
+//
+// Two more roles let a test drive the real process, signals included: with envTestMain set (to the arguments, as a
+// JSON array) the binary is the scalefit command line itself, and with envFakeBackend set its builtin "cpu" backend is
+// backendtest.Fake, whose run of a model named "block" waits until it is cancelled.
 func TestMain(m *testing.M) {
+	if os.Getenv(envFakeBackend) != "" {
+		builtinBackends[backends.BuiltinCPU] = func() backends.Backend { return &backendtest.Fake{} }
+	}
 	if servePlugin() {
 		os.Exit(0)
 	}
+	if args := os.Getenv(envTestMain); args != "" {
+		var a []string
+		if err := json.Unmarshal([]byte(args), &a); err != nil {
+			panic(err)
+		}
+		os.Exit(Main(append([]string{"scalefit"}, a...)))
+	}
 	os.Exit(m.Run())
 }
+
+// Environment variables of the roles of the test binary; see TestMain.
+const (
+	envTestMain    = "SCALEFIT_TEST_MAIN"
+	envFakeBackend = "SCALEFIT_TEST_FAKE_BACKEND"
+)
 
 // scalefit runs the command line in-process and returns its stdout and the error the command returned.
 func scalefit(t *testing.T, args ...string) (string, error) {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -44,7 +42,7 @@ sequence) to --out (.parquet, or .arrow/.feather). Give the input as exactly one
 			&ucli.StringFlag{Name: "backend", Value: "cpu", Usage: "backend: cpu, a name found as scalefit-backend-NAME, or a path to a plugin binary"},
 			&ucli.IntFlag{Name: "threads", Usage: "worker threads in the backend (0: all cores)"},
 			&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar"},
-		}, inputFlags()...),
+		}, append(inputFlags(), pluginLogFlags()...)...),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
 				return fmt.Errorf("run takes no arguments (got %q); use --model and --out", c.Args().First())
@@ -56,12 +54,15 @@ sequence) to --out (.parquet, or .arrow/.feather). Give the input as exactly one
 			if c.String("name") != "" {
 				id = c.String("name")
 			}
-			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt)
-			defer stop()
-			run, res, err := runModel(ctx, runOptions{
+			launch, closeLog, err := launchOptions(c)
+			if err != nil {
+				return err
+			}
+			defer closeLog()
+			run, res, err := runModel(c.Context, runOptions{
 				ModelDir: dir, Model: id, Revision: c.String("revision"), Out: c.String("out"),
 				Input: inputFromFlags(c), SkipFirst: c.Int("skip-first"), GELU: c.String("gelu"), Loss: c.Bool("loss"),
-				Backend: c.String("backend"), Threads: c.Int("threads"), Quiet: c.Bool("quiet"),
+				Backend: c.String("backend"), Threads: c.Int("threads"), Quiet: c.Bool("quiet"), Launch: launch,
 			}, c.App.ErrWriter)
 			if err != nil {
 				return err
@@ -82,6 +83,7 @@ type runOptions struct {
 	Backend                        string
 	Threads                        int
 	Quiet                          bool
+	Launch                         backends.LaunchOptions // the plugin log of --verbose and --log-file
 }
 
 // runModel loads the inputs, drives the backend plugin, and writes the run file. The output file is written only
@@ -127,7 +129,7 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 		}
 	}
 
-	be, closeBackend, err := backends.Launch(ctx, o.Backend, backends.LaunchOptions{})
+	be, closeBackend, err := backends.Launch(ctx, o.Backend, o.Launch)
 	if err != nil {
 		return nil, res, err
 	}

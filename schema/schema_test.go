@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/scalefit/scalefit/internal/cleanup"
 )
 
 func sampleRun() *Run {
@@ -140,5 +142,22 @@ func TestWriteAtomicPermissions(t *testing.T) {
 	write(path)
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o640 {
 		t.Errorf("replaced file: mode %v, want 0640", st.Mode().Perm())
+	}
+}
+
+// TestWriteAtomicRegistersCleanup: while WriteAtomic writes, the removal of its temporary file is registered with
+// package cleanup, which the signal handler runs, so that an interrupt leaves no partial file.
+func TestWriteAtomicRegistersCleanup(t *testing.T) {
+	before := cleanup.Len()
+	path := filepath.Join(t.TempDir(), "out.parquet")
+	err := WriteAtomic(path, func(w io.Writer) error {
+		if cleanup.Len() != before+1 {
+			t.Errorf("during the write %d cleanups are registered, want %d", cleanup.Len(), before+1)
+		}
+		_, err := w.Write([]byte("x"))
+		return err
+	})
+	if err != nil || cleanup.Len() != before {
+		t.Errorf("after the write: %v, %d cleanups registered, want %d", err, cleanup.Len(), before)
 	}
 }

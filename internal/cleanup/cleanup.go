@@ -54,3 +54,10 @@ func Run() {
 		fn()
 	}
 }
+
+// Len returns how many functions are registered, for tests of the code that registers them.
+func Len() int {
+	mu.Lock()
+	defer mu.Unlock()
+	return len(fns)
+}
