@@ -130,7 +130,11 @@ func (in input) load(modelDir string, vocab int) ([][]int32, string, error) {
 			prefix, suffix = tok.Specials()
 		}
 		for _, t := range texts {
-			w, err := datasets.SpecialWindows(tok.Encode(t), in.SeqLen, prefix, suffix)
+			ids, err := tok.TryEncode(t, false)
+			if err != nil {
+				return nil, "", fmt.Errorf("%s: %w", in.tokenizerPath(modelDir), err)
+			}
+			w, err := datasets.SpecialWindows(ids, in.SeqLen, prefix, suffix)
 			if err != nil {
 				return nil, "", fmt.Errorf("--seq-len %d: %w (or give --no-special-tokens)", in.SeqLen, err)
 			}

@@ -114,11 +114,21 @@ func tokenizeInput(in input) (seqs [][]int32, skipped int, err error) {
 	for _, t := range texts {
 		var w [][]int32
 		if in.SeqLen == 0 {
-			if ids := encode(tok, t, in.NoSpecial); len(ids) > 0 {
+			ids, err := tok.TryEncode(t, !in.NoSpecial)
+			if err != nil {
+				return nil, 0, fmt.Errorf("%s: %w", in.Tokenizer, err)
+			}
+			if len(ids) > 0 {
 				w = [][]int32{ids}
 			}
-		} else if w, err = datasets.SpecialWindows(tok.Encode(t), in.SeqLen, prefix, suffix); err != nil {
-			return nil, 0, fmt.Errorf("--seq-len %d: %w", in.SeqLen, err)
+		} else {
+			ids, err := tok.TryEncode(t, false)
+			if err != nil {
+				return nil, 0, fmt.Errorf("%s: %w", in.Tokenizer, err)
+			}
+			if w, err = datasets.SpecialWindows(ids, in.SeqLen, prefix, suffix); err != nil {
+				return nil, 0, fmt.Errorf("--seq-len %d: %w", in.SeqLen, err)
+			}
 		}
 		if len(w) == 0 {
 			skipped++
@@ -126,14 +136,6 @@ func tokenizeInput(in input) (seqs [][]int32, skipped int, err error) {
 		seqs = append(seqs, w...)
 	}
 	return seqs, skipped, nil
-}
-
-// encode is tok.encode(text) of transformers, with or without special tokens.
-func encode(tok *tokenizer.Tokenizer, text string, noSpecial bool) []int32 {
-	if noSpecial {
-		return tok.Encode(text)
-	}
-	return tok.EncodeSpecial(text)
 }
 
 // writeTokens writes one JSON array of ids per line.

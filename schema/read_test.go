@@ -14,6 +14,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	flatbuffers "github.com/google/flatbuffers/go"
+
+	"github.com/scalefit/scalefit/internal/fuzzcorpus"
 )
 
 // TestReadReleasesEverything writes and reads both formats with a CheckedAllocator: every buffer arrow-go allocated
@@ -92,17 +94,17 @@ func vectorOf(b *flatbuffers.Builder, items ...flatbuffers.UOffsetT) flatbuffers
 	return b.EndVector(len(items))
 }
 
-// TestDecodeHostile reads corrupt run files: each read must end in one error line that names the file, with no
-// panic and no allocation beyond what the file's size allows. The arrow-go v18.8.0 failures they reproduce are in the
-// comments; the files found by fuzzing are in testdata/fuzz/FuzzDecode.
-func TestDecodeHostile(t *testing.T) {
-	type hostile struct {
-		name, ext string
-		data      []byte
-		want      string
-	}
-	var tests []hostile
+// hostile is a corrupt run file, its extension and what its error must say.
+type hostile struct {
+	name, ext string
+	data      []byte
+	want      string
+}
 
+// craftedHostile builds the corrupt files that were made by hand rather than found by fuzzing; TestFuzzCorpus keeps
+// them as seeds of FuzzDecode too.
+func craftedHostile(t *testing.T) []hostile {
+	var tests []hostile
 	// fieldFromFB and schemaFromFB allocate a slice as long as the flatbuffer vector says: 2^30 fields ask for 80 GB,
 	// a fatal out-of-memory error that no recover catches.
 	tests = append(tests, hostile{"fields vector of 2^30", ".arrow", patchIPCFooter(t, func(f *fbuf, root int) {
@@ -196,7 +198,17 @@ func TestDecodeHostile(t *testing.T) {
 		}), "row group 0, column 3: 1099511627776 bytes at offset"},
 	)
 
-	// What fuzzing found: a nil DataPageHeader, flatbuffers slice bounds, makeslice out of range, …
+	return tests
+}
+
+// TestDecodeHostile reads corrupt run files: each read must end in one error line that names the file, with no
+// panic and no allocation beyond what the file's size allows. The arrow-go v18.8.0 failures they reproduce are in the
+// comments; the files found by fuzzing are in testdata/fuzz/FuzzDecode.
+func TestDecodeHostile(t *testing.T) {
+	tests := craftedHostile(t)
+
+	// What fuzzing found (a nil DataPageHeader, flatbuffers slice bounds, makeslice out of range, …), and the crafted
+	// files again as TestFuzzCorpus wrote them.
 	ents, err := os.ReadDir("testdata/fuzz/FuzzDecode")
 	if err != nil {
 		t.Fatal(err)
@@ -249,4 +261,19 @@ func corpusBytes(t *testing.T, b []byte) []byte {
 		t.Fatal(err)
 	}
 	return []byte(s)
+}
+
+// TestFuzzCorpus writes the crafted files of craftedHostile into the seed corpus of FuzzDecode (with
+// SCALEFIT_WRITE_FUZZ_CORPUS set; scripts/fuzz corpus). The other seeds there are what fuzzing found.
+func TestFuzzCorpus(t *testing.T) {
+	if !fuzzcorpus.Enabled() {
+		t.Skip("set " + fuzzcorpus.EnvWrite + " to rewrite the seed corpora")
+	}
+	for _, h := range craftedHostile(t) {
+		format := map[string]byte{".parquet": 0, ".arrow": 1, ".stream": 2}[h.ext]
+		name := "crafted-" + strings.NewReplacer(" ", "-", "^", "", ",", "", ":", "").Replace(h.name)
+		if err := fuzzcorpus.Write("FuzzDecode", name, append([]byte{format}, h.data...)); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
