@@ -28,6 +28,21 @@ var (
 	ErrCorrupt          = errors.New("corrupt model file")
 )
 
+// WithKind returns err marked as kind (ErrUnsupportedModel, ErrInvalidRequest or ErrCorrupt) with its message
+// unchanged: errors.Is finds kind in it, and whatever err wraps. A backend uses it where the message already says
+// everything, e.g. WithKind(err, ErrCorrupt) for an error of checkpoint.Open about a damaged file.
+func WithKind(err, kind error) error {
+	if err == nil {
+		return nil
+	}
+	return &withKind{err, kind}
+}
+
+type withKind struct{ err, kind error }
+
+func (e *withKind) Error() string   { return e.err.Error() }
+func (e *withKind) Unwrap() []error { return []error{e.err, e.kind} }
+
 // errorKinds pairs each kind with its status code.
 var errorKinds = []struct {
 	err  error

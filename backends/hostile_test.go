@@ -5,6 +5,7 @@ package backends_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -249,5 +250,17 @@ func TestCloseAllBounded(t *testing.T) {
 	}
 	for _, pid := range pids {
 		waitGone(t, pid, "a frozen plugin")
+	}
+}
+
+// TestWithKind marks an error with a kind without changing its message, and the kind crosses the protocol.
+func TestWithKind(t *testing.T) {
+	base := fmt.Errorf("load /m: %w", os.ErrNotExist)
+	err := backends.WithKind(base, backends.ErrCorrupt)
+	if err.Error() != base.Error() || !errors.Is(err, backends.ErrCorrupt) || !errors.Is(err, os.ErrNotExist) || errors.Is(err, backends.ErrInvalidRequest) {
+		t.Errorf("WithKind: %v", err)
+	}
+	if backends.WithKind(nil, backends.ErrCorrupt) != nil {
+		t.Error("WithKind(nil) is not nil")
 	}
 }
