@@ -101,6 +101,16 @@ type hostile struct {
 	want      string
 }
 
+// bloatStreamFields sets the length of the fields vector in the schema message that opens the IPC stream b to 2^30.
+func bloatStreamFields(b []byte) {
+	n := int(binary.LittleEndian.Uint32(b[4:]))
+	f := &fbuf{b: b[8 : 8+n]}
+	root, _ := f.deref(0)
+	sc, _ := f.table(root, 2)
+	start, _, _ := f.vector(sc, 1, 4)
+	binary.LittleEndian.PutUint32(f.b[start-4:], 1<<30)
+}
+
 // craftedHostile builds the corrupt files that were made by hand rather than found by fuzzing; TestFuzzCorpus keeps
 // them as seeds of FuzzDecode too.
 func craftedHostile(t *testing.T) []hostile {
@@ -141,14 +151,7 @@ func craftedHostile(t *testing.T) []hostile {
 
 	// The same in the schema message of a stream, which a backend plugin sends.
 	stream := encodeSample(t, ".stream")
-	func() {
-		n := int(binary.LittleEndian.Uint32(stream[4:]))
-		f := &fbuf{b: stream[8 : 8+n]}
-		root, _ := f.deref(0)
-		sc, _ := f.table(root, 2)
-		start, _, _ := f.vector(sc, 1, 4)
-		binary.LittleEndian.PutUint32(f.b[start-4:], 1<<30)
-	}()
+	bloatStreamFields(stream)
 	tests = append(tests, hostile{"stream: fields vector of 2^30", ".stream", stream, "flatbuffer points outside itself"})
 
 	// A footer that declares a billion rows, or a column chunk beyond the end of the file.
@@ -183,12 +186,7 @@ func craftedHostile(t *testing.T) []hostile {
 				if err != nil {
 					t.Fatal(err)
 				}
-				n := int(binary.LittleEndian.Uint32(st[4:]))
-				f := &fbuf{b: st[8 : 8+n]}
-				root, _ := f.deref(0)
-				sc, _ := f.table(root, 2)
-				start, _, _ := f.vector(sc, 1, 4)
-				binary.LittleEndian.PutUint32(f.b[start-4:], 1<<30)
+				bloatStreamFields(st)
 				v := base64.StdEncoding.EncodeToString(st)
 				kv.Value = &v
 			}

@@ -459,15 +459,7 @@ func (u *unpickler) step(op byte) error {
 
 	// Globals and calls: the allowlist.
 	case 'c': // GLOBAL: module and name on two lines
-		module, err := u.line(int(u.limit.arg))
-		if err != nil {
-			return err
-		}
-		name, err := u.line(int(u.limit.arg))
-		if err != nil {
-			return err
-		}
-		g, err := findGlobal(string(module), string(name))
+		g, err := u.textGlobal()
 		if err != nil {
 			return err
 		}
@@ -488,15 +480,7 @@ func (u *unpickler) step(op byte) error {
 		}
 		u.push(g)
 	case 'i': // INST: module and name on two lines, then the arguments since the last MARK
-		module, err := u.line(int(u.limit.arg))
-		if err != nil {
-			return err
-		}
-		name, err := u.line(int(u.limit.arg))
-		if err != nil {
-			return err
-		}
-		g, err := findGlobal(string(module), string(name))
+		g, err := u.textGlobal()
 		if err != nil {
 			return err
 		}
@@ -831,6 +815,19 @@ func (u *unpickler) line(limit int) ([]byte, error) {
 		return nil, fmt.Errorf("a text argument longer than %d bytes", limit)
 	}
 	return nil, errPickleTruncated
+}
+
+// textGlobal reads the module and name lines of GLOBAL or INST and applies the allowlist.
+func (u *unpickler) textGlobal() (any, error) {
+	module, err := u.line(int(u.limit.arg))
+	if err != nil {
+		return nil, err
+	}
+	name, err := u.line(int(u.limit.arg))
+	if err != nil {
+		return nil, err
+	}
+	return findGlobal(string(module), string(name))
 }
 
 // textIndex reads the decimal memo index of PUT or GET.
