@@ -114,7 +114,7 @@ func TestNoCommandOverwritesInput(t *testing.T) {
 	r1 := cmpTestRun(t, dir, "r1", 1e8, map[string][]float64{"attn": g, "mlp": g, "combined": g})
 	r2 := cmpTestRun(t, dir, "r2", 4e8, map[string][]float64{"attn": g, "mlp": g, "combined": g})
 	r3 := cmpTestRun(t, dir, "r3", 1e9, map[string][]float64{"attn": g, "mlp": g, "combined": g})
-	points := filepath.Join(dir, "points.csv")
+	points := filepath.Join(dir, "points.json") // a CSV file, named so that fit --out may name it too
 	os.WriteFile(points, []byte("model,x,y\np1,1e8,1\np2,1e9,2\n"), 0o644)
 	text := filepath.Join(dir, "text.txt")
 	os.WriteFile(text, []byte("hello world\n"), 0o644)
@@ -134,9 +134,9 @@ func TestNoCommandOverwritesInput(t *testing.T) {
 		{[]string{"fit", r1, r2, r3, "--out", r1}, r1},
 		{[]string{"fit", r1, r2, r3, "--out", link}, r2},
 		{[]string{"fit", r1, r2, r3, predIn, "--out", filepath.Join(dir, "fitout.parquet")}, predIn},
-		{[]string{"fit", r1, r2, r3, "--json", r3}, r3},
-		{[]string{"fit", "--points", points, "--json", points}, points},
-		{[]string{"compare", r1, r2, "--json", r1}, r1},
+		{[]string{"fit", r1, r2, r3, "--out", filepath.Join(dir, "fit.json"), "--out", r3}, r3},
+		{[]string{"fit", "--points", points, "--out", points}, points},
+		{[]string{"compare", r1, r2, "--out", r1}, r1},
 		{[]string{"export", r1, r2, "--out", r2, "--format", "parquet"}, r2},
 		{[]string{"tokenize", "--text", text, "--tokenizer", "../testdata/tokenizer/tiny-gpt2.json", "--out", text}, text},
 	}
@@ -152,9 +152,9 @@ func TestNoCommandOverwritesInput(t *testing.T) {
 	}
 }
 
-// TestOutputCheckedBeforeWork: a --out that is a directory, or in a directory that does not exist or cannot be
-// written, was found only after the whole model had run. Now each is refused first: with a backend that does not
-// exist, the error is still about --out.
+// TestOutputCheckedBeforeWork: a --out that is a directory, or in a directory that cannot be created or written, was
+// found only after the whole model had run. Now each is refused first: with a backend that does not exist, the error
+// is still about --out.
 func TestOutputCheckedBeforeWork(t *testing.T) {
 	dir := t.TempDir()
 	model := bosModel(t)
@@ -175,9 +175,8 @@ func TestOutputCheckedBeforeWork(t *testing.T) {
 		want string
 	}{
 		{run(asDir("run.parquet")), "is a directory"},
-		{run(filepath.Join(dir, "missing", "run.parquet")), "directory " + filepath.Join(dir, "missing") + " does not exist"},
 		{run("/proc/run.parquet"), "directory /proc is not writable"}, // not even for root
-		{run(tokens + ".parquet/x.parquet"), "does not exist"},
+		{run(tokens + "/x.parquet"), "cannot create directory " + tokens},
 		{[]string{"report", "--out", "/proc/r.md", "x.parquet"}, "directory /proc is not writable"},
 		{[]string{"plot", "--out", asDir("figure.png"), "x.parquet"}, "is a directory"},
 	} {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,9 +14,10 @@ import (
 // TestMain lets the test binary serve as the cpu backend plugin: the run command re-executes os.Executable(), which
 // under go test is this binary, exactly as the scalefit binary re-executes itself.
 //
-// Two more roles let a test drive the real process, signals included: with envTestMain set (to the arguments, as a
-// JSON array) the binary is the scalefit command line itself, and with envFakeBackend set its builtin "cpu" backend is
-// backendtest.Fake, whose run of a model named "block" waits until it is cancelled.
+// With SCALEFIT_TEST_MAIN=1 the test binary is the scalefit command itself (its arguments are the command line), for
+// tests that start scalefit as a process of its own (a sweep to kill, a Slurm job, a run to interrupt); with
+// envFakeBackend set its builtin "cpu" backend is backendtest.Fake, whose run of a model named "block" waits until it
+// is cancelled.
 func TestMain(m *testing.M) {
 	if os.Getenv(envFakeBackend) != "" {
 		builtinBackends[backends.BuiltinCPU] = func() backends.Backend { return &backendtest.Fake{} }
@@ -25,12 +25,8 @@ func TestMain(m *testing.M) {
 	if servePlugin() {
 		os.Exit(0)
 	}
-	if args := os.Getenv(envTestMain); args != "" {
-		var a []string
-		if err := json.Unmarshal([]byte(args), &a); err != nil {
-			panic(err)
-		}
-		os.Exit(Main(append([]string{"scalefit"}, a...)))
+	if os.Getenv(envTestMain) == "1" {
+		os.Exit(Main(os.Args))
 	}
 	os.Exit(m.Run())
 }

@@ -7,15 +7,17 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // output is a file a command is about to write, named by the flag that gave it.
 type output struct{ flag, path string }
 
 // checkOutputs checks every output before a command starts its work, so that a long run is not lost to a bad --out
-// at its end. An output ("-", standard output, and "" are skipped) must not be a directory, its directory must exist
-// and be writable, and it must be none of the command's inputs (report R1 R2 --out R2 would otherwise destroy R2).
-// An output that exists already is announced on w: it is replaced, atomically, only when the command succeeds.
+// at its end. An output ("-", standard output, and "" are skipped) must not be a directory, its directory is created
+// when missing (as prepareOut does) and must be writable, and it must be none of the command's inputs (report R1 R2
+// --out R2 would otherwise destroy R2). An output that exists already is announced on w: it is replaced, atomically,
+// only when the command succeeds.
 func checkOutputs(w io.Writer, inputs []string, outs ...output) error {
 	probed := map[string]bool{}
 	for i, o := range outs {
@@ -34,7 +36,8 @@ func checkOutputs(w io.Writer, inputs []string, outs ...output) error {
 			return fmt.Errorf("%s %s is a directory; give a file name inside it", o.flag, o.path)
 		case exists && !st.Mode().IsRegular():
 			return fmt.Errorf("%s %s exists and is not a regular file", o.flag, o.path)
-		case err != nil && !errors.Is(err, fs.ErrNotExist):
+		case err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR):
+			// ENOTDIR (a file where a directory should be) is reported below, as a directory that cannot be created.
 			return fmt.Errorf("%s %s: %w", o.flag, o.path, err)
 		}
 		if exists {
@@ -58,12 +61,11 @@ func checkOutputs(w io.Writer, inputs []string, outs ...output) error {
 	return nil
 }
 
-// checkWritableDir checks that dir is a directory in which a file can be created, by creating one and removing it:
-// permissions, read-only file systems and ACLs all answer the same way.
+// checkWritableDir creates dir when it is missing and checks that a file can be created in it, by creating one and
+// removing it: permissions, read-only file systems and ACLs all answer the same way.
 func checkWritableDir(dir string) error {
-	st, err := os.Stat(dir)
-	if err != nil || !st.IsDir() {
-		return fmt.Errorf("directory %s does not exist", dir)
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return fmt.Errorf("cannot create directory %s: %w", dir, errors.Unwrap(err))
 	}
 	f, err := os.CreateTemp(dir, ".scalefit-probe-*")
 	if err != nil {

@@ -4,7 +4,6 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -44,9 +43,8 @@ func startBlockingRun(t *testing.T) *blockingRun {
 	os.Mkdir(r.tmp, 0o755)
 	os.Mkdir(r.out, 0o755)
 	r.marker = fmt.Sprintf("SCALEFIT_TEST_MARKER=%d-%d", os.Getpid(), time.Now().UnixNano())
-	args, _ := json.Marshal([]string{"run", "--model", model, "--name", "block", "--tokens", tokens, "--out", filepath.Join(r.out, "run.parquet")})
-	r.cmd = exec.Command(exe)
-	r.cmd.Env = append(os.Environ(), envTestMain+"="+string(args), envFakeBackend+"=1", "TMPDIR="+r.tmp, r.marker)
+	r.cmd = exec.Command(exe, "run", "--model", model, "--name", "block", "--tokens", tokens, "--out", filepath.Join(r.out, "run.parquet"))
+	r.cmd.Env = append(os.Environ(), envTestMain+"=1", envFakeBackend+"=1", "TMPDIR="+r.tmp, r.marker)
 	r.cmd.Stderr = &r.stderr
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
