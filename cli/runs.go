@@ -223,10 +223,8 @@ func distinct(ids []runID, paths []string) error {
 			if id.revision != "" {
 				name += "@" + id.revision
 			}
-			if filepath.Clean(paths[j]) == filepath.Clean(paths[i]) {
-				return fmt.Errorf("model %s appears twice: the run file %s is given twice", name, paths[i])
-			}
-			return fmt.Errorf("model %s appears twice, in %s and in %s: give each (model, revision) once", name, paths[j], paths[i])
+			// As fit.DistinctModels words it, which catches the same model among --points and --reference too.
+			return fmt.Errorf("model %q appears twice (%s and %s): give each model once", name, paths[j], paths[i])
 		}
 		first[id] = i
 	}

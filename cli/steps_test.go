@@ -160,7 +160,7 @@ func TestDuplicateRuns(t *testing.T) {
 	b := filepath.Join(t.TempDir(), "copy.parquet")
 	data, _ := os.ReadFile(a)
 	os.WriteFile(b, data, 0o644)
-	want := "model EleutherAI/pythia-large@step1000 appears twice, in " + a + " and in " + b
+	want := `model "EleutherAI/pythia-large@step1000" appears twice (` + a + " and " + b + ")"
 	for _, cmd := range [][]string{
 		{"fit", out, b}, {"fit", "--x", "step", out, b}, {"compare", "--resamples", "0", out, b},
 		{"report", "--resamples", "10", out, b}, {"plot", "--out", filepath.Join(t.TempDir(), "f.png"), out, b},
