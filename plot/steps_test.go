@@ -6,8 +6,6 @@ import (
 	"math"
 	"strings"
 	"testing"
-
-	gplot "gonum.org/v1/plot"
 )
 
 // synthSteps is two models' final MLP gain over Pythia's checkpoint steps, rising as 0.8·step^0.2 and 1.5·step^0.1,
@@ -39,8 +37,8 @@ func TestStepPanel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, xlog := pl.X.Scale.(gplot.LogScale)
-	_, ylog := pl.Y.Scale.(gplot.LogScale)
+	_, xlog := pl.X.Scale.(clampedLog)
+	_, ylog := pl.Y.Scale.(clampedLog)
 	if !xlog || !ylog || pl.X.Min > 1 || pl.X.Max < 143000 {
 		t.Errorf("axes: x log %v over [%g, %g], y log %v; want log–log over steps 1 … 143000", xlog, pl.X.Min, pl.X.Max, ylog)
 	}
