@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scalefit/scalefit/fit/fittest"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -41,40 +42,6 @@ func sweepCheckpoint(t *testing.T, out, model, rev, ext string, params int64, fi
 	return path
 }
 
-// stepsGolden is testdata/fit/steps.json (written by testdata/fit/gen_steps.py with statsmodels): two models'
-// checkpoints and each model's law in training steps.
-type stepsGolden struct {
-	Target float64
-	Models []struct {
-		Model  string
-		Params float64
-		Runs   []struct {
-			Revision string
-			Y        float64
-		}
-		Law struct {
-			N            int
-			Exponent     float64
-			ExponentCI   []float64 `json:"exponent_ci"`
-			Prediction   float64
-			PredictionPI []float64 `json:"prediction_pi"`
-		}
-	}
-}
-
-func readStepsGolden(t *testing.T) *stepsGolden {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "testdata", "fit", "steps.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var g stepsGolden
-	if err := json.Unmarshal(data, &g); err != nil {
-		t.Fatal(err)
-	}
-	return &g
-}
-
 // sweepOut builds the output directory of a sweep over the checkpoints of steps.json's two models, as
 // EleutherAI/pythia-small and EleutherAI/pythia-large (small's final MLP gain is 0.8·step^0.2·e^d at steps 1 …
 // 65536, beside step 0 and main; large's two checkpoints lie on 1.5·step^0.1, beside step 0), with what else a sweep
@@ -82,7 +49,7 @@ func readStepsGolden(t *testing.T) *stepsGolden {
 // being written.
 func sweepOut(t *testing.T) string {
 	out := filepath.Join(t.TempDir(), "sweep-out")
-	for _, m := range readStepsGolden(t).Models {
+	for _, m := range fittest.ReadSteps(t).Models {
 		for _, r := range m.Runs {
 			ext := ".parquet"
 			if r.Revision == "step256" {
@@ -192,7 +159,7 @@ func TestFitSteps(t *testing.T) {
 			Left []struct{ Model, Reason string } `json:"left_out"`
 		}
 	}
-	gold := readStepsGolden(t)
+	gold := fittest.ReadSteps(t)
 	js := mustScalefit(t, "fit", out, "--x", "step", "--predict", strconv.FormatFloat(gold.Target, 'g', -1, 64), "--resamples", "100", "--json")
 	if err := json.Unmarshal([]byte(js), &res); err != nil {
 		t.Fatalf("%v\n%s", err, js)
@@ -279,7 +246,7 @@ func TestPlotSteps(t *testing.T) {
 	}
 	// The points of each model: its checkpoints at steps above 0, in steps.json's order, which is the order of steps.
 	want := map[string][][2]float64{}
-	for _, m := range readStepsGolden(t).Models {
+	for _, m := range fittest.ReadSteps(t).Models {
 		for _, r := range m.Runs {
 			if step, err := strconv.ParseFloat(strings.TrimPrefix(r.Revision, "step"), 64); err == nil && step > 0 {
 				want["EleutherAI/pythia-"+m.Model] = append(want["EleutherAI/pythia-"+m.Model], [2]float64{step, r.Y})

@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/scalefit/scalefit/fit/fittest"
 	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/layers/layerstest"
 )
@@ -35,49 +36,10 @@ func checkpoint(t *testing.T, model string, params int64, rev string, mlp float6
 	return p
 }
 
-// stepsGolden is testdata/fit/steps.json, written by testdata/fit/gen_steps.py with statsmodels: a sweep of two
-// models' checkpoints and each model's law in training steps.
-type stepsGolden struct {
-	Alpha  float64 `json:"alpha"`
-	Target float64 `json:"target"`
-	Models []struct {
-		Model  string  `json:"model"`
-		Params float64 `json:"params"`
-		Runs   []struct {
-			Revision string  `json:"revision"`
-			Y        float64 `json:"y"`
-		} `json:"runs"`
-		Law struct {
-			N            int        `json:"n"`
-			Exponent     float64    `json:"exponent"`
-			Prefactor    float64    `json:"prefactor"`
-			ExponentSE   float64    `json:"exponent_se"`
-			ExponentCI   [2]float64 `json:"exponent_ci"`
-			R2           float64    `json:"r2"`
-			Prediction   float64    `json:"prediction"`
-			PredictionCI [2]float64 `json:"prediction_ci"`
-			PredictionPI [2]float64 `json:"prediction_pi"`
-		} `json:"law"`
-	} `json:"models"`
-}
-
-func readStepsGolden(t *testing.T) *stepsGolden {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "testdata", "fit", "steps.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var g stepsGolden
-	if err := json.Unmarshal(data, &g); err != nil {
-		t.Fatal(err)
-	}
-	return &g
-}
-
 // stepProfiles is the sweep of steps.json (small: 0.8·step^0.2·e^d at steps 1 … 65536 beside step 0 and main;
 // large: two checkpoints on 1.5·step^0.1 beside step 0), each model's runs in reverse order of the file (main
 // first, the highest step before the lowest), and a third model, tiny, with main only.
-func stepProfiles(t *testing.T, g *stepsGolden) []*layers.Profile {
+func stepProfiles(t *testing.T, g *fittest.Steps) []*layers.Profile {
 	var ps []*layers.Profile
 	for _, m := range g.Models {
 		for j := range m.Runs {
@@ -92,7 +54,7 @@ func stepProfiles(t *testing.T, g *stepsGolden) []*layers.Profile {
 // with statsmodels (testdata/fit/gen_steps.py: the exponent, its standard error and t interval, R², and the mean and
 // observation intervals at the target step), and that step 0 and main are left out, with the reason.
 func TestStepLaws(t *testing.T) {
-	gold := readStepsGolden(t)
+	gold := fittest.ReadSteps(t)
 	metric, _ := layers.MetricByName("final_mlp_gain")
 	targets, err := ParseTargets([]string{strconv.FormatFloat(gold.Target, 'g', -1, 64)}, nil)
 	if err != nil {
