@@ -45,7 +45,7 @@ names one; --out - writes CSV or JSON Lines to stdout. Examples:
 			if err := prepareOut(out); err != nil {
 				return fmt.Errorf("export: %w", err)
 			}
-			if err := checkOutputs(c.App.ErrWriter, paths, output{"--out", out}); err != nil {
+			if err := checkOutputs(c.App.ErrWriter, runInputs(paths), output{"--out", out}); err != nil {
 				return fmt.Errorf("export: %w", err)
 			}
 			var tab *export.Table

@@ -99,7 +99,7 @@ func fitAction(c *ucli.Context) error {
 		}
 	}
 	seed := c.Uint64("seed")
-	inputs := append(c.Args().Slice(), c.StringSlice("points")...)
+	inputs := append(runInputs(c.Args().Slice()), c.StringSlice("points")...)
 	var checks []output
 	for _, out := range outs {
 		checks = append(checks, output{"--out", out})

@@ -78,7 +78,7 @@ step 0 and revisions without a step are left out with a warning. Examples:
 			if _, err := plot.FormatOf(c.String("out")); err != nil {
 				return usagef("plot: --out %w", err)
 			}
-			if err := checkOutputs(c.App.ErrWriter, c.Args().Slice(), output{"--out", c.String("out")}); err != nil {
+			if err := checkOutputs(c.App.ErrWriter, runInputs(c.Args().Slice()), output{"--out", c.String("out")}); err != nil {
 				return fmt.Errorf("plot: %w", err)
 			}
 			if opt.Reference != "" {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -72,6 +73,17 @@ func runPaths(args []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// runInputs is what an analysis command reads, for checkOutputs: the arguments and, where they name directories or
+// patterns, the run files they stand for, so that an --out inside a sweep's directory cannot replace one of its runs.
+// Arguments that do not expand are left to readRunFiles to report.
+func runInputs(args []string) []string {
+	files, err := runPaths(args)
+	if err != nil {
+		return args
+	}
+	return append(slices.Clip(args), files...)
 }
 
 // walkRuns calls add for every run file under dir, in lexical order, skipping what runPaths says it skips.

@@ -356,3 +356,24 @@ func TestExportSteps(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputInsideSweep: an --out that is one of the run files under a directory argument is refused before any work,
+// as an --out naming a run file given directly is, and the run is left as it was.
+func TestOutputInsideSweep(t *testing.T) {
+	out := sweepOut(t)
+	run := filepath.Join(out, "EleutherAI--pythia-small", "step16.parquet")
+	before, err := os.ReadFile(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"export", out, "--out", run}, {"fit", out, "--out", run}, {"report", out, "--resamples", "10", "--out", run},
+	} {
+		if _, err := scalefit(t, args...); err == nil || !strings.Contains(err.Error(), "is also an input of this command") {
+			t.Errorf("%s: %v, want the output refused as an input", args[0], err)
+		}
+	}
+	if after, _ := os.ReadFile(run); string(after) != string(before) {
+		t.Errorf("%s was changed", run)
+	}
+}
