@@ -32,6 +32,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/scalefit/scalefit/internal/quote"
 	"io"
 	"io/fs"
 	"os"
@@ -121,8 +122,13 @@ func readCapped(path string) ([]byte, error) {
 func FromJSON(data []byte) (*Tokenizer, error) { return FromJSONConfig(data, nil) }
 
 // FromJSONConfig builds a tokenizer from the contents of a tokenizer.json file and of its tokenizer_config.json
-// (nil when there is none).
+// (nil when there is none). An error is one line of at most 400 bytes, whatever the file held.
 func FromJSONConfig(data, config []byte) (*Tokenizer, error) {
+	t, err := fromJSONConfig(data, config)
+	return t, quote.Error(err, 400)
+}
+
+func fromJSONConfig(data, config []byte) (*Tokenizer, error) {
 	var f fileJSON
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("parse tokenizer.json: %w", err)

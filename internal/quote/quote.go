@@ -106,3 +106,23 @@ func cut(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// Error returns err with its text made one line of at most max bytes by Line; errors.Is and errors.As still see
+// through it to err. A nil err stays nil.
+func Error(err error, max int) error {
+	if err == nil {
+		return nil
+	}
+	if msg := Line(err.Error(), max); msg != err.Error() {
+		return lineError{msg, err}
+	}
+	return err
+}
+
+type lineError struct {
+	msg string
+	err error
+}
+
+func (e lineError) Error() string { return e.msg }
+func (e lineError) Unwrap() error { return e.err }

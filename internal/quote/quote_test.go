@@ -1,6 +1,8 @@
 package quote
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -52,5 +54,23 @@ func TestLine(t *testing.T) {
 	}
 	if got := Line(strings.Repeat("y", 1<<24), 0); len(got) > MaxLine+len("…") {
 		t.Errorf("Line of 16 MB: %d bytes", len(got))
+	}
+}
+
+func TestError(t *testing.T) {
+	cause := errors.New("cause")
+	long := fmt.Errorf("model: %s\nnext line: %w", strings.Repeat("6", 1000), cause)
+	err := Error(long, 100)
+	if !errors.Is(err, cause) {
+		t.Errorf("errors.Is does not see the cause through %v", err)
+	}
+	if msg := err.Error(); len(msg) > 100+len("…") || strings.ContainsAny(msg, "\n") {
+		t.Errorf("Error(long, 100) = %q (%d bytes)", msg, len(msg))
+	}
+	if short := errors.New("short and clean"); Error(short, 100) != short {
+		t.Error("a clean short error came back changed")
+	}
+	if Error(nil, 100) != nil {
+		t.Error("Error(nil) is not nil")
 	}
 }
