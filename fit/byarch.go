@@ -63,7 +63,7 @@ type FamilyResult struct {
 // A prediction target of a named model (Target.Family set) is predicted by its own family's law only; a number is
 // predicted by every family's. Options.Bootstrap may be []string{BootstrapAuto}: each family then runs
 // DefaultBootstraps of its own points. Every point needs a family; a family of one model, or of models of one size,
-// has no law and stays out of the comparison, with a note.
+// has no law and stays out of the comparison, with a warning.
 func ByArchitecture(points []Point, opts Options) (*FamilyResult, error) {
 	o, err := opts.withDefaultsAuto()
 	if err != nil {
@@ -133,9 +133,11 @@ func ByArchitecture(points []Point, opts Options) (*FamilyResult, error) {
 			ff.Result = res
 		}
 		if ff.Result == nil {
+			w := fmt.Sprintf("%s has no law (%s), so it stays out of the comparison", name, ff.Note)
 			if len(fo.Targets) > 0 {
-				fr.Warnings = append(fr.Warnings, fmt.Sprintf("%s has no law (%s): no prediction from it", name, ff.Note))
+				w += ", and nothing is predicted from it"
 			}
+			fr.Warnings = append(fr.Warnings, w)
 		} else {
 			lawNames = append(lawNames, name)
 			t, u, w := familyLogs(ff.Result)
