@@ -146,3 +146,31 @@ func writeTestFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// TestPlotMixedArchitectures draws runs of two families: every label names its family, and the layer panels use
+// normalised depth, so that a 6-layer and a 16-layer model both end at 1.
+func TestPlotMixedArchitectures(t *testing.T) {
+	dir := t.TempDir()
+	runs := []string{
+		archTestRun(t, dir, "gpt_neox", "neox-small", 70_000_000, 6, 2),
+		archTestRun(t, dir, "llama", "llama-small", 100_000_000, 16, 1.5),
+	}
+	profiles, err := readProfiles(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fig, _, err := buildFigure(profiles, runs, plotOptions{Y: "final_mlp_gain", X: "params", Resamples: 20, Seed: 1, Confidence: 0.95})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fig.Depth || len(fig.MLP) != 2 {
+		t.Fatalf("depth %v, %d MLP series", fig.Depth, len(fig.MLP))
+	}
+	for i, want := range []string{"neox-small (gpt_neox)", "llama-small (llama)"} {
+		s := fig.MLP[i]
+		if s.Label != want || s.X[len(s.X)-1] != 1 {
+			t.Errorf("series %d: %q ending at x = %v, want %q ending at depth 1", i, s.Label, s.X[len(s.X)-1], want)
+		}
+	}
+	mustScalefit(t, append([]string{"plot", "--resamples", "20", "--out", filepath.Join(dir, "mixed.png")}, runs...)...)
+}
