@@ -267,6 +267,31 @@ func (r *Report) referenceSentence() string {
 		return ""
 	}
 	f, rf := sc.Fit, sc.RefFit
+	if fr := sc.ByArch; fr != nil {
+		// Several families: the reference's exponent beside each family's interval, not the pooled law's.
+		var inside, outside, none []string
+		for _, fam := range fr.Families {
+			switch g := fam.Result; {
+			case g == nil || !g.ExponentCI.Defined():
+				none = append(none, fam.Family)
+			case g.ExponentCI.Contains(rf.Exponent):
+				inside = append(inside, fam.Family)
+			default:
+				outside = append(outside, fam.Family)
+			}
+		}
+		var parts []string
+		if len(inside) > 0 {
+			parts = append(parts, "inside the interval of "+joinAnd(inside))
+		}
+		if len(outside) > 0 {
+			parts = append(parts, "outside the interval of "+joinAnd(outside))
+		}
+		if len(none) > 0 {
+			parts = append(parts, "with no interval of "+joinAnd(none)+" to compare it with")
+		}
+		return fmt.Sprintf("%s's published exponent is %s, %s.", sc.Reference.Name, textfmt.Num(rf.Exponent), strings.Join(parts, ", "))
+	}
 	where := "no interval to compare it with"
 	if f.ExponentCI.Defined() {
 		where = "outside this fit's interval"

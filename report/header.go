@@ -18,9 +18,12 @@ func writeTitle(p *page, r *Report) {
 	}
 	p.heading(1, title)
 	if r.Options.Untrained {
-		p.para("> %s Every model here is a random-initialised checkpoint (scalefit synth, with Pythia's "+
-			"initialisation) that has not taken one training step: a baseline to compare trained models against.",
-			p.bold("Untrained controls."))
+		init := "Pythia's initialisation"
+		if len(layers.Architectures(r.Profiles)) > 1 || r.Profiles[0].Architecture != "gpt_neox" {
+			init = "each family's Hugging Face initialisation"
+		}
+		p.para("> %s Every model here is a random-initialised checkpoint (scalefit synth, with %s) that has not "+
+			"taken one training step: a baseline to compare trained models against.", p.bold("Untrained controls."), init)
 	}
 }
 

@@ -21,7 +21,7 @@ type Scaling struct {
 	Fit     *fit.Result
 	NoFit   string
 	// ByArch is the law of each architecture family and the test of equal exponents, when the runs span more than
-	// one family (fit.ByArchitecture, without bootstraps); nil otherwise. Fit then pools the families.
+	// one family (fit.ByArchitecture with each family's default bootstraps); nil otherwise. Fit then pools them.
 	ByArch      *fit.FamilyResult
 	Reference   *datasets.ReferenceSet
 	RefFit      *fit.Result
@@ -68,7 +68,7 @@ func (r *Report) fitScaling() (*Scaling, error) {
 	}
 	if len(layers.Architectures(r.Profiles)) > 1 {
 		bopt := fopt
-		bopt.Bootstrap = nil
+		bopt.Bootstrap = []string{fit.BootstrapAuto} // each family's own, as fit --by architecture runs them
 		if s.ByArch, err = fit.ByArchitecture(points, bopt); err != nil {
 			return nil, err
 		}
