@@ -26,7 +26,8 @@ and prefactor with standard errors and Student-t intervals, R², the residuals, 
 prediction intervals, bootstrap intervals, and leave-one-out predictions.
 
 Inputs, in any mix: run files from scalefit run (one model each; y is recomputed from the run), --points FILE.csv
-with a header model,x,y and an optional y_se column, and --reference NAME (seed-pythia: the seed note's two models).
+with a header model,x,y and optional y_se and architecture columns, and --reference NAME (seed-pythia: the seed
+note's two models).
 
 y is a model-level metric (--y, default final_mlp_gain); x is params, params_nonembed, layers or hidden (--x).
 
@@ -57,7 +58,7 @@ Examples:
    scalefit fit --points sizes.csv --json
    scalefit fit runs/*.parquet --by architecture --predict llama-3.1-70b`,
 		Flags: append([]ucli.Flag{
-			&ucli.StringSliceFlag{Name: "points", Usage: "CSV `FILE` with columns model,x,y[,y_se] (repeatable)"},
+			&ucli.StringSliceFlag{Name: "points", Usage: "CSV `FILE` with columns model,x,y[,y_se][,architecture] (repeatable)"},
 			&ucli.StringFlag{Name: "reference", Usage: "embedded reference dataset `NAME` (seed-pythia)"},
 			&ucli.StringFlag{Name: "y", Value: "final_mlp_gain", Usage: "model-level `METRIC` to regress"},
 			&ucli.StringFlag{Name: "x", Value: "params", Usage: "covariate: params, params_nonembed, layers or hidden"},
