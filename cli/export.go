@@ -44,6 +44,9 @@ names one; --out - writes CSV or JSON Lines to stdout. Examples:
 			if err := prepareOut(out); err != nil {
 				return fmt.Errorf("export: %w", err)
 			}
+			if err := checkOutputs(c.App.ErrWriter, paths, output{"--out", out}); err != nil {
+				return fmt.Errorf("export: %w", err)
+			}
 			var tab *export.Table
 			if c.Bool("summary") {
 				cfg := layers.BootConfig{Resamples: c.Int("resamples"), Confidence: c.Float64("confidence"), Seed: c.Uint64("seed")}

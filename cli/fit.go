@@ -102,6 +102,17 @@ func fitAction(c *ucli.Context) error {
 		}
 	}
 	seed := c.Uint64("seed")
+	inputs := append(c.Args().Slice(), c.StringSlice("points")...)
+	var checks []output
+	for _, out := range outs {
+		checks = append(checks, output{"--out", out})
+		if !strings.HasSuffix(strings.ToLower(out), ".json") {
+			checks = append(checks, output{"--out", fit.PredictionsPath(out)}) // WriteTables writes it beside out
+		}
+	}
+	if err := checkOutputs(c.App.ErrWriter, inputs, checks...); err != nil {
+		return fmt.Errorf("fit: %w", err)
+	}
 
 	var pts []fit.Point
 	if paths := c.Args().Slice(); len(paths) > 0 {
@@ -145,6 +156,9 @@ func fitAction(c *ucli.Context) error {
 	}
 	if len(pts) == 0 {
 		return usagef("fit: no input: give run files, --points FILE.csv or --reference seed-pythia (see scalefit help fit)")
+	}
+	if err := fit.DistinctModels(pts); err != nil {
+		return fmt.Errorf("fit: %w", err)
 	}
 
 	targets, err := fit.ParseTargets(splitList(c.StringSlice("predict")), func(name string) (fit.Target, bool) {

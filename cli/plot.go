@@ -65,6 +65,9 @@ dashed, with its points. --panel draws one panel alone. The format follows the -
 			if _, err := plot.FormatOf(c.String("out")); err != nil {
 				return usagef("plot: --out %w", err)
 			}
+			if err := checkOutputs(c.App.ErrWriter, c.Args().Slice(), output{"--out", c.String("out")}); err != nil {
+				return fmt.Errorf("plot: %w", err)
+			}
 			if opt.Reference != "" {
 				if _, err := fit.LookupReference(opt.Reference); err != nil {
 					return usagef("plot: --reference: %w", err)

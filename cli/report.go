@@ -58,6 +58,9 @@ bootstrap intervals. Every number is computed from the runs, ordered by paramete
 			if err := checkReportOptions(opt, c.String("figure")); err != nil {
 				return usagef("report: %w", err)
 			}
+			if err := checkOutputs(c.App.ErrWriter, c.Args().Slice(), output{"--out", out}, output{"--figure", c.String("figure")}); err != nil {
+				return fmt.Errorf("report: %w", err)
+			}
 			for _, path := range []string{out, c.String("figure")} {
 				if err := prepareOut(path); err != nil {
 					return fmt.Errorf("report: %w", err)
