@@ -249,7 +249,6 @@ func Judge(ps []*Profile, bands []*Bands, opt VerdictOptions) (*Verdicts, error)
 			v.Prediction = fmt.Sprintf("Net expansion only in the last %d layers", opt.LastLayers)
 		}
 		applicable, holds := 0, 0
-		famApplicable, famHolds := map[string]int{}, map[string]int{}
 		for i, p := range ps {
 			mv := ModelVerdict{Model: p.Name(), NParams: p.NParams, Count: -1, Layer: -1, Value: math.NaN(), Layers: p.NLayers}
 			if g := inputs[i].gains[pr.needs]; g != nil {
@@ -258,10 +257,8 @@ func Judge(ps []*Profile, bands []*Bands, opt VerdictOptions) (*Verdicts, error)
 				mv.Bootstrapped = ivs != nil
 				pr.eval(inputs[i], opt, &mv)
 				applicable++
-				famApplicable[p.Architecture]++
 				if mv.Holds {
 					holds++
-					famHolds[p.Architecture]++
 				}
 			}
 			v.Models = append(v.Models, mv)
@@ -270,14 +267,20 @@ func Judge(ps []*Profile, bands []*Bands, opt VerdictOptions) (*Verdicts, error)
 		if len(out.Families) > 1 {
 			first := ""
 			for _, f := range out.Families {
+				st := ArchStatus{Architecture: f}
 				var fam []ModelVerdict
 				for i, p := range ps {
-					if p.Architecture == f {
-						fam = append(fam, v.Models[i])
+					if m := v.Models[i]; p.Architecture == f {
+						fam = append(fam, m)
+						if m.Applicable {
+							st.Applicable++
+						}
+						if m.Holds {
+							st.Holds++
+						}
 					}
 				}
-				st := ArchStatus{Architecture: f, Applicable: famApplicable[f], Holds: famHolds[f], Trend: vdTrend(fam)}
-				st.Status = vdStatus(st.Applicable, st.Holds)
+				st.Status, st.Trend = vdStatus(st.Applicable, st.Holds), vdTrend(fam)
 				v.ByArchitecture = append(v.ByArchitecture, st)
 				if st.Status == StatusNA {
 					continue
