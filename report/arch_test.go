@@ -21,7 +21,7 @@ func llamaLike() []fixtureModel {
 				}
 				return 0.8 + 0.1*math.Sin(3*u)
 			},
-			meta: map[string]string{schema.MetaGELU: "silu"}}
+			meta: map[string]string{schema.MetaGELU: "silu", schema.MetaBOS: "128000", schema.MetaTokenizerSHA256: "0123456789abcdef"}}
 	}
 	return []fixtureModel{
 		mk("fixture-llama-1b", 1235814400, 16, 2048, 0.9),
@@ -83,7 +83,7 @@ func TestMixedArchitectures(t *testing.T) {
 		}
 	}
 	if strings.Contains(md, "**Caution:**") {
-		t.Error("report cautions about settings that differ only between architectures")
+		t.Error("report cautions about settings that differ only between architectures (activation, tokenizer, BOS)")
 	}
 	// The first llama model has no change column entry: the model before it is a GPT-NeoX model.
 	for _, line := range strings.Split(md, "\n") {

@@ -95,8 +95,8 @@ type settingRow struct {
 	// informational settings (the backend, the architecture) may differ without a caution: backends agree
 	// numerically, and the architecture is what a cross-architecture comparison compares.
 	informational bool
-	// perArchitecture settings (the activation) belong to the architecture: they may differ between families
-	// without a caution, and a caution is given only when runs of one family differ.
+	// perArchitecture settings (the activation, the tokenizer, its BOS) belong to the architecture: they may differ
+	// between families without a caution, and a caution is given only when runs of one family differ.
 	perArchitecture bool
 }
 
@@ -111,8 +111,8 @@ var settingRows = []settingRow{
 	{label: "Dataset SHA-256", value: func(pr *layers.Profile) string { return shortHash(pr.Meta[schema.MetaDatasetSHA256]) }},
 	metaSetting("skip_first", schema.MetaSkipFirst),
 	{label: "Activation", value: func(pr *layers.Profile) string { return pr.Meta[schema.MetaGELU] }, perArchitecture: true},
-	{label: "Tokenizer SHA-256", value: func(pr *layers.Profile) string { return shortHash(pr.Meta[schema.MetaTokenizerSHA256]) }},
-	metaSetting("BOS", schema.MetaBOS),
+	{label: "Tokenizer SHA-256", value: func(pr *layers.Profile) string { return shortHash(pr.Meta[schema.MetaTokenizerSHA256]) }, perArchitecture: true},
+	{label: "BOS", value: func(pr *layers.Profile) string { return pr.Meta[schema.MetaBOS] }, perArchitecture: true},
 	{label: "Backend", value: func(pr *layers.Profile) string { return pr.Meta[schema.MetaBackend] }, informational: true},
 }
 
