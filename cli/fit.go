@@ -90,6 +90,9 @@ func fitAction(c *ucli.Context) error {
 	if !slices.Contains(layers.Covariates, xname) {
 		return usagef("fit: --x %q: want one of %s", xname, strings.Join(layers.Covariates, ", "))
 	}
+	if by := c.String("by"); c.IsSet("by") && by != "architecture" {
+		return usagef("fit: --by %q: want architecture", by)
+	}
 	outs := splitList(c.StringSlice("out"))
 	for _, out := range outs {
 		if !strings.HasSuffix(strings.ToLower(out), ".json") {
@@ -190,30 +193,43 @@ func fitAction(c *ucli.Context) error {
 		return fmt.Errorf("fit: %w", err)
 	}
 
+	settings := fmt.Sprintf("y=%s x=%s form=%s weights=%s confidence=%g seed=%d", metric.Name, xname, res.Form, res.Weights, res.Confidence, seed)
+	return emitFit(c, outs, res, settings, res.Warnings, func(w io.Writer, width int) error {
+		return report.WriteFitText(w, res, width)
+	})
+}
+
+// fitTables is a fit result as --out writes it: JSON (json.Marshaler), or its parameters and predictions tables.
+type fitTables interface {
+	WriteTables(path string, meta map[string]string) error
+}
+
+// emitFit writes res to every --out file (settings go into the tables' scalefit.fit metadata), then prints it: as
+// JSON with --json, its warnings also on stderr, or else as text followed by the files written.
+func emitFit(c *ucli.Context, outs []string, res fitTables, settings string, warnings []string, text func(io.Writer, int) error) error {
 	for _, out := range outs {
 		var err error
 		if strings.HasSuffix(strings.ToLower(out), ".json") {
 			err = writeJSONFile(out, c.App.Writer, res)
 		} else {
-			meta := map[string]string{
+			err = res.WriteTables(out, map[string]string{
 				schema.MetaVersion: "scalefit " + Version,
 				schema.MetaTime:    time.Now().UTC().Format(time.RFC3339),
-				"scalefit.fit":     fmt.Sprintf("y=%s x=%s form=%s weights=%s confidence=%g seed=%d", metric.Name, xname, res.Form, res.Weights, res.Confidence, seed),
-			}
-			err = res.WriteTables(out, meta)
+				"scalefit.fit":     settings,
+			})
 		}
 		if err != nil {
 			return fmt.Errorf("fit: --out %s: %w", out, err)
 		}
 	}
 	if c.Bool("json") {
-		// The tables would show the warnings; with JSON on stdout they go to stderr as well as into the JSON.
-		for _, w := range res.Warnings {
+		// The text would show the warnings; with JSON on stdout they go to stderr as well as into the JSON.
+		for _, w := range warnings {
 			fmt.Fprintf(c.App.ErrWriter, "scalefit: fit: warning: %s\n", w)
 		}
 		return writeJSONFile("-", c.App.Writer, res)
 	}
-	if err := report.WriteFitText(c.App.Writer, res, outputWidth(c.App.Writer)); err != nil {
+	if err := text(c.App.Writer, outputWidth(c.App.Writer)); err != nil {
 		return err
 	}
 	for _, out := range outs {

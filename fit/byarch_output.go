@@ -137,26 +137,9 @@ func (fr *FamilyResult) ParametersRecord(mem memory.Allocator) arrow.RecordBatch
 	}
 	if s := fr.Slopes; s != nil {
 		r := &Result{X: fr.X, Y: fr.Y, N: s.N, Confidence: fr.Confidence}
-		str := func(i int, v string) { b.Field(i).(*array.StringBuilder).Append(v) }
-		f := func(i int, v float64) { fitAppendF(b.Field(i).(*array.Float64Builder), v) }
 		row := func(param, method, interval string, est, se float64, ci Bounds, p float64, df1, df2 int) {
 			arch.Append("all")
-			for i, v := range []string{r.X, r.Y, FormPower, param, method, interval} {
-				str(1+i, v)
-			}
-			f(7, est)
-			f(8, se)
-			f(9, ci.Lo)
-			f(10, ci.Hi)
-			conf := r.Confidence
-			if interval == "" {
-				conf = math.NaN()
-			}
-			f(11, conf)
-			fitAppendI(b.Field(12).(*array.Int64Builder), r.N, true)
-			for i := 13; i <= 16; i++ {
-				fitAppendI(b.Field(i).(*array.Int64Builder), 0, false)
-			}
+			r.appendParamRow(b, 1, FormPower, param, method, interval, est, se, ci, nil)
 			fitAppendF(pv, p)
 			fitAppendI(d1, df1, df1 > 0)
 			fitAppendI(d2, df2, df2 > 0)

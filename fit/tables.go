@@ -137,33 +137,8 @@ func (r *Result) ParametersRecord(mem memory.Allocator) arrow.RecordBatch {
 
 // appendParameters appends the parameters table's rows to b, whose fields from off on are those of paramsSchema.
 func (r *Result) appendParameters(b *array.RecordBuilder, off int) {
-	str := func(i int, s string) { b.Field(off + i).(*array.StringBuilder).Append(s) }
-	f := func(i int, v float64) { fitAppendF(b.Field(off+i).(*array.Float64Builder), v) }
-	in := func(i, v int, ok bool) { fitAppendI(b.Field(off+i).(*array.Int64Builder), v, ok) }
 	row := func(form, param, method, interval string, est, se float64, ci Bounds, bs *Bootstrap) {
-		for i, s := range []string{r.X, r.Y, form, param, method, interval} {
-			str(i, s)
-		}
-		f(6, est)
-		f(7, se)
-		f(8, ci.Lo)
-		f(9, ci.Hi)
-		conf := r.Confidence
-		if interval == "" {
-			conf = math.NaN()
-		}
-		f(10, conf)
-		in(11, r.N, true)
-		if bs != nil {
-			in(12, bs.Resamples, true)
-			in(13, bs.Used, true)
-			in(14, bs.Degenerate, true)
-			in(15, bs.Invalid, true)
-		} else {
-			for i := 12; i <= 15; i++ {
-				in(i, 0, false)
-			}
-		}
+		r.appendParamRow(b, off, form, param, method, interval, est, se, ci, bs)
 	}
 	row(r.Form, "exponent", "t", "t", r.Exponent, r.ExponentSE, r.ExponentCI, nil)
 	row(r.Form, "prefactor", "t", "t", r.Prefactor, r.PrefactorSE, r.PrefactorCI, nil)
@@ -186,6 +161,37 @@ func (r *Result) appendParameters(b *array.RecordBuilder, off int) {
 	for _, s := range r.Comparison {
 		row(s.Form, "aic", "y-scale least squares", "", s.AIC, math.NaN(), undefinedBounds, nil)
 		row(s.Form, "bic", "y-scale least squares", "", s.BIC, math.NaN(), undefinedBounds, nil)
+	}
+}
+
+// appendParamRow appends one row of the parameters table to b, whose fields from off on are those of paramsSchema:
+// r's x, y and n, and the confidence when the row has an interval; bs, when not nil, the bootstrap behind the row.
+func (r *Result) appendParamRow(b *array.RecordBuilder, off int, form, param, method, interval string, est, se float64, ci Bounds, bs *Bootstrap) {
+	str := func(i int, s string) { b.Field(off + i).(*array.StringBuilder).Append(s) }
+	f := func(i int, v float64) { fitAppendF(b.Field(off+i).(*array.Float64Builder), v) }
+	in := func(i, v int, ok bool) { fitAppendI(b.Field(off+i).(*array.Int64Builder), v, ok) }
+	for i, s := range []string{r.X, r.Y, form, param, method, interval} {
+		str(i, s)
+	}
+	f(6, est)
+	f(7, se)
+	f(8, ci.Lo)
+	f(9, ci.Hi)
+	conf := r.Confidence
+	if interval == "" {
+		conf = math.NaN()
+	}
+	f(10, conf)
+	in(11, r.N, true)
+	if bs != nil {
+		in(12, bs.Resamples, true)
+		in(13, bs.Used, true)
+		in(14, bs.Degenerate, true)
+		in(15, bs.Invalid, true)
+	} else {
+		for i := 12; i <= 15; i++ {
+			in(i, 0, false)
+		}
 	}
 }
 
