@@ -193,53 +193,8 @@ func fitAction(c *ucli.Context) error {
 		return fmt.Errorf("fit: %w", err)
 	}
 
-	settings := fmt.Sprintf("y=%s x=%s form=%s weights=%s confidence=%g seed=%d", metric.Name, xname, res.Form, res.Weights, res.Confidence, seed)
-	return emitFit(c, outs, res, settings, res.Warnings, func(w io.Writer, width int) error {
-		return report.WriteFitText(w, res, width)
-	})
-}
-
-// fitTables is a fit result as --out writes it: JSON (json.Marshaler), or its parameters and predictions tables.
-type fitTables interface {
-	WriteTables(path string, meta map[string]string) error
-}
-
-// emitFit writes res to every --out file (settings go into the tables' scalefit.fit metadata), then prints it: as
-// JSON with --json, its warnings also on stderr, or else as text followed by the files written.
-func emitFit(c *ucli.Context, outs []string, res fitTables, settings string, warnings []string, text func(io.Writer, int) error) error {
-	for _, out := range outs {
-		var err error
-		if strings.HasSuffix(strings.ToLower(out), ".json") {
-			err = writeJSONFile(out, c.App.Writer, res)
-		} else {
-			err = res.WriteTables(out, map[string]string{
-				schema.MetaVersion: "scalefit " + Version,
-				schema.MetaTime:    time.Now().UTC().Format(time.RFC3339),
-				"scalefit.fit":     settings,
-			})
-		}
-		if err != nil {
-			return fmt.Errorf("fit: --out %s: %w", out, err)
-		}
-	}
-	if c.Bool("json") {
-		// The text would show the warnings; with JSON on stdout they go to stderr as well as into the JSON.
-		for _, w := range warnings {
-			fmt.Fprintf(c.App.ErrWriter, "scalefit: fit: warning: %s\n", w)
-		}
-		return writeJSONFile("-", c.App.Writer, res)
-	}
-	if err := text(c.App.Writer, outputWidth(c.App.Writer)); err != nil {
-		return err
-	}
-	for _, out := range outs {
-		if strings.HasSuffix(strings.ToLower(out), ".json") {
-			fmt.Fprintf(c.App.Writer, "wrote %s\n", out)
-		} else {
-			fmt.Fprintf(c.App.Writer, "wrote %s and %s\n", out, fit.PredictionsPath(out))
-		}
-	}
-	return nil
+	desc := fmt.Sprintf("y=%s x=%s form=%s weights=%s confidence=%g seed=%d", metric.Name, xname, res.Form, res.Weights, res.Confidence, seed)
+	return writeFitResult(c, outs, fitOutput{res, res, res.Warnings, desc, func(w io.Writer, width int) error { return report.WriteFitText(w, res, width) }})
 }
 
 // fitSimulate runs the coverage simulation and prints its markdown table.

@@ -22,9 +22,9 @@ func fitByAction(c *ucli.Context, pts []fit.Point, opts fit.Options, outs []stri
 	if err != nil {
 		return fmt.Errorf("fit: --by architecture: %w", err)
 	}
-	settings := fmt.Sprintf("by=architecture y=%s x=%s form=%s weights=%s confidence=%g seed=%d",
+	desc := fmt.Sprintf("by=architecture y=%s x=%s form=%s weights=%s confidence=%g seed=%d",
 		fr.Y, fr.X, fr.Form, fr.Weights, fr.Confidence, opts.Seed)
-	return emitFit(c, outs, fr, settings, fr.Warnings, func(w io.Writer, width int) error {
+	return writeFitResult(c, outs, fitOutput{fr, fr, fr.Warnings, desc, func(w io.Writer, width int) error {
 		return report.WriteFitByText(w, fr, width)
-	})
+	}})
 }
