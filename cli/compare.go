@@ -49,7 +49,7 @@ Examples:
 			if err := prepareOut(c.String("out")); err != nil {
 				return fmt.Errorf("compare: %w", err)
 			}
-			if err := checkOutputs(c.App.ErrWriter, c.Args().Slice(), output{"--out", c.String("out")}); err != nil {
+			if err := checkOutputs(c.App.ErrWriter, runInputs(c.Args().Slice()), output{"--out", c.String("out")}); err != nil {
 				return fmt.Errorf("compare: %w", err)
 			}
 			profiles, _, err := readRuns(c)

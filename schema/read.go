@@ -106,7 +106,10 @@ func decodeParquet(r *io.SectionReader, size int64, mem memory.Allocator) (*Run,
 	if err := checkStoredArrowSchema(pf.MetaData().KeyValueMetadata()); err != nil {
 		return nil, err
 	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: batchRows}, mem)
+	// The reader reserves BatchSize values of every column up front: a batch no larger than the file keeps a small
+	// run from allocating for 64K rows (reading a sweep's 1,000 files, docs/sweep.md).
+	batch := min(int64(batchRows), max(pf.NumRows(), 1))
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: batch}, mem)
 	if err != nil {
 		return nil, err
 	}
