@@ -18,7 +18,10 @@ that scalefit grew from) for each run and across runs (universal, scale-dependen
 from a sequence bootstrap of the layer gains; then, for attention, MLP and combined gains, the comparison tables:
 contracting and expanding layer counts, minimum and maximum with their layer and depth, the last layer's gain and L*
 (the attention minimum), one column per run with a change column after each run but the first; then each run's
-phases (docs/verdicts.md). Runs are ordered by parameter count, then revision (--keep-order keeps yours). Examples:
+phases (docs/verdicts.md). Runs are ordered by parameter count, then revision (--keep-order keeps yours); runs of
+several architectures are grouped by architecture first, every header names each run's family, change columns compare
+runs of one family, and the verdicts are also given per family, with those that differ between families listed.
+Examples:
 
    scalefit compare runs/pythia-1.4b.parquet runs/pythia-6.9b.parquet
    scalefit compare runs/*.parquet --mostly 0.5 --out verdicts.json

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -24,15 +25,16 @@ func init() {
 		Name:      "demo",
 		Usage:     "run the whole pipeline offline on a suite of untrained controls: synth, run, fit, report, figure",
 		ArgsUsage: " ",
-		Description: `Synthesises seven random-init GPT-NeoX models (0.17M to 51M parameters, Pythia's initialisation,
-a 512-token byte-level BPE vocabulary learned on the embedded corpus), runs each through the CPU backend plugin on
-the embedded corpus, fits the power law of the final MLP gain against parameter count, fits the seed note's published
-Pythia law beside it, and writes into --out:
+		Description: `Synthesises two families of random-init models with a 512-token byte-level BPE vocabulary learned
+on the embedded corpus: seven GPT-NeoX models (0.17M to 51M parameters, Pythia's initialisation) and five
+Llama-shaped ones (SwiGLU, grouped-query attention, HF's Llama initialisation). Runs each through the CPU backend
+plugin on the embedded corpus, fits the power law of the final MLP gain against parameter count in each family and
+tests whether the exponents differ, fits the seed note's published Pythia law beside them, and writes into --out:
 
    runs/*.parquet   one run file per model
-   fit.json         the control suite's scaling-law fit (as scalefit fit --out fit.json writes it)
+   fit.json         one law per family and the test of equal exponents (as scalefit fit --by architecture writes it)
    figure.png       the 4-panel figure, with the seed note's law beside the controls' in the scaling panel
-   report.md        the report, labelled as untrained controls
+   report.md        the report, labelled as untrained controls; it says which verdicts differ between the families
 
 The same --seed gives the same numbers. Every file is written atomically, so an interrupted demo leaves only
 complete files behind. It takes about 40 s on two cores.`,
@@ -68,20 +70,30 @@ complete files behind. It takes about 40 s on two cores.`,
 // demoModel is one shape of the demo's control suite.
 type demoModel struct {
 	Name                                string
+	Family                              string // HF model_type
 	Layers, Hidden, Heads, Intermediate int
+	KVHeads                             int // 0: as many as Heads
 }
 
-// demoSuite spans 308× in total parameters (165,632 to 50,963,456 with the 512-token vocabulary) at depths 2 to 16,
-// with Pythia's proportions: MLP width 4d and a head dimension of 16 to 32. Seven models leave the power law five
-// degrees of freedom.
+// demoSuite holds two families of untrained controls. The GPT-NeoX family spans 308× in total parameters (165,632
+// to 50,963,456 with the 512-token vocabulary) at depths 2 to 16, with Pythia's proportions: MLP width 4d and a head
+// dimension of 16 to 32; seven models leave its power law five degrees of freedom. The Llama family has Llama-3.2's
+// proportions (SwiGLU of width about 8d/3, grouped-query attention with half or a third as many kv heads, tied
+// embeddings) at depths 2 to 10 and the same widths; five models leave it three degrees of freedom, and keep the
+// demo near 40 s on two cores.
 var demoSuite = []demoModel{
-	{"control-L2-d64", 2, 64, 4, 256},
-	{"control-L4-d128", 4, 128, 4, 512},
-	{"control-L6-d192", 6, 192, 6, 768},
-	{"control-L8-d256", 8, 256, 8, 1024},
-	{"control-L10-d320", 10, 320, 10, 1280},
-	{"control-L12-d384", 12, 384, 12, 1536},
-	{"control-L16-d512", 16, 512, 16, 2048},
+	{"control-L2-d64", "gpt_neox", 2, 64, 4, 256, 0},
+	{"control-L4-d128", "gpt_neox", 4, 128, 4, 512, 0},
+	{"control-L6-d192", "gpt_neox", 6, 192, 6, 768, 0},
+	{"control-L8-d256", "gpt_neox", 8, 256, 8, 1024, 0},
+	{"control-L10-d320", "gpt_neox", 10, 320, 10, 1280, 0},
+	{"control-L12-d384", "gpt_neox", 12, 384, 12, 1536, 0},
+	{"control-L16-d512", "gpt_neox", 16, 512, 16, 2048, 0},
+	{"llama-L2-d64", "llama", 2, 64, 4, 176, 2},
+	{"llama-L4-d128", "llama", 4, 128, 4, 352, 2},
+	{"llama-L6-d192", "llama", 6, 192, 6, 512, 2},
+	{"llama-L8-d256", "llama", 8, 256, 8, 688, 4},
+	{"llama-L10-d320", "llama", 10, 320, 10, 864, 5},
 }
 
 // Demo settings: the vocabulary of the synthetic tokenizer, the sequence length, the tokens per model, and the
@@ -120,13 +132,15 @@ func runDemo(ctx context.Context, o demoOptions, w, errw io.Writer) error {
 	}
 	defer os.RemoveAll(tmp)
 
-	fmt.Fprintf(w, "scalefit demo: %d untrained GPT-NeoX controls, %d tokens each of the embedded %q corpus, CPU backend\n",
+	fmt.Fprintf(w, "scalefit demo: %d untrained controls of two families (GPT-NeoX, Llama), %d tokens each of the embedded %q corpus, CPU backend\n",
 		len(demoSuite), o.Tokens, datasets.DefaultCorpus)
 	var sources []string
 	for _, m := range demoSuite {
 		dir := filepath.Join(tmp, m.Name)
 		model, err := synthModel(dir, synth.Options{
-			Shape: arch.Shape{Layers: m.Layers, Hidden: m.Hidden, Heads: m.Heads, FFN: m.Intermediate, Vocab: demoVocab},
+			Family: m.Family,
+			Shape: arch.Shape{Layers: m.Layers, Hidden: m.Hidden, Heads: m.Heads, KVHeads: m.KVHeads, FFN: m.Intermediate,
+				Vocab: demoVocab},
 			DType: checkpoint.F32, Seed: o.Seed,
 		})
 		if err != nil {
@@ -146,7 +160,7 @@ func runDemo(ctx context.Context, o demoOptions, w, errw io.Writer) error {
 			}
 			return fmt.Errorf("demo: %w", err)
 		}
-		fmt.Fprintf(w, "  %-16s %2d layers, d=%-4d %11s parameters  %5.1fs  → %s\n", m.Name, m.Layers, m.Hidden,
+		fmt.Fprintf(w, "  %-16s %-8s %2d layers, d=%-4d %11s parameters  %5.1fs  → %s\n", m.Name, m.Family, m.Layers, m.Hidden,
 			textfmt.GroupDigits(total), time.Since(t0).Seconds(), filepath.Join(o.Out, rel))
 		sources = append(sources, rel)
 	}
@@ -160,22 +174,24 @@ func runDemo(ctx context.Context, o demoOptions, w, errw io.Writer) error {
 		return fmt.Errorf("demo: %w", err)
 	}
 	opt := report.Options{
-		Title:     "scalefit demo: untrained GPT-NeoX controls",
+		Title:     "scalefit demo: untrained GPT-NeoX and Llama controls",
 		Sources:   sources,
 		Untrained: true,
 		Predict:   demoPredict,
 		Reference: datasets.SeedPythia,
 		Seed:      uint64(o.Seed),
 	}
-	// The figure and the report first, then the fit: fit.json is the suite's fit as the report computed it.
+	// The figure and the report first, then the fit: fit.json is the suite's fit by architecture as the report
+	// computed it.
 	r, err := writeReport(profiles, opt, filepath.Join(o.Out, "report.md"), filepath.Join(o.Out, "figure.png"), w)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	if r.Scaling.Fit == nil {
-		return fmt.Errorf("demo: the control suite could not be fitted: %s", r.Scaling.NoFit)
+	fr := r.Scaling.ByArch
+	if fr == nil || fr.Family("gpt_neox") == nil || fr.Family("gpt_neox").Result == nil {
+		return fmt.Errorf("demo: the control suite could not be fitted by architecture")
 	}
-	if err := writeJSONFile(filepath.Join(o.Out, "fit.json"), w, r.Scaling.Fit); err != nil {
+	if err := writeJSONFile(filepath.Join(o.Out, "fit.json"), w, fr); err != nil {
 		return fmt.Errorf("demo: fit.json: %w", err)
 	}
 	printDemoDone(w, o.Out, r, time.Since(start))
@@ -184,30 +200,44 @@ func runDemo(ctx context.Context, o demoOptions, w, errw io.Writer) error {
 
 // printDemoDone says where everything is and what to look at first.
 func printDemoDone(w io.Writer, out string, r *report.Report, took time.Duration) {
-	f := r.Scaling.Fit
+	fr := r.Scaling.ByArch
 	fmt.Fprintf(w, "\ndone in %.0fs. In %s:\n", took.Seconds(), out)
-	fmt.Fprintf(w, "  report.md    the report: verdicts, comparison, layer tables, phases, scaling law (start here)\n")
-	fmt.Fprintf(w, "  figure.png   attention, MLP and combined gain per layer, and %s against %s", f.Y, f.X)
+	fmt.Fprintf(w, "  report.md    the report: verdicts and where the families differ, comparison, layer tables, phases, scaling laws (start here)\n")
+	fmt.Fprintf(w, "  figure.png   attention, MLP and combined gain per layer, and %s against %s", fr.Y, fr.X)
 	if r.Scaling.RefFit != nil {
 		fmt.Fprintf(w, " beside %s's law", r.Scaling.Reference.Name)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "  fit.json     the control suite's fit, as scalefit fit --out fit.json writes it\n")
+	fmt.Fprintf(w, "  fit.json     one law per family and the test of equal exponents, as scalefit fit --by architecture --out fit.json writes it\n")
 	fmt.Fprintf(w, "  runs/        one run file per model (scalefit summary, export, compare, plot read them)\n\n")
-	ci := "no interval"
-	if f.ExponentCI.Defined() {
-		ci = textfmt.Level(f.Confidence) + " CI " + textfmt.Interval(f.ExponentCI.Lo, f.ExponentCI.Hi, textfmt.Num)
+	var laws []string
+	for _, f := range fr.Families {
+		if g := f.Result; g != nil {
+			ci := "no interval"
+			if g.ExponentCI.Defined() {
+				ci = textfmt.Level(g.Confidence) + " CI " + textfmt.Interval(g.ExponentCI.Lo, g.ExponentCI.Hi, textfmt.Num)
+			}
+			laws = append(laws, fmt.Sprintf("%s^%s in %s (%s, n = %d)", g.X, textfmt.Num(g.Exponent), f.Family, ci, g.N))
+		}
 	}
-	fmt.Fprintf(w, "What to look at: at initialisation, %s ∝ %s^%s (%s, n = %d)", f.Y, f.X, textfmt.Num(f.Exponent), ci, f.N)
+	fmt.Fprintf(w, "What to look at: at initialisation, %s ∝ %s", fr.Y, strings.Join(laws, " and "))
+	if st := fr.Slopes; st != nil {
+		verdict := "the exponents differ"
+		if !fr.Significant() {
+			verdict = "no evidence that the exponents differ"
+		}
+		fmt.Fprintf(w, " (F test of equal exponents: p = %.2g, %s)", st.P, verdict)
+	}
+	neox := fr.Family("gpt_neox").Result
 	if rf := r.Scaling.RefFit; rf != nil {
 		fmt.Fprintf(w, "; in the two trained Pythia models of the seed note (the study scalefit grew from), ∝ %s^%s", rf.X, textfmt.Num(rf.Exponent))
-		// The controls' interval lies wholly on the other side of 0 from the trained exponent.
-		opposite := (rf.Exponent > 0 && f.ExponentCI.Hi < 0) || (rf.Exponent < 0 && f.ExponentCI.Lo > 0)
-		if f.ExponentCI.Defined() && opposite {
-			fmt.Fprintf(w, ". The signs differ, so the trend the seed note reports is not in the architecture at "+
-				"initialisation: training puts it there")
+		// The GPT-NeoX controls' interval lies wholly on the other side of 0 from the trained exponent.
+		opposite := (rf.Exponent > 0 && neox.ExponentCI.Hi < 0) || (rf.Exponent < 0 && neox.ExponentCI.Lo > 0)
+		if neox.ExponentCI.Defined() && opposite {
+			fmt.Fprintf(w, ". The signs differ, so the trend the seed note reports is not in the GPT-NeoX architecture "+
+				"at initialisation: training puts it there")
 		}
 	}
 	fmt.Fprintf(w, ". Then read the verdicts at the top of report.md: they show which of the seed note's predictions an "+
-		"untrained network already satisfies.\n")
+		"untrained network already satisfies, and which differ between the two families.\n")
 }

@@ -22,23 +22,23 @@ import (
 // here from the run files alone.
 func TestDemo(t *testing.T) {
 	if testing.Short() {
-		t.Skip("the full demo takes about 40 s")
+		t.Skip("the full demo takes about 45 s")
 	}
 	dir := filepath.Join(t.TempDir(), "demo")
 	start := time.Now()
 	stdout := mustScalefit(t, "demo", "--out", dir, "--quiet")
 	t.Logf("scalefit demo: %.1fs wall time", time.Since(start).Seconds())
 
-	// The run files: one per model, complete, and spanning at least 10× in parameters.
-	var xs, ys []float64
+	// The run files: one per model, complete, of its family, and each family spanning at least 10× in parameters.
+	xs, ys := map[string][]float64{}, map[string][]float64{}
 	for _, m := range demoSuite {
 		run, err := schema.Read(filepath.Join(dir, "runs", m.Name+".parquet"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		r0 := run.Rows[0]
-		if r0.Model != m.Name || int(r0.NLayers) != m.Layers || int(r0.HiddenSize) != m.Hidden {
-			t.Errorf("%s: run file holds %s with %d layers, d=%d", m.Name, r0.Model, r0.NLayers, r0.HiddenSize)
+		if r0.Model != m.Name || r0.Architecture != m.Family || int(r0.NLayers) != m.Layers || int(r0.HiddenSize) != m.Hidden {
+			t.Errorf("%s: run file holds %s (%s) with %d layers, d=%d", m.Name, r0.Model, r0.Architecture, r0.NLayers, r0.HiddenSize)
 		}
 		if got := run.Meta[schema.MetaDataset]; got != "corpus:mixed" {
 			t.Errorf("%s: dataset %q, want the embedded corpus", m.Name, got)
@@ -54,22 +54,30 @@ func TestDemo(t *testing.T) {
 		if den != demoTokens {
 			t.Errorf("%s: %v tokens counted, want %d", m.Name, den, demoTokens)
 		}
-		xs, ys = append(xs, float64(r0.NParams)), append(ys, num/den)
+		xs[m.Family], ys[m.Family] = append(xs[m.Family], float64(r0.NParams)), append(ys[m.Family], num/den)
 	}
-	if span := xs[len(xs)-1] / xs[0]; span < 10 {
-		t.Errorf("the suite spans %.1f× in parameters, want ≥ 10×", span)
+	if len(xs) != 2 {
+		t.Fatalf("the suite has the families %v, want gpt_neox and llama", xs)
 	}
 
-	// fit.json: the power law of final_mlp_gain against params, whose exponent is the OLS slope of ln y on ln x.
+	// fit.json: one power law of final_mlp_gain against params per family, whose exponent is the OLS slope of ln y
+	// on ln x over that family's run files, and the test of equal exponents.
 	var fj struct {
-		X, Y       string
-		N          int
-		Exponent   float64
-		ExponentCI []float64 `json:"exponent_ci"`
-		Points     []struct {
-			Model string
-			X, Y  float64
+		By       string
+		X, Y     string
+		Families []struct {
+			Architecture string
+			Fit          struct {
+				N          int
+				Exponent   float64
+				ExponentCI []float64 `json:"exponent_ci"`
+				Points     []struct {
+					Model string
+					X, Y  float64
+				}
+			}
 		}
+		Test *struct{ DF1, DF2 int } `json:"equal_exponents_test"`
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "fit.json"))
 	if err != nil {
@@ -78,40 +86,61 @@ func TestDemo(t *testing.T) {
 	if err := json.Unmarshal(data, &fj); err != nil {
 		t.Fatalf("fit.json: %v", err)
 	}
-	if fj.X != "params" || fj.Y != "final_mlp_gain" || fj.N != len(demoSuite) {
-		t.Errorf("fit.json fits %s against %s over %d models, want final_mlp_gain against params over %d", fj.Y, fj.X, fj.N, len(demoSuite))
+	if fj.By != "architecture" || fj.X != "params" || fj.Y != "final_mlp_gain" || len(fj.Families) != 2 {
+		t.Fatalf("fit.json fits %s against %s by %q over %d families", fj.Y, fj.X, fj.By, len(fj.Families))
 	}
-	var mt, mu float64
-	for i := range xs {
-		mt += math.Log(xs[i]) / float64(len(xs))
-		mu += math.Log(ys[i]) / float64(len(xs))
+	if fj.Test == nil || fj.Test.DF1 != 1 || fj.Test.DF2 != len(demoSuite)-4 {
+		t.Errorf("fit.json test of equal exponents %+v, want (1, %d) df", fj.Test, len(demoSuite)-4)
 	}
-	var stu, stt float64
-	for i := range xs {
-		stu += (math.Log(xs[i]) - mt) * (math.Log(ys[i]) - mu)
-		stt += (math.Log(xs[i]) - mt) * (math.Log(xs[i]) - mt)
-	}
-	slope := stu / stt
-	if math.Abs(fj.Exponent-slope) > 1e-9*math.Abs(slope) {
-		t.Errorf("fit.json exponent %v, OLS slope from the run files %v", fj.Exponent, slope)
-	}
-	if len(fj.ExponentCI) != 2 || !(fj.ExponentCI[0] < slope && slope < fj.ExponentCI[1]) {
-		t.Errorf("fit.json exponent interval %v does not bracket the exponent %v", fj.ExponentCI, slope)
-	}
-	for i, p := range fj.Points {
-		if p.X != xs[i] || math.Abs(p.Y-ys[i]) > 1e-12*ys[i] {
-			t.Errorf("fit.json point %d is (%v, %v), the run file gives (%v, %v)", i, p.X, p.Y, xs[i], ys[i])
-		}
-	}
-
-	// report.md: labelled as untrained controls, with the seed's law beside, the figure linked, every model tabled.
 	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, fam := range fj.Families {
+		fx, fy, f := xs[fam.Architecture], ys[fam.Architecture], fam.Fit
+		if span := fx[len(fx)-1] / fx[0]; span < 10 {
+			t.Errorf("%s spans %.1f× in parameters, want ≥ 10×", fam.Architecture, span)
+		}
+		if f.N != len(fx) {
+			t.Errorf("%s: fit.json fits %d models, the suite has %d", fam.Architecture, f.N, len(fx))
+		}
+		var mt, mu float64
+		for i := range fx {
+			mt += math.Log(fx[i]) / float64(len(fx))
+			mu += math.Log(fy[i]) / float64(len(fx))
+		}
+		var stu, stt float64
+		for i := range fx {
+			stu += (math.Log(fx[i]) - mt) * (math.Log(fy[i]) - mu)
+			stt += (math.Log(fx[i]) - mt) * (math.Log(fx[i]) - mt)
+		}
+		slope := stu / stt
+		if math.Abs(f.Exponent-slope) > 1e-9*math.Abs(slope) {
+			t.Errorf("%s: fit.json exponent %v, OLS slope from the run files %v", fam.Architecture, f.Exponent, slope)
+		}
+		if len(f.ExponentCI) != 2 || !(f.ExponentCI[0] < slope && slope < f.ExponentCI[1]) {
+			t.Errorf("%s: fit.json exponent interval %v does not bracket the exponent %v", fam.Architecture, f.ExponentCI, slope)
+		}
+		for i, p := range f.Points {
+			if p.X != fx[i] || math.Abs(p.Y-fy[i]) > 1e-12*fy[i] {
+				t.Errorf("%s: fit.json point %d is (%v, %v), the run file gives (%v, %v)", fam.Architecture, i, p.X, p.Y, fx[i], fy[i])
+			}
+		}
+		// The exponent the report prints in its table of families, to its three significant digits.
+		_, after, ok := strings.Cut(string(md), fmt.Sprintf("| %s | %d | ", fam.Architecture, len(fx)))
+		var printed float64
+		if _, err := fmt.Sscan(after, &printed); !ok || err != nil || math.Abs(printed-slope) > 0.005*math.Abs(slope) {
+			t.Errorf("report.md prints the %s exponent as %v (%v), the run files give %.4g", fam.Architecture, printed, err, slope)
+		}
+	}
+
+	// report.md: labelled as untrained controls, with the laws by architecture, the verdicts compared between the
+	// families, the seed's law beside, the figure linked, every model tabled with its family.
 	for _, want := range []string{
 		"> **Untrained controls.**",
 		"## Scaling law: final_mlp_gain against params",
+		"### By architecture",
+		"**Between architectures.**",
 		"### Beside the reference: seed-pythia",
 		"![Attention, MLP and combined gain per layer, and the scaling law](figure.png)",
 	} {
@@ -119,14 +148,8 @@ func TestDemo(t *testing.T) {
 			t.Errorf("report.md lacks %q", want)
 		}
 	}
-	// The exponent the report prints, to its three significant digits.
-	_, after, ok := strings.Cut(string(md), "| Exponent b (95 % CI) | ")
-	var printed float64
-	if _, err := fmt.Sscan(after, &printed); !ok || err != nil || math.Abs(printed-slope) > 0.005*math.Abs(slope) {
-		t.Errorf("report.md prints the exponent as %v (%v), the run files give %.4g", printed, err, slope)
-	}
 	for _, m := range demoSuite {
-		if !strings.Contains(string(md), "<details><summary>"+m.Name+": ") {
+		if !strings.Contains(string(md), "<details><summary>"+m.Name+" ("+m.Family+"): ") {
 			t.Errorf("report.md has no layer table of %s", m.Name)
 		}
 	}

@@ -27,7 +27,7 @@ prediction intervals, bootstrap intervals, and leave-one-out predictions.
 
 Inputs, in any mix: run files from scalefit run (one model each; y is recomputed from the run), directories of
 run files (a sweep's output: every .parquet, .arrow and .feather file under it), --points FILE.csv with a header
-model,x,y and an optional y_se column, and --reference NAME (seed-pythia: the seed note's two models).
+model,x,y and optional y_se and architecture columns, and --reference NAME (seed-pythia: the seed note's two models).
 
 y is a model-level metric (--y, default final_mlp_gain); x is params, params_nonembed, layers or hidden (--x). When
 the runs hold a model at several checkpoints, the law across sizes takes the last of each (main, else the highest
@@ -45,6 +45,11 @@ degenerate resamples (all x equal), which are excluded. --seed makes them reprod
 
 --predict takes numbers (175e9, 175B, 1T) or registry names (pythia-12b, gpt3-175b, llama-2-70b, ...).
 
+--by architecture fits one law per architecture family (the runs' model_type; a --points CSV needs an
+architecture column) and reports whether the exponents differ: the overlap of their t intervals and the F test of
+one common exponent against one per family (docs/statistics.md). A family of one model gets no law, with a warning;
+a registry name in --predict is predicted by its own family's law only.
+
 --json prints the result as JSON to stdout instead of the tables. --out FILE.json writes the same JSON to a file;
 --out FILE.parquet (or .arrow) writes the parameters table to FILE.parquet and the predictions (and leave-one-out)
 table to FILE.predictions.parquet, since Parquet holds one table per file. --out may be given more than once.
@@ -54,9 +59,10 @@ Examples:
    scalefit fit runs/*.parquet --y min_attn_gain --x params_nonembed --out fit.json --out fit.parquet
    scalefit fit --reference seed-pythia --predict pythia-12b,175e9,1e12
    scalefit fit --points sizes.csv --json
+   scalefit fit runs/*.parquet --by architecture --predict llama-3.1-70b
    scalefit fit sweep-out/ --x step --predict 286000`,
 		Flags: append([]ucli.Flag{
-			&ucli.StringSliceFlag{Name: "points", Usage: "CSV `FILE` with columns model,x,y[,y_se] (repeatable)"},
+			&ucli.StringSliceFlag{Name: "points", Usage: "CSV `FILE` with columns model,x,y[,y_se][,architecture] (repeatable)"},
 			&ucli.StringFlag{Name: "reference", Usage: "embedded reference dataset `NAME` (seed-pythia)"},
 			&ucli.StringFlag{Name: "y", Value: "final_mlp_gain", Usage: "model-level `METRIC` to regress"},
 			&ucli.StringFlag{Name: "x", Value: "params", Usage: "covariate: params, params_nonembed, layers or hidden; or step, for one law in training steps per model"},
@@ -65,6 +71,7 @@ Examples:
 			&ucli.StringFlag{Name: "bootstrap", Value: "auto", Usage: "`METHODS`: auto, none, or a comma list of hierarchical, pairs, residual (the first is the one shown with predictions)"},
 			&ucli.StringFlag{Name: "interval", Value: fit.IntervalBCa, Usage: "bootstrap interval shown with predictions: bca, percentile or basic"},
 			&ucli.StringSliceFlag{Name: "predict", Usage: "predict at `X,...`: numbers (175e9, 175B) or model names (pythia-12b)"},
+			&ucli.StringFlag{Name: "by", Usage: "fit one law per group and test whether their exponents differ: architecture (the model_type of each run)"},
 			&ucli.BoolFlag{Name: "json", Usage: "print the result as JSON to stdout instead of the tables"},
 			&ucli.StringSliceFlag{Name: "out", Aliases: []string{"o"}, Usage: "write the result to `FILE`: .json, or .parquet|.arrow for the parameters and FILE.predictions.parquet|.arrow (repeatable)"},
 			&ucli.BoolFlag{Name: "simulate-coverage", Hidden: true, Usage: "run the coverage simulation of docs/statistics.md and print its table"},
@@ -86,6 +93,12 @@ func fitAction(c *ucli.Context) error {
 	xname := c.String("x")
 	if !slices.Contains(layers.Covariates, xname) && xname != layers.StepCovariate {
 		return usagef("fit: --x %q: want one of %s or %s", xname, strings.Join(layers.Covariates, ", "), layers.StepCovariate)
+	}
+	if by := c.String("by"); c.IsSet("by") && by != "architecture" {
+		return usagef("fit: --by %q: want architecture", by)
+	}
+	if c.IsSet("by") && xname == layers.StepCovariate {
+		return usagef("fit: --by architecture and --x step: --x step already fits one law per model; give one of them")
 	}
 	outs := splitList(c.StringSlice("out"))
 	for _, out := range outs {
@@ -179,11 +192,15 @@ func fitAction(c *ucli.Context) error {
 		methods = splitList([]string{b})
 	}
 
-	res, err := fit.PowerLaw(pts, fit.Options{
+	opts := fit.Options{
 		X: xname, Y: metric.Name, Form: c.String("form"), Weights: c.String("weights"),
 		Confidence: c.Float64("confidence"), Bootstrap: methods, Interval: c.String("interval"),
 		Resamples: c.Int("resamples"), Seed: seed, Metric: &metric, Targets: targets,
-	})
+	}
+	if c.IsSet("by") {
+		return fitByAction(c, pts, opts, outs)
+	}
+	res, err := fit.PowerLaw(pts, opts)
 	if err != nil {
 		return fmt.Errorf("fit: %w", err)
 	}

@@ -61,19 +61,34 @@ func checkOutputs(w io.Writer, inputs []string, outs ...output) error {
 	return nil
 }
 
-// checkWritableDir creates dir when it is missing and checks that a file can be created in it, by creating one and
-// removing it: permissions, read-only file systems and ACLs all answer the same way.
+// checkWritableDir creates dir when it is missing and checks that a file can be created in it.
 func checkWritableDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return fmt.Errorf("cannot create directory %s: %w", dir, errors.Unwrap(err))
 	}
+	if err := dirWritable(dir); err != nil {
+		return fmt.Errorf("directory %s is not writable: %w", dir, unwrapPath(err))
+	}
+	return nil
+}
+
+// probeCreate checks that a file can be created in dir by creating one and removing it.
+func probeCreate(dir string) error {
 	f, err := os.CreateTemp(dir, ".scalefit-probe-*")
 	if err != nil {
-		return fmt.Errorf("directory %s is not writable: %w", dir, errors.Unwrap(err))
+		return err
 	}
 	name := f.Name()
 	f.Close()
 	return os.Remove(name)
+}
+
+// unwrapPath returns the cause inside a *fs.PathError, whose text would repeat the path.
+func unwrapPath(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err
+	}
+	return err
 }
 
 // sameFile reports whether a and b name the same existing file (through links, relative paths and the like).

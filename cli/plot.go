@@ -39,7 +39,7 @@ step 0 and revisions without a step are left out with a warning. Examples:
 		Flags: append([]ucli.Flag{
 			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Required: true, Usage: "figure to write: .png, .svg or .pdf"},
 			&ucli.StringFlag{Name: "panel", Usage: "draw one panel only: attn, mlp, combined or scaling"},
-			&ucli.BoolFlag{Name: "depth", Usage: "put normalised depth layer/(L-1) on the x axis of the layer panels"},
+			&ucli.BoolFlag{Name: "depth", Usage: "put normalised depth layer/(L-1) on the x axis of the layer panels (always, for runs of several architectures)"},
 			&ucli.StringFlag{Name: "y", Value: "final_mlp_gain", Usage: "metric of the scaling panel (see scalefit summary)"},
 			&ucli.StringFlag{Name: "x", Value: "params", Usage: "size covariate: params, params_nonembed, layers or hidden; or step, for the metric against training step, one line per model"},
 			&ucli.StringSliceFlag{Name: "predict", Usage: "x values to predict at: model names like pythia-12b, or numbers like 12e9 or 12B (repeatable)"},
@@ -168,7 +168,16 @@ func buildFigure(profiles []*layers.Profile, sources []string, opt plotOptions) 
 		}
 	}
 
-	fig := &plot.Figure{Depth: opt.Depth, Panels: opt.Panels}
+	// Runs of several architectures: each label names its family, and the layer panels put every model on
+	// normalised depth, since the families' depths differ.
+	archs := make([]string, len(ps))
+	for i, p := range ps {
+		archs[i] = p.Architecture
+	}
+	labels = layers.ArchLabels(labels, archs)
+	mixed := len(layers.Architectures(ps)) > 1
+
+	fig := &plot.Figure{Depth: opt.Depth || mixed, Panels: opt.Panels}
 	bands := make([]*layers.Bands, len(ps))
 	for i, p := range ps {
 		comps := layers.ComponentsOf(p)
@@ -191,7 +200,7 @@ func buildFigure(profiles []*layers.Profile, sources []string, opt plotOptions) 
 			defined := ivs != nil
 			for l := 0; l < p.NLayers; l++ {
 				x := float64(l)
-				if opt.Depth {
+				if fig.Depth {
 					x = p.Depth(l)
 				}
 				s.X = append(s.X, x)

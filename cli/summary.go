@@ -78,7 +78,7 @@ type runSummary struct {
 	Sequences       int                   `json:"sequences"`
 	Tokens          int64                 `json:"tokens"`
 	SkipFirst       *int64                `json:"skip_first"`
-	GELU            string                `json:"gelu"`
+	Activation      string                `json:"activation"` // the MLP's activation that ran: erf, tanh or silu
 	Dataset         string                `json:"dataset"`
 	Loss            *float64              `json:"loss"`
 	Provenance      provenance            `json:"provenance"`
@@ -122,7 +122,7 @@ func summarize(p *layers.Profile, file string) runSummary {
 		File: file, Model: p.Model, Revision: p.Revision, Architecture: p.Architecture, Backend: p.Backend,
 		NParams: p.NParams, NParamsNonembed: p.NParamsNonembed, NLayers: p.NLayers, HiddenSize: p.HiddenSize,
 		Sequences: p.NSeq(), Tokens: int64(p.TotalTokens()),
-		SkipFirst: metaInt(m, schema.MetaSkipFirst), GELU: m[schema.MetaGELU], Dataset: m[schema.MetaDataset],
+		SkipFirst: metaInt(m, schema.MetaSkipFirst), Activation: m[schema.MetaGELU], Dataset: m[schema.MetaDataset],
 		Loss:    metaFloat(m, schema.MetaLoss),
 		Metrics: map[string]metricJSON{},
 		Provenance: provenance{
@@ -271,7 +271,7 @@ func provenanceLines(s runSummary) []string {
 	} else {
 		settings += "unknown"
 	}
-	settings += ", GELU " + orUnknown(s.GELU) + ", backend " + orUnknown(p.Backend)
+	settings += ", activation " + orUnknown(s.Activation) + ", backend " + orUnknown(p.Backend)
 	if s.Loss != nil {
 		settings += fmt.Sprintf(", loss %.4f nats/token", *s.Loss)
 	}

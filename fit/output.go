@@ -35,6 +35,7 @@ type fitJSONPoint struct {
 	Fitted   fitNum `json:"fitted"`
 	Residual fitNum `json:"residual"`
 	Source   string `json:"source,omitempty"`
+	Family   string `json:"architecture,omitempty"`
 }
 
 type fitJSONBootIntervals struct {
@@ -178,7 +179,7 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 	}
 	for i, p := range r.Points {
 		jp := fitJSONPoint{Model: p.Model, X: fitNum(p.X), Y: fitNum(p.Y), YSE: fitNum(p.YSE), Fitted: fitNum(r.Fitted[i]),
-			Source: p.Source}
+			Source: p.Source, Family: p.Family}
 		if p.Layer >= 0 {
 			l := p.Layer
 			jp.Layer = &l

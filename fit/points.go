@@ -24,6 +24,7 @@ type Point struct {
 	YSE     float64         // standard error of Y in y units; NaN when unknown
 	Layer   int             // the layer the metric was taken at; −1 when the metric has none or it is unknown
 	Source  string          // where the point came from: a run file, a CSV file, a reference dataset
+	Family  string          // the architecture family (HF model_type, e.g. llama); "" when unknown
 	Profile *layers.Profile // the run behind the point; nil for points from a CSV file or a reference
 }
 
@@ -51,7 +52,7 @@ func PointsFromProfiles(profiles []*layers.Profile, sources []string, metric lay
 		if !metric.HasLayer {
 			layer = -1
 		}
-		pt := Point{Model: p.Name(), X: x, Y: y, YSE: math.NaN(), Layer: layer, Source: src, Profile: p}
+		pt := Point{Model: p.Name(), X: x, Y: y, YSE: math.NaN(), Layer: layer, Source: src, Family: p.Architecture, Profile: p}
 		if p.NSeq() > 1 {
 			pt.YSE = profileYSE(p, metric, ySEResamples, seed^uint64(i)*0x9e3779b97f4a7c15)
 		}
@@ -79,8 +80,9 @@ func profileYSE(p *layers.Profile, metric layers.Metric, B int, seed uint64) flo
 	return math.Sqrt(sum2 / float64(B-1))
 }
 
-// ReadPointsCSV reads points from CSV with a header row naming the columns model, x and y, and optionally y_se, in any
-// order. An empty y_se cell means the standard error is unknown. source labels the points (usually the file name).
+// ReadPointsCSV reads points from CSV with a header row naming the columns model, x and y, and optionally y_se and
+// architecture (the family, for fit --by architecture), in any order. An empty y_se cell means the standard error is
+// unknown. source labels the points (usually the file name).
 func ReadPointsCSV(r io.Reader, source string) ([]Point, error) {
 	cr := csv.NewReader(r)
 	cr.TrimLeadingSpace = true
@@ -96,9 +98,9 @@ func ReadPointsCSV(r io.Reader, source string) ([]Point, error) {
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		switch h {
-		case "model", "x", "y", "y_se":
+		case "model", "x", "y", "y_se", "architecture":
 		default:
-			return nil, fmt.Errorf("%s: unknown column %q: want model, x, y and optionally y_se", source, h)
+			return nil, fmt.Errorf("%s: unknown column %q: want model, x, y and optionally y_se and architecture", source, h)
 		}
 		if _, dup := col[h]; dup {
 			return nil, fmt.Errorf("%s: column %q appears twice", source, h)
@@ -138,6 +140,9 @@ func ReadPointsCSV(r io.Reader, source string) ([]Point, error) {
 			if pt.YSE, err = num("y_se"); err != nil {
 				return nil, err
 			}
+		}
+		if i, ok := col["architecture"]; ok {
+			pt.Family = strings.TrimSpace(rec[i])
 		}
 		if pt.Model == "" {
 			pt.Model = fmt.Sprintf("%s:%d", source, line)

@@ -12,6 +12,7 @@ type Target struct {
 	Label  string  // what the user wrote ("175e9") or the model name ("pythia-12b")
 	X      float64 // the covariate value
 	Source string  // where X comes from: "given" for a number, or the registry's citation for a named model
+	Family string  // the named model's architecture (HF model_type); "" for a number
 }
 
 // Prediction is the fit's prediction at one target.

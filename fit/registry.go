@@ -30,7 +30,7 @@ func RegistryTarget(name, xname string) (Target, bool) {
 	if !ok {
 		return Target{}, false
 	}
-	return Target{Label: m.Name, X: ModelCovariate(m, xname), Source: m.Source}, true
+	return Target{Label: m.Name, X: ModelCovariate(m, xname), Source: m.Source, Family: m.Architecture}, true
 }
 
 // LookupReference returns the embedded reference set name, or an error listing the known ones.
@@ -47,8 +47,8 @@ func LookupReference(name string) (datasets.ReferenceSet, error) {
 }
 
 // ReferencePoints makes one fit point per model of a reference set: its published value of the metric yname against
-// the covariate xname. A model's own counts are used for params, params_nonembed and layers; its hidden size comes
-// from the registry. Published values carry no standard error.
+// the covariate xname. A model's own counts are used for params, params_nonembed and layers; its hidden size and its
+// architecture family come from the registry. Published values carry no standard error.
 func ReferencePoints(ref datasets.ReferenceSet, yname, xname string) ([]Point, error) {
 	var pts []Point
 	for _, m := range ref.Models {
@@ -58,7 +58,7 @@ func ReferencePoints(ref datasets.ReferenceSet, yname, xname string) ([]Point, e
 		}
 		model := datasets.Model{Name: m.Model, Params: m.Params, ParamsNonembed: m.ParamsNonembed, Layers: m.Layers}
 		if reg, ok := datasets.Lookup(m.Model); ok {
-			model.Hidden = reg.Hidden
+			model.Hidden, model.Architecture = reg.Hidden, reg.Architecture
 		}
 		x := ModelCovariate(model, xname)
 		if math.IsNaN(x) || x == 0 {
@@ -68,7 +68,8 @@ func ReferencePoints(ref datasets.ReferenceSet, yname, xname string) ([]Point, e
 		if l, ok := m.MetricLayer[yname]; ok {
 			layer = l
 		}
-		pts = append(pts, Point{Model: m.Model, X: x, Y: y, YSE: math.NaN(), Layer: layer, Source: "reference " + ref.Name})
+		pts = append(pts, Point{Model: m.Model, X: x, Y: y, YSE: math.NaN(), Layer: layer, Source: "reference " + ref.Name,
+			Family: model.Architecture})
 	}
 	return pts, nil
 }

@@ -74,15 +74,20 @@ func PredictionsPath(path string) string {
 // WriteTables writes the parameters table to path and the predictions table to PredictionsPath(path), as Parquet
 // (zstd) or Arrow IPC by the extension, each atomically. meta becomes the schema metadata of both.
 func (r *Result) WriteTables(path string, meta map[string]string) error {
-	format, err := schema.FormatOf(path)
-	if err != nil {
-		return err
-	}
 	mem := memory.NewGoAllocator()
 	params := r.ParametersRecord(mem)
 	defer params.Release()
 	preds := r.PredictionsRecord(mem)
 	defer preds.Release()
+	return writeTablePair(path, params, preds, meta)
+}
+
+// writeTablePair writes params to path and preds to PredictionsPath(path) in the format of path's extension.
+func writeTablePair(path string, params, preds arrow.RecordBatch, meta map[string]string) error {
+	format, err := schema.FormatOf(path)
+	if err != nil {
+		return err
+	}
 	if err := fitWriteRecord(path, format, params, meta); err != nil {
 		return err
 	}
@@ -126,33 +131,14 @@ func fitAppendI(b *array.Int64Builder, v int, ok bool) {
 func (r *Result) ParametersRecord(mem memory.Allocator) arrow.RecordBatch {
 	b := array.NewRecordBuilder(mem, paramsSchema)
 	defer b.Release()
-	str := func(i int, s string) { b.Field(i).(*array.StringBuilder).Append(s) }
-	f := func(i int, v float64) { fitAppendF(b.Field(i).(*array.Float64Builder), v) }
-	in := func(i, v int, ok bool) { fitAppendI(b.Field(i).(*array.Int64Builder), v, ok) }
+	r.appendParameters(b, 0)
+	return b.NewRecordBatch()
+}
+
+// appendParameters appends the parameters table's rows to b, whose fields from off on are those of paramsSchema.
+func (r *Result) appendParameters(b *array.RecordBuilder, off int) {
 	row := func(form, param, method, interval string, est, se float64, ci Bounds, bs *Bootstrap) {
-		for i, s := range []string{r.X, r.Y, form, param, method, interval} {
-			str(i, s)
-		}
-		f(6, est)
-		f(7, se)
-		f(8, ci.Lo)
-		f(9, ci.Hi)
-		conf := r.Confidence
-		if interval == "" {
-			conf = math.NaN()
-		}
-		f(10, conf)
-		in(11, r.N, true)
-		if bs != nil {
-			in(12, bs.Resamples, true)
-			in(13, bs.Used, true)
-			in(14, bs.Degenerate, true)
-			in(15, bs.Invalid, true)
-		} else {
-			for i := 12; i <= 15; i++ {
-				in(i, 0, false)
-			}
-		}
+		r.appendParamRow(b, off, form, param, method, interval, est, se, ci, bs)
 	}
 	row(r.Form, "exponent", "t", "t", r.Exponent, r.ExponentSE, r.ExponentCI, nil)
 	row(r.Form, "prefactor", "t", "t", r.Prefactor, r.PrefactorSE, r.PrefactorCI, nil)
@@ -176,7 +162,37 @@ func (r *Result) ParametersRecord(mem memory.Allocator) arrow.RecordBatch {
 		row(s.Form, "aic", "y-scale least squares", "", s.AIC, math.NaN(), undefinedBounds, nil)
 		row(s.Form, "bic", "y-scale least squares", "", s.BIC, math.NaN(), undefinedBounds, nil)
 	}
-	return b.NewRecordBatch()
+}
+
+// appendParamRow appends one row of the parameters table to b, whose fields from off on are those of paramsSchema:
+// r's x, y and n, and the confidence when the row has an interval; bs, when not nil, the bootstrap behind the row.
+func (r *Result) appendParamRow(b *array.RecordBuilder, off int, form, param, method, interval string, est, se float64, ci Bounds, bs *Bootstrap) {
+	str := func(i int, s string) { b.Field(off + i).(*array.StringBuilder).Append(s) }
+	f := func(i int, v float64) { fitAppendF(b.Field(off+i).(*array.Float64Builder), v) }
+	in := func(i, v int, ok bool) { fitAppendI(b.Field(off+i).(*array.Int64Builder), v, ok) }
+	for i, s := range []string{r.X, r.Y, form, param, method, interval} {
+		str(i, s)
+	}
+	f(6, est)
+	f(7, se)
+	f(8, ci.Lo)
+	f(9, ci.Hi)
+	conf := r.Confidence
+	if interval == "" {
+		conf = math.NaN()
+	}
+	f(10, conf)
+	in(11, r.N, true)
+	if bs != nil {
+		in(12, bs.Resamples, true)
+		in(13, bs.Used, true)
+		in(14, bs.Degenerate, true)
+		in(15, bs.Invalid, true)
+	} else {
+		for i := 12; i <= 15; i++ {
+			in(i, 0, false)
+		}
+	}
 }
 
 // PredictionsRecord builds the predictions table: the prediction targets, then the leave-one-out models. The caller
@@ -184,9 +200,15 @@ func (r *Result) ParametersRecord(mem memory.Allocator) arrow.RecordBatch {
 func (r *Result) PredictionsRecord(mem memory.Allocator) arrow.RecordBatch {
 	b := array.NewRecordBuilder(mem, predsSchema)
 	defer b.Release()
-	str := func(i int, s string) { b.Field(i).(*array.StringBuilder).Append(s) }
-	f := func(i int, v float64) { fitAppendF(b.Field(i).(*array.Float64Builder), v) }
-	cov := b.Field(14).(*array.BooleanBuilder)
+	r.appendPredictions(b, 0)
+	return b.NewRecordBatch()
+}
+
+// appendPredictions appends the predictions table's rows to b, whose fields from off on are those of predsSchema.
+func (r *Result) appendPredictions(b *array.RecordBuilder, off int) {
+	str := func(i int, s string) { b.Field(off + i).(*array.StringBuilder).Append(s) }
+	f := func(i int, v float64) { fitAppendF(b.Field(off+i).(*array.Float64Builder), v) }
+	cov := b.Field(off + 14).(*array.BooleanBuilder)
 	row := func(kind, label, source string, vals [11]float64, covered *bool) {
 		str(0, kind)
 		str(1, label)
@@ -210,5 +232,4 @@ func (r *Result) PredictionsRecord(mem memory.Allocator) arrow.RecordBatch {
 		row("loo", l.Model, "leave-one-out", [11]float64{l.X, l.Y, l.Predicted, nan, nan, l.PI.Lo, l.PI.Hi, nan, nan,
 			l.LogError, r.Confidence}, l.Covered)
 	}
-	return b.NewRecordBatch()
 }

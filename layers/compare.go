@@ -26,10 +26,11 @@ type ComponentStats struct {
 
 // ModelStats is one model's column of a comparison.
 type ModelStats struct {
-	Model      string           `json:"model"`
-	NParams    int64            `json:"n_params"`
-	NLayers    int              `json:"n_layers"`
-	Components []ComponentStats `json:"components"` // in Comparison.Components order
+	Model        string           `json:"model"`
+	Architecture string           `json:"architecture"` // HF's model_type, as the run records it
+	NParams      int64            `json:"n_params"`
+	NLayers      int              `json:"n_layers"`
+	Components   []ComponentStats `json:"components"` // in Comparison.Components order
 	// LStar is the seed's L*: the attention minimum, as layer and depth. Nil when the run has no attn rows.
 	LStar *LayerValue `json:"lstar,omitempty"`
 }
@@ -63,7 +64,7 @@ func Compare(ps []*Profile, components []string) (*Comparison, error) {
 		}
 	}
 	for _, p := range ps {
-		ms := ModelStats{Model: p.Name(), NParams: p.NParams, NLayers: p.NLayers}
+		ms := ModelStats{Model: p.Name(), Architecture: p.Architecture, NParams: p.NParams, NLayers: p.NLayers}
 		for _, comp := range components {
 			ms.Components = append(ms.Components, componentStats(p, comp))
 		}

@@ -7,7 +7,9 @@ import (
 
 // SizeOrder returns the indices of ps ordered by total parameter count, then by revision in natural order (step1000
 // before step143000, a numbered revision before a named one such as main), then as given. Tables that compare each
-// model with the one before it need this order: a shell glob puts pythia-1.4b before pythia-160m.
+// model with the one before it need this order: a shell glob puts pythia-1.4b before pythia-160m. Runs of more than
+// one architecture are grouped by architecture first (in name order), so that each family's models stand together,
+// smallest first.
 func SizeOrder(ps []*Profile) []int {
 	order := make([]int, len(ps))
 	for i := range order {
@@ -15,6 +17,9 @@ func SizeOrder(ps []*Profile) []int {
 	}
 	sort.SliceStable(order, func(a, b int) bool {
 		pa, pb := ps[order[a]], ps[order[b]]
+		if pa.Architecture != pb.Architecture {
+			return pa.Architecture < pb.Architecture
+		}
 		if pa.NParams != pb.NParams {
 			return pa.NParams < pb.NParams
 		}

@@ -120,19 +120,36 @@ type Verdict struct {
 	Prediction string         `json:"prediction"`
 	Models     []ModelVerdict `json:"models"`
 	Status     string         `json:"status"` // universal, scale-dependent, fails or n/a
+	// ByArchitecture is the status within each architecture family, in the order of Verdicts.Families, when the
+	// models span more than one; nil otherwise. Differs is true when two families' statuses differ (n/a aside).
+	ByArchitecture []ArchStatus `json:"by_architecture,omitempty"`
+	Differs        bool         `json:"architectures_differ,omitempty"`
 	// Trend is the direction of Value against parameter count over the applicable models (rises, falls, flat, mixed),
 	// empty with fewer than two models of different size. TrendOf names the quantity.
 	Trend   string `json:"trend,omitempty"`
 	TrendOf string `json:"trend_of"`
 }
 
+// ArchStatus is a prediction's status across the models of one architecture family.
+type ArchStatus struct {
+	Architecture string `json:"architecture"`
+	Status       string `json:"status"`
+	Holds        int    `json:"holds"`           // models of the family where it holds
+	Applicable   int    `json:"applicable"`      // models of the family it applies to
+	Trend        string `json:"trend,omitempty"` // Verdict.Trend within the family
+}
+
 // Verdicts is the seed's five predictions evaluated on a set of models.
 type Verdicts struct {
-	Models      []string       `json:"models"`
-	Options     VerdictOptions `json:"options"`
-	Confidence  float64        `json:"confidence,omitempty"` // of the layer intervals; 0 without bootstrap
-	Resamples   int            `json:"resamples,omitempty"`
-	Predictions []Verdict      `json:"predictions"`
+	Models []string `json:"models"`
+	// Architectures is each model's architecture family (HF's model_type), in the order of Models; Families the
+	// distinct ones in name order.
+	Architectures []string       `json:"architectures"`
+	Families      []string       `json:"families"`
+	Options       VerdictOptions `json:"options"`
+	Confidence    float64        `json:"confidence,omitempty"` // of the layer intervals; 0 without bootstrap
+	Resamples     int            `json:"resamples,omitempty"`
+	Predictions   []Verdict      `json:"predictions"`
 }
 
 // vdPrediction is the definition of one prediction.
@@ -170,7 +187,9 @@ var vdPredictions = []vdPrediction{
 //
 // Across models a prediction is universal when it holds in every model it applies to, fails when it holds in none, and
 // is scale-dependent otherwise. For each prediction the trend of its quantity (ModelVerdict.Value) against the total
-// parameter count is reported as rises, falls, flat or mixed (not monotone).
+// parameter count is reported as rises, falls, flat or mixed (not monotone). When the models span more than one
+// architecture family, the status and trend are also given within each family, and Differs says whether the
+// families' statuses differ: whether the prediction is a property of one architecture rather than of all.
 func Judge(ps []*Profile, bands []*Bands, opt VerdictOptions) (*Verdicts, error) {
 	if len(ps) == 0 {
 		return nil, fmt.Errorf("verdicts: no models")
@@ -195,6 +214,7 @@ func Judge(ps []*Profile, bands []*Bands, opt VerdictOptions) (*Verdicts, error)
 			return nil, fmt.Errorf("verdicts: model %d has no profile", i)
 		}
 		out.Models = append(out.Models, p.Name())
+		out.Architectures = append(out.Architectures, p.Architecture)
 		in := vdInput{gains: map[string][]float64{}}
 		for _, c := range []string{"attn", "mlp", "combined"} {
 			if p.Has(c) {
@@ -219,6 +239,7 @@ func Judge(ps []*Profile, bands []*Bands, opt VerdictOptions) (*Verdicts, error)
 		}
 		inputs[i] = in
 	}
+	out.Families = Architectures(ps)
 	for _, pr := range vdPredictions {
 		v := Verdict{ID: pr.id, Prediction: pr.text, TrendOf: pr.trendOf}
 		if pr.id == PredMLPMostly {
@@ -242,20 +263,52 @@ func Judge(ps []*Profile, bands []*Bands, opt VerdictOptions) (*Verdicts, error)
 			}
 			v.Models = append(v.Models, mv)
 		}
-		switch {
-		case applicable == 0:
-			v.Status = StatusNA
-		case holds == applicable:
-			v.Status = StatusUniversal
-		case holds == 0:
-			v.Status = StatusFails
-		default:
-			v.Status = StatusScaleDependent
+		v.Status = vdStatus(applicable, holds)
+		if len(out.Families) > 1 {
+			first := ""
+			for _, f := range out.Families {
+				st := ArchStatus{Architecture: f}
+				var fam []ModelVerdict
+				for i, p := range ps {
+					if m := v.Models[i]; p.Architecture == f {
+						fam = append(fam, m)
+						if m.Applicable {
+							st.Applicable++
+						}
+						if m.Holds {
+							st.Holds++
+						}
+					}
+				}
+				st.Status, st.Trend = vdStatus(st.Applicable, st.Holds), vdTrend(fam)
+				v.ByArchitecture = append(v.ByArchitecture, st)
+				if st.Status == StatusNA {
+					continue
+				}
+				if first == "" {
+					first = st.Status
+				}
+				v.Differs = v.Differs || st.Status != first
+			}
 		}
 		v.Trend = vdTrend(v.Models)
 		out.Predictions = append(out.Predictions, v)
 	}
 	return out, nil
+}
+
+// vdStatus is a prediction's status over models: universal when it holds in every one it applies to, fails when in
+// none, scale-dependent otherwise, n/a when it applies to none.
+func vdStatus(applicable, holds int) string {
+	switch {
+	case applicable == 0:
+		return StatusNA
+	case holds == applicable:
+		return StatusUniversal
+	case holds == 0:
+		return StatusFails
+	}
+	return StatusScaleDependent
 }
 
 // vdTrend orders the applicable models by parameter count and reports whether Value rises or falls with it: rises,

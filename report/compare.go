@@ -14,10 +14,19 @@ import (
 // contracting and expanding layers, the extremes with their layers and normalised depths layer/(L − 1), the last
 // layer and L*, model beside model with the change from each model to the next.
 func writeComparison(p *page, c *layers.Comparison) {
-	if len(c.Models) > 1 {
+	archs := map[string]bool{}
+	for _, m := range c.Models {
+		archs[m.Architecture] = true
+	}
+	switch {
+	case len(archs) > 1:
+		p.para("Depth is layer/(L − 1), so that models of different depth and architecture line up. Each Change column " +
+			"compares a model with the one before it of the same architecture (— for the first of each; pp: percentage " +
+			"points; ≡: no change).")
+	case len(c.Models) > 1:
 		p.para("Depth is layer/(L − 1), so that models of different depth line up. Each Change column compares a model " +
 			"with the one before it (pp: percentage points; ≡: no change).")
-	} else {
+	default:
 		p.para("Depth is layer/(L − 1), so that models of different depth line up.")
 	}
 	for _, comp := range c.Components {
@@ -141,9 +150,13 @@ func comparisonTable(c *layers.Comparison, component string) ([][]string, error)
 	if !slices.Contains(c.Components, component) {
 		return nil, fmt.Errorf("comparison has no %q component (has %s)", component, strings.Join(c.Components, ", "))
 	}
+	var names, archs []string
+	for _, m := range c.Models {
+		names, archs = append(names, m.Model), append(archs, m.Architecture)
+	}
 	header := []string{"Metric"}
-	for i, m := range c.Models {
-		header = append(header, m.Model)
+	for i, label := range layers.ArchLabels(names, archs) {
+		header = append(header, label)
 		if i > 0 {
 			header = append(header, "Change")
 		}
@@ -151,8 +164,12 @@ func comparisonTable(c *layers.Comparison, component string) ([][]string, error)
 	out := [][]string{header}
 	for _, r := range cmpRows(component) {
 		row := []string{r.name}
-		var prev *layers.ModelStats
-		var prevCS *layers.ComponentStats
+		// A change compares a model with the model before it of the same architecture.
+		type last struct {
+			m  *layers.ModelStats
+			cs *layers.ComponentStats
+		}
+		prev := map[string]last{}
 		for i := range c.Models {
 			m := &c.Models[i]
 			cs := m.Stats(component)
@@ -164,16 +181,18 @@ func comparisonTable(c *layers.Comparison, component string) ([][]string, error)
 				}
 			}
 			row = append(row, cell)
+			pv := prev[m.Architecture]
 			if i > 0 {
 				ch := "—"
-				if ok && prev != nil {
-					ch = r.change(prev, m, prevCS, cs)
+				if ok && pv.m != nil {
+					ch = r.change(pv.m, m, pv.cs, cs)
 				}
 				row = append(row, ch)
 			}
-			prev, prevCS = nil, nil
 			if ok {
-				prev, prevCS = m, cs
+				prev[m.Architecture] = last{m, cs}
+			} else {
+				delete(prev, m.Architecture)
 			}
 		}
 		out = append(out, row)

@@ -14,8 +14,15 @@ import (
 // untrained controls (or how the law compares with the reference's).
 func writeFinding(p *page, r *Report) {
 	var s []string
-	s = append(s, r.lawSentence())
+	if r.Scaling.ByArch != nil {
+		s = append(s, r.archLawSentence())
+	} else {
+		s = append(s, r.lawSentence())
+	}
 	s = append(s, r.verdictSentence())
+	if v := r.archVerdictSentence(); v != "" {
+		s = append(s, v)
+	}
 	if v := r.robustnessSentence(); v != "" {
 		s = append(s, v)
 	}
@@ -60,6 +67,53 @@ func (r *Report) lawSentence() string {
 	}
 	return fmt.Sprintf("%s shows no clear trend with size: the exponent %s has a %s that includes 0; it goes %s.",
 		what, textfmt.Num(f.Exponent), ci, span)
+}
+
+// archLawSentence says how the report's metric scales within each architecture family, and whether the families'
+// exponents differ.
+func (r *Report) archLawSentence() string {
+	fr, o := r.Scaling.ByArch, r.Options
+	var parts []string
+	for _, f := range fr.Families {
+		res := f.Result
+		switch {
+		case res == nil:
+			parts = append(parts, fmt.Sprintf("no law in %s (%s)", f.Family, textfmt.Plural(len(f.Models), "model")))
+		case !res.ExponentCI.Defined():
+			parts = append(parts, fmt.Sprintf("%s^%s in %s (two models, no interval)", o.X, textfmt.Num(res.Exponent), f.Family))
+		default:
+			parts = append(parts, fmt.Sprintf("%s^%s in %s (%s CI %s, n = %d)", o.X, textfmt.Num(res.Exponent), f.Family,
+				textfmt.Level(res.Confidence), fitBounds(res.ExponentCI), res.N))
+		}
+	}
+	out := fmt.Sprintf("Within each architecture, the %s scales as %s", r.Scaling.Metric.Label, joinAnd(parts))
+	st := fr.Slopes
+	switch {
+	case st == nil:
+		return out + "; there is no test of equal exponents: " + fr.NoTest + "."
+	case fr.Significant():
+		return out + fmt.Sprintf("; the F test of equal exponents gives p = %s, so the exponents differ.", pValue(st.P))
+	}
+	return out + fmt.Sprintf("; the F test of equal exponents gives p = %s: no evidence that they differ.", pValue(st.P))
+}
+
+// archVerdictSentence names the predictions whose status differs between architecture families; "" with one family.
+func (r *Report) archVerdictSentence() string {
+	v := r.Verdicts
+	if len(v.Families) < 2 {
+		return ""
+	}
+	var differ []string
+	for _, pr := range v.Predictions {
+		if pr.Differs {
+			differ = append(differ, predictionWords(pr))
+		}
+	}
+	if len(differ) == 0 {
+		return fmt.Sprintf("No verdict differs between %s.", joinAnd(v.Families))
+	}
+	return fmt.Sprintf("Between %s, %s %s: %s.", joinAnd(v.Families), countWord(len(differ)),
+		verb(len(differ), "verdict differs", "verdicts differ"), joinAnd(differ))
 }
 
 // verdictSentence introduces the seed note and groups its five predictions by their status across models.
@@ -213,6 +267,31 @@ func (r *Report) referenceSentence() string {
 		return ""
 	}
 	f, rf := sc.Fit, sc.RefFit
+	if fr := sc.ByArch; fr != nil {
+		// Several families: the reference's exponent beside each family's interval, not the pooled law's.
+		var inside, outside, none []string
+		for _, fam := range fr.Families {
+			switch g := fam.Result; {
+			case g == nil || !g.ExponentCI.Defined():
+				none = append(none, fam.Family)
+			case g.ExponentCI.Contains(rf.Exponent):
+				inside = append(inside, fam.Family)
+			default:
+				outside = append(outside, fam.Family)
+			}
+		}
+		var parts []string
+		if len(inside) > 0 {
+			parts = append(parts, "inside the interval of "+joinAnd(inside))
+		}
+		if len(outside) > 0 {
+			parts = append(parts, "outside the interval of "+joinAnd(outside))
+		}
+		if len(none) > 0 {
+			parts = append(parts, "with no interval of "+joinAnd(none)+" to compare it with")
+		}
+		return fmt.Sprintf("%s's published exponent is %s, %s.", sc.Reference.Name, textfmt.Num(rf.Exponent), strings.Join(parts, ", "))
+	}
 	where := "no interval to compare it with"
 	if f.ExponentCI.Defined() {
 		where = "outside this fit's interval"

@@ -20,6 +20,7 @@ type fixtureModel struct {
 	noise          float64 // relative spread of the per-sequence gains around the layer gain
 	nseq           int
 	meta           map[string]string
+	arch           string // the architecture; "" for gpt_neox
 }
 
 // fixtureRun builds the run file of m. Sequence s counts 64 + 16·s tokens. Its gains are g_ℓ·(1 + noise·z_{ℓ,s}), with
@@ -38,6 +39,10 @@ func fixtureRun(m fixtureModel) *schema.Run {
 		meta[k] = v
 	}
 	run := &schema.Run{Meta: meta}
+	arch := m.arch
+	if arch == "" {
+		arch = "gpt_neox"
+	}
 	for l := 0; l < m.layers; l++ {
 		u := float64(l) / float64(m.layers-1)
 		rng := rand.New(rand.NewPCG(nameSeed(m.name), uint64(l)))
@@ -49,7 +54,7 @@ func fixtureRun(m fixtureModel) *schema.Run {
 				g float64
 			}{{"attn", a}, {"mlp", p}, {"combined", a * p}} {
 				run.Rows = append(run.Rows, schema.Row{
-					Model: m.name, Architecture: "gpt_neox", Backend: "cpu", NParams: m.params, NParamsNonembed: m.nonemb,
+					Model: m.name, Architecture: arch, Backend: "cpu", NParams: m.params, NParamsNonembed: m.nonemb,
 					NLayers: int32(m.layers), HiddenSize: int32(m.hidden), Layer: int32(l), Depth: u, Component: cg.c,
 					Seq: int32(s), NTokens: int32(64 + 16*s), GainMean: cg.g, GainStd: 0.1 * cg.g, GainMin: 0.5 * cg.g,
 					GainMax: 2 * cg.g, NormInMean: 1, NormOutMean: cg.g,

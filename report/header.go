@@ -18,9 +18,12 @@ func writeTitle(p *page, r *Report) {
 	}
 	p.heading(1, title)
 	if r.Options.Untrained {
-		p.para("> %s Every model here is a random-initialised checkpoint (scalefit synth, with Pythia's "+
-			"initialisation) that has not taken one training step: a baseline to compare trained models against.",
-			p.bold("Untrained controls."))
+		init := "Pythia's initialisation"
+		if len(layers.Architectures(r.Profiles)) > 1 || r.Profiles[0].Architecture != "gpt_neox" {
+			init = "each family's Hugging Face initialisation"
+		}
+		p.para("> %s Every model here is a random-initialised checkpoint (scalefit synth, with %s) that has not "+
+			"taken one training step: a baseline to compare trained models against.", p.bold("Untrained controls."), init)
 	}
 }
 
@@ -29,7 +32,7 @@ func writeTitle(p *page, r *Report) {
 // differ), the definitions of the gains, and the figure.
 func writeSetup(p *page, r *Report) {
 	o := r.Options
-	t := textfmt.Table{Header: append([]string{""}, r.names()...), Align: []byte{'l'}}
+	t := textfmt.Table{Header: append([]string{""}, r.labels()...), Align: []byte{'l'}}
 	for range r.Profiles {
 		t.Align = append(t.Align, 'r')
 	}
@@ -89,8 +92,12 @@ func writeSetup(p *page, r *Report) {
 type settingRow struct {
 	label string
 	value func(pr *layers.Profile) string
-	// informational settings (the backend) may differ without a caution: backends agree numerically.
+	// informational settings (the backend, the architecture) may differ without a caution: backends agree
+	// numerically, and the architecture is what a cross-architecture comparison compares.
 	informational bool
+	// perArchitecture settings (the activation, the tokenizer, its BOS) belong to the architecture: they may differ
+	// between families without a caution, and a caution is given only when runs of one family differ.
+	perArchitecture bool
 }
 
 func metaSetting(label, key string) settingRow {
@@ -99,12 +106,13 @@ func metaSetting(label, key string) settingRow {
 
 // settingRows are the run metadata shown in the set-up, in order.
 var settingRows = []settingRow{
+	{label: "Architecture", value: func(pr *layers.Profile) string { return pr.Architecture }, informational: true},
 	metaSetting("Dataset", schema.MetaDataset),
 	{label: "Dataset SHA-256", value: func(pr *layers.Profile) string { return shortHash(pr.Meta[schema.MetaDatasetSHA256]) }},
 	metaSetting("skip_first", schema.MetaSkipFirst),
-	metaSetting("GELU", schema.MetaGELU),
-	{label: "Tokenizer SHA-256", value: func(pr *layers.Profile) string { return shortHash(pr.Meta[schema.MetaTokenizerSHA256]) }},
-	metaSetting("BOS", schema.MetaBOS),
+	{label: "Activation", value: func(pr *layers.Profile) string { return pr.Meta[schema.MetaGELU] }, perArchitecture: true},
+	{label: "Tokenizer SHA-256", value: func(pr *layers.Profile) string { return shortHash(pr.Meta[schema.MetaTokenizerSHA256]) }, perArchitecture: true},
+	{label: "BOS", value: func(pr *layers.Profile) string { return pr.Meta[schema.MetaBOS] }, perArchitecture: true},
 	{label: "Backend", value: func(pr *layers.Profile) string { return pr.Meta[schema.MetaBackend] }, informational: true},
 }
 
@@ -132,11 +140,24 @@ func (r *Report) settingsThatDiffer() []string {
 	_, differ := r.settings()
 	var out []string
 	for _, s := range settingRows {
-		if differ[s.label] && !s.informational {
+		if differ[s.label] && !s.informational && (!s.perArchitecture || r.differsWithinArchitecture(s)) {
 			out = append(out, s.label)
 		}
 	}
 	return out
+}
+
+// differsWithinArchitecture reports whether two runs of the same architecture differ in the setting s.
+func (r *Report) differsWithinArchitecture(s settingRow) bool {
+	first := map[string]string{}
+	for _, pr := range r.Profiles {
+		v := s.value(pr)
+		if f, ok := first[pr.Architecture]; ok && f != v {
+			return true
+		}
+		first[pr.Architecture] = v
+	}
+	return false
 }
 
 func (r *Report) anyMeta(key string) bool {

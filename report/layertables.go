@@ -14,13 +14,14 @@ func writeLayerTables(p *page, r *Report) {
 	p.para("Each cell is the layer gain and its %s interval. ▼ marks an interval wholly below 1 (the layer contracts "+
 		"significantly), ▲ one wholly above 1 (it expands significantly); an unmarked cell is not distinguishable from "+
 		"1 at this confidence.", textfmt.Level(r.Options.Confidence))
+	labels := r.labels()
 	for i, prof := range r.Profiles {
 		// In markdown each model's table folds away (GitHub shows the summary line), so that the report stays short
 		// to read; the sentence above the table says what it holds.
 		if p.md {
-			fmt.Fprintf(&p.b, "<details><summary>%s: %s</summary>\n\n", prof.Name(), textfmt.Plural(prof.NLayers, "layer"))
+			fmt.Fprintf(&p.b, "<details><summary>%s: %s</summary>\n\n", labels[i], textfmt.Plural(prof.NLayers, "layer"))
 		} else {
-			p.heading(3, prof.Name())
+			p.heading(3, labels[i])
 		}
 		p.para("%s", layerSentence(p, prof, r.Bands[i]))
 		t := textfmt.Table{Header: []string{"Layer", "Depth"}, Align: []byte{'r', 'r'}}

@@ -185,6 +185,16 @@ func sourceOf(o Options, i int) string {
 	return fmt.Sprintf("run %d", i+1)
 }
 
+// labels lists the profiles' model names as table headers show them: with the architecture when they span more than
+// one (layers.ArchLabels).
+func (r *Report) labels() []string {
+	archs := make([]string, len(r.Profiles))
+	for i, p := range r.Profiles {
+		archs[i] = p.Architecture
+	}
+	return layers.ArchLabels(r.names(), archs)
+}
+
 // names lists the profiles' model names.
 func (r *Report) names() []string {
 	out := make([]string, len(r.Profiles))

@@ -124,7 +124,7 @@ func TestSettingsDiffer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "**Caution:** the runs differ in Dataset and GELU"; !strings.Contains(r.Markdown(), want) {
+	if want := "**Caution:** the runs differ in Dataset and Activation"; !strings.Contains(r.Markdown(), want) {
 		t.Errorf("report lacks %q", want)
 	}
 }

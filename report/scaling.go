@@ -15,11 +15,14 @@ import (
 // the same law fitted to the reference's published values. Either fit is nil when it could not be made; NoFit and
 // NoReference then say why.
 type Scaling struct {
-	Metric      layers.Metric
-	X           string
-	Targets     []fit.Target
-	Fit         *fit.Result
-	NoFit       string
+	Metric  layers.Metric
+	X       string
+	Targets []fit.Target
+	Fit     *fit.Result
+	NoFit   string
+	// ByArch is the law of each architecture family and the test of equal exponents, when the runs span more than
+	// one family (fit.ByArchitecture with each family's default bootstraps); nil otherwise. Fit then pools them.
+	ByArch      *fit.FamilyResult
 	Reference   *datasets.ReferenceSet
 	RefFit      *fit.Result
 	NoReference string
@@ -66,6 +69,13 @@ func (r *Report) fitScaling() (*Scaling, error) {
 			s.Fit, s.NoFit = nil, err.Error()
 		}
 	}
+	if len(layers.Architectures(r.Profiles)) > 1 {
+		bopt := fopt
+		bopt.Bootstrap = []string{fit.BootstrapAuto} // each family's own, as fit --by architecture runs them
+		if s.ByArch, err = fit.ByArchitecture(points, bopt); err != nil {
+			return nil, err
+		}
+	}
 	if s.Reference != nil {
 		pts, err := fit.ReferencePoints(*s.Reference, metric.Name, o.X)
 		switch {
@@ -101,6 +111,13 @@ func writeScaling(p *page, r *Report) {
 		}
 	}
 	p.para("%s", intro)
+	if s.ByArch != nil {
+		p.heading(3, "By architecture")
+		p.para("Each family's own law (scalefit fit --by architecture), and whether their exponents differ.")
+		writeFamilies(p, s.ByArch)
+		p.heading(3, "All families pooled")
+		p.para("One law through every model, whatever its architecture: read it beside the families' own laws above.")
+	}
 	if s.Fit == nil {
 		p.para("No fit: %s.", s.NoFit)
 	} else {

@@ -23,7 +23,7 @@ var predictionComponent = map[string]string{
 // once what the marks mean.
 func writeVerdicts(p *page, v *layers.Verdicts) {
 	multi := len(v.Models) > 1
-	t := textfmt.Table{Header: append([]string{"Prediction"}, v.Models...)}
+	t := textfmt.Table{Header: append([]string{"Prediction"}, layers.ArchLabels(v.Models, v.Architectures)...)}
 	if multi {
 		t.Header = append(t.Header, "Across models")
 	}
@@ -73,7 +73,44 @@ func writeVerdicts(p *page, v *layers.Verdicts) {
 		legend = append(legend, "Across models: universal when the prediction holds in every model, scale-dependent "+
 			"when in some, fails when in none.")
 	}
+	if len(v.Families) > 1 {
+		legend = append(legend, "With more than one architecture, the status and the trend in size are given within each "+
+			"family.")
+	}
 	p.para("%s", strings.Join(legend, " "))
+	if len(v.Families) > 1 {
+		writeArchDifferences(p, v)
+	}
+}
+
+// writeArchDifferences says which verdicts differ between the architecture families: a prediction that is universal
+// in one family and fails in another describes an architecture, not transformers in general.
+func writeArchDifferences(p *page, v *layers.Verdicts) {
+	var differ, same []string
+	for _, pr := range v.Predictions {
+		if !pr.Differs {
+			if pr.Status != layers.StatusNA {
+				same = append(same, pr.Prediction+" ("+pr.Status+")")
+			}
+			continue
+		}
+		var parts []string
+		for _, st := range pr.ByArchitecture {
+			parts = append(parts, fmt.Sprintf("%s in %s (%d/%d)", st.Status, st.Architecture, st.Holds, st.Applicable))
+		}
+		differ = append(differ, p.bold(pr.Prediction)+": "+joinAnd(parts))
+	}
+	fams := joinAnd(v.Families)
+	if len(differ) == 0 {
+		p.para("%s No verdict differs between %s: every prediction has the same status in each family.", p.bold("Between architectures."), fams)
+		return
+	}
+	p.para("%s %s of the five verdicts %s between %s:", p.bold("Between architectures."), upperFirst(countWord(len(differ))),
+		map[bool]string{true: "differs", false: "differ"}[len(differ) == 1], fams)
+	p.list(differ)
+	if len(same) > 0 {
+		p.para("The same in every family: %s.", joinAnd(same))
+	}
 }
 
 // verdictCell is one model's verdict on one prediction, as "holds†: 24/24 contract (24 sig.)".
@@ -153,6 +190,17 @@ func verdictEvidence(id string, m layers.ModelVerdict, o layers.VerdictOptions) 
 // acrossModels is the status of a prediction over the models, with the models it holds in when it is
 // scale-dependent and the trend of its quantity in size.
 func acrossModels(pr layers.Verdict) string {
+	if len(pr.ByArchitecture) > 0 {
+		var parts []string
+		for _, st := range pr.ByArchitecture {
+			s := st.Architecture + ": " + st.Status
+			if st.Trend != "" {
+				s += " (" + trendWords[st.Trend] + ")"
+			}
+			parts = append(parts, s)
+		}
+		return strings.Join(parts, "; ")
+	}
 	s := pr.Status
 	if pr.Status == layers.StatusScaleDependent {
 		var in []string
@@ -170,10 +218,11 @@ func acrossModels(pr layers.Verdict) string {
 	for _, m := range layers.ByParams(pr.Models) {
 		vals = append(vals, trendValue(pr.ID, m.Value))
 	}
-	words := map[string]string{layers.TrendRises: "rises with size", layers.TrendFalls: "falls with size",
-		layers.TrendFlat: "is the same at every size", layers.TrendMixed: "has no monotone trend in size"}[pr.Trend]
-	return fmt.Sprintf("%s; %s %s (%s)", s, pr.TrendOf, words, strings.Join(vals, " → "))
+	return fmt.Sprintf("%s; %s %s (%s)", s, pr.TrendOf, trendWords[pr.Trend], strings.Join(vals, " → "))
 }
+
+var trendWords = map[string]string{layers.TrendRises: "rises with size", layers.TrendFalls: "falls with size",
+	layers.TrendFlat: "is the same at every size", layers.TrendMixed: "has no monotone trend in size"}
 
 // trendValue formats the quantity a prediction's trend follows: a share for the counting predictions, a gain ratio
 // for the others.
