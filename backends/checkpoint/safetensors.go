@@ -1,18 +1,20 @@
 package checkpoint
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
+
+	conv "github.com/scalefit/scalefit/backends/checkpoint/decode"
 )
 
 // File names of the weights inside a Hugging Face model directory.
@@ -369,26 +371,36 @@ func (c *Checkpoint) get(name string) (*storedTensor, error) {
 	return t, nil
 }
 
-// decode converts little-endian src of the given dtype into dst, which has one element per value.
+// decode converts little-endian src of the given dtype into dst, which has one element per value, with package
+// decode's vectorised conversion. A tensor of more than decodeChunk values is converted in chunks on every core.
 func decode(dst []float32, src []byte, dtype string) {
-	switch dtype {
-	case F32:
-		for i := range dst {
-			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
-		}
-	case F16:
-		tab := f16Table
-		for i := range dst {
-			dst[i] = math.Float32frombits(tab[binary.LittleEndian.Uint16(src[2*i:])])
-		}
-	case BF16:
-		for i := range dst {
-			dst[i] = BF16ToFloat32(binary.LittleEndian.Uint16(src[2*i:]))
-		}
-	default:
-		panic("checkpoint: decode: unvalidated dtype " + dtype) // parseHeader admits only the three above
+	size := dtypeSizes[dtype]
+	if !isFloatParamDType(dtype) {
+		panic("checkpoint: decode: unvalidated dtype " + dtype) // parseHeader admits only F32, F16 and BF16
 	}
+	chunks := (len(dst) + decodeChunk - 1) / decodeChunk
+	workers := min(chunks, runtime.GOMAXPROCS(0))
+	if workers <= 1 {
+		conv.Into(dst, src, dtype)
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(workers)
+	for range workers {
+		go func() {
+			defer wg.Done()
+			for c := int(next.Add(1) - 1); c < chunks; c = int(next.Add(1) - 1) {
+				lo, hi := c*decodeChunk, min((c+1)*decodeChunk, len(dst))
+				conv.Into(dst[lo:hi], src[lo*size:hi*size], dtype)
+			}
+		}()
+	}
+	wg.Wait()
 }
+
+// decodeChunk is the number of values one goroutine of decode converts at a time: 1 MiB of float32.
+const decodeChunk = 256 << 10
 
 // Shape returns the shape of the parameter name and whether it exists. The slice is a copy.
 func (c *Checkpoint) Shape(name string) ([]int, bool) {
