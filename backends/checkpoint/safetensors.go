@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	conv "github.com/scalefit/scalefit/backends/checkpoint/decode"
 )
@@ -35,6 +36,7 @@ type Checkpoint struct {
 	mu      sync.RWMutex
 	closed  bool
 	maps    [][]byte                 // one mapping per file
+	handles []*os.File               // the open files, for ReadInto
 	tensors map[string]*storedTensor // parameters; buffers are left out
 }
 
@@ -46,6 +48,9 @@ type storedTensor struct {
 	shape   []int
 	numel   int
 	strides []int // element strides of a non-contiguous view (PyTorch .bin only); nil when row-major contiguous
+	handle  *os.File
+	mapping []byte // the whole file's mapping
+	offset  int64  // of data in the file
 }
 
 // Open opens the Hugging Face model directory dir: it reads config.json (ReadConfig), then maps model.safetensors (or
@@ -173,7 +178,7 @@ func (c *Checkpoint) mapFile(wf weightFile) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint: open %s: %w", path, err)
 	}
-	defer f.Close()
+	c.handles = append(c.handles, f) // kept open for ReadInto; Close closes it
 	st, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("checkpoint: %s: %w", path, err)
@@ -202,11 +207,13 @@ func (c *Checkpoint) mapFile(wf weightFile) error {
 			return fmt.Errorf("checkpoint: %s: tensor %q, which the index places in this shard, is not in it", path, name)
 		}
 	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(buf)))
 	for name, t := range tensors {
 		if prev, dup := c.tensors[name]; dup {
 			return fmt.Errorf("checkpoint: %s: tensor %q is also in %s", path, name, prev.file)
 		}
-		t.file = path
+		t.file, t.handle, t.mapping = path, f, buf
+		t.offset = int64(uintptr(unsafe.Pointer(unsafe.SliceData(t.data))) - base)
 		c.tensors[name] = t
 	}
 	return nil
@@ -289,8 +296,9 @@ func (c *Checkpoint) Float32Into(dst []float32, name string) error {
 }
 
 // RowsInto converts rows rows of the 2-D parameter name ([n, cols]) to float32 into dst, one after the other:
-// dst[i·cols : (i+1)·cols] = name[rows[i]]. It reads only those rows, so that an embedding lookup touches a few
-// kilobytes of a matrix of gigabytes. dst must hold len(rows)·cols values, and every row must be in [0, n).
+// dst[i·cols : (i+1)·cols] = name[rows[i]]. It reads only those rows, with pread as ReadInto does, on every core,
+// so that an embedding lookup reads a few megabytes of a matrix of gigabytes. dst must hold len(rows)·cols values,
+// and every row must be in [0, n).
 func (c *Checkpoint) RowsInto(dst []float32, name string, rows []int32) error {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -306,18 +314,40 @@ func (c *Checkpoint) RowsInto(dst []float32, name string, rows []int32) error {
 		return fmt.Errorf("checkpoint: %s: tensor %q: %d rows of %d values do not fill %d", t.file, name, len(rows), cols, len(dst))
 	}
 	size := dtypeSizes[t.dtype]
-	for i, r := range rows {
+	for _, r := range rows {
 		if r < 0 || int(r) >= n {
 			return fmt.Errorf("checkpoint: %s: tensor %q: row %d is outside [0, %d)", t.file, name, r, n)
 		}
-		out := dst[i*cols : (i+1)*cols]
-		if t.strides != nil {
-			decodeStrided(out, t.data[int(r)*t.strides[0]*size:], t.dtype, t.shape[1:], t.strides[1:])
-		} else {
-			decode(out, t.data[int(r)*cols*size:(int(r)+1)*cols*size], t.dtype)
-		}
 	}
-	return nil
+	if t.strides != nil {
+		for i, r := range rows {
+			decodeStrided(dst[i*cols:(i+1)*cols], t.data[int(r)*t.strides[0]*size:], t.dtype, t.shape[1:], t.strides[1:])
+		}
+		return nil
+	}
+	const rowsPerTask = 16
+	tasks := (len(rows) + rowsPerTask - 1) / rowsPerTask
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make([]error, tasks)
+	for range min(tasks, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, cols*size)
+			for k := int(next.Add(1) - 1); k < tasks; k = int(next.Add(1) - 1) {
+				for i := k * rowsPerTask; i < min((k+1)*rowsPerTask, len(rows)); i++ {
+					if _, err := t.handle.ReadAt(buf, t.offset+int64(rows[i])*int64(cols*size)); err != nil {
+						errs[k] = fmt.Errorf("checkpoint: %s: tensor %q: row %d: %w", t.file, name, rows[i], err)
+						break
+					}
+					conv.Into(dst[i*cols:(i+1)*cols], buf, t.dtype)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // RawTensor is a parameter as stored: its dtype (F32, F16 or BF16), shape, and little-endian row-major bytes.
@@ -346,6 +376,65 @@ func (c *Checkpoint) Raw(name string) (RawTensor, error) {
 	}
 	return r, nil
 }
+
+// Prefetch asks the operating system to read the stored bytes of the parameters names from the files into its page
+// cache, in the background, so that a later ReadInto (or Float32Into, RowsInto, Raw) does not wait on the disk. It
+// returns once the reads are queued. Unknown names are skipped.
+func (c *Checkpoint) Prefetch(names ...string) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, name := range names {
+		if t, err := c.get(name); err == nil && t.strides == nil {
+			willNeed(t.mapping, int(t.offset), t.numel*dtypeSizes[t.dtype])
+		}
+	}
+}
+
+// ReadInto reads the parameter name as stored (its dtype, shape and little-endian row-major bytes, as Raw) into
+// dst, which must hold at least its size in bytes, and returns it with Data = dst[:size]. It reads the file with
+// pread rather than through the mapping, in chunks on every core: the kernel copies from its page cache through its
+// own large pages, where touching a fresh 4 KiB page of a mapping costs microseconds on some virtual machines. A
+// backend reuses dst from layer to layer, so that memory holds one layer as stored. A non-contiguous view from a
+// .bin file is gathered from the mapping.
+func (c *Checkpoint) ReadInto(dst []byte, name string) (RawTensor, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	t, err := c.get(name)
+	if err != nil {
+		return RawTensor{}, err
+	}
+	size := dtypeSizes[t.dtype]
+	n := t.numel * size
+	if len(dst) < n {
+		return RawTensor{}, fmt.Errorf("checkpoint: %s: tensor %q has %d bytes, more than the %d given", t.file, name, n, len(dst))
+	}
+	r := RawTensor{DType: t.dtype, Shape: slices.Clone(t.shape), Data: dst[:n]}
+	if t.strides != nil {
+		gatherStrided(dst[:0], t.data, size, t.shape, t.strides)
+		return r, nil
+	}
+	chunks := (n + readChunk - 1) / readChunk
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make([]error, chunks)
+	for range min(chunks, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < chunks; i = int(next.Add(1) - 1) {
+				lo, hi := i*readChunk, min((i+1)*readChunk, n)
+				if _, err := t.handle.ReadAt(r.Data[lo:hi], t.offset+int64(lo)); err != nil {
+					errs[i] = fmt.Errorf("checkpoint: %s: tensor %q: %w", t.file, name, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return r, errors.Join(errs...)
+}
+
+// readChunk is how many bytes one goroutine of ReadInto reads at a time.
+const readChunk = 4 << 20
 
 // gatherStrided appends to dst the elements of a strided view, each size bytes, in row-major order: element
 // (i_0, …, i_{n−1}) comes from element Σ i_k·strides[k] of src.
@@ -450,7 +539,10 @@ func (c *Checkpoint) Close() error {
 			errs = append(errs, fmt.Errorf("checkpoint: unmap %s: %w", c.Files[i], err))
 		}
 	}
-	c.maps = nil
+	for _, f := range c.handles {
+		f.Close() // read-only: nothing to lose
+	}
+	c.maps, c.handles = nil, nil
 	c.tensors = nil
 	return errors.Join(errs...)
 }
