@@ -10,9 +10,15 @@ import (
 
 // TestMain lets the test binary serve as the cpu backend plugin: the run command re-executes os.Executable(), which
 // under go test is this binary, exactly as the scalefit binary re-executes itself.
+//
+// With SCALEFIT_TEST_MAIN=1 the test binary is the scalefit command itself, for tests that start scalefit as a
+// process of its own (a sweep to kill, a Slurm job).
 func TestMain(m *testing.M) {
 	if servePlugin() {
 		os.Exit(0)
+	}
+	if os.Getenv("SCALEFIT_TEST_MAIN") == "1" {
+		os.Exit(Main(os.Args))
 	}
 	os.Exit(m.Run())
 }

@@ -82,6 +82,8 @@ type runOptions struct {
 	Backend                        string
 	Threads                        int
 	Quiet                          bool
+	Meta                           map[string]string       // further run-file metadata, e.g. a sweep's options hash
+	OnProgress                     func(backends.Progress) // also told the backend's progress, when set
 }
 
 // runModel loads the inputs, drives the backend plugin, and writes the run file. The output file is written only
@@ -135,7 +137,7 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	}
 
 	bar := newProgressBar(o.Model, o.Quiet, progressOut)
-	sink := &collectSink{bar: bar}
+	sink := &collectSink{bar: bar, also: o.OnProgress}
 	res, err = be.Run(ctx, &backends.Request{
 		ModelDir: o.ModelDir, Model: o.Model, Revision: o.Revision, Sequences: seqs,
 		SkipFirst: o.SkipFirst, GELU: o.GELU, Loss: o.Loss, Threads: o.Threads,
@@ -158,6 +160,9 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 		schema.MetaBackend:   backendDesc,
 		schema.MetaVersion:   "scalefit " + Version,
 		schema.MetaTime:      time.Now().UTC().Format(time.RFC3339),
+	}
+	for k, v := range o.Meta {
+		meta[k] = v
 	}
 	if o.Loss && !math.IsNaN(res.Loss) {
 		meta[schema.MetaLoss] = strconv.FormatFloat(res.Loss, 'g', -1, 64)
@@ -206,9 +211,15 @@ type collectSink struct {
 	mu   sync.Mutex
 	rows []schema.Row
 	bar  *progressBar
+	also func(backends.Progress)
 }
 
-func (s *collectSink) Progress(p backends.Progress) { s.bar.Update(p) }
+func (s *collectSink) Progress(p backends.Progress) {
+	s.bar.Update(p)
+	if s.also != nil {
+		s.also(p)
+	}
+}
 
 func (s *collectSink) Rows(rows []schema.Row) error {
 	s.mu.Lock()

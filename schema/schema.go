@@ -71,6 +71,10 @@ const (
 	// such as GPT-2's, token ids without them), or "unknown" for token ids when the model has no tokenizer.json
 	// that scalefit reads. Gemma's gains without its BOS are meaningless.
 	MetaBOS = "scalefit.bos"
+
+	// MetaOptionsHash is set by `scalefit sweep`: the SHA-256 (hex) of everything in the plan that changes the
+	// run's numbers, which tells a finished task from one whose options have changed since it ran.
+	MetaOptionsHash = "scalefit.options_hash"
 )
 
 // Run is a whole run file in memory: its metadata and its rows.

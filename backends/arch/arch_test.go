@@ -11,7 +11,7 @@ import (
 
 func TestNewDispatch(t *testing.T) {
 	for _, tt := range []struct{ json, want string }{
-		{`{"model_type":"bert"}`, `model_type "bert" is not supported (supported: gpt_neox`},
+		{`{"model_type":"bert"}`, `model_type "bert" is not supported (supported: gemma, gemma2, gpt2, gpt_neox`},
 		{`{"hidden_size":8}`, `key "model_type" is missing`},
 		{`{"model_type":`, "malformed JSON"},
 		{`{"model_type":"` + strings.Repeat("x", 500) + `"}`, `"xxxxxxxx`},
@@ -103,5 +103,73 @@ func TestConfigHelpers(t *testing.T) {
 	b, err := arch.RenderConfig(map[string]any{"b": 1, "a": 2}, map[string]any{"b": 3})
 	if err != nil || string(b) != "{\n  \"a\": 2,\n  \"b\": 3\n}\n" {
 		t.Errorf("RenderConfig = %q, %v", b, err)
+	}
+}
+
+func TestCheckEpsAndActivation(t *testing.T) {
+	for v, ok := range map[float64]bool{1e-6: true, 0.5: true, 0: false, -1e-5: false, 1: false, math.NaN(): false} {
+		if err := arch.CheckEps("eps", v); (err == nil) != ok || (err != nil && !strings.Contains(err.Error(), `key "eps"`)) {
+			t.Errorf("CheckEps(%g) = %v", v, err)
+		}
+	}
+	erf := arch.GELU
+	for _, tt := range []struct {
+		value    string
+		override *arch.Activation
+		want     arch.Activation
+		err      string
+	}{
+		{"gelu_new", nil, arch.GELUTanh, ""},
+		{"gelu_new", &erf, arch.GELU, ""},
+		{"silu", nil, arch.SiLU, ""},
+		{"silu", &erf, 0, `key "k": "silu" is not a GELU, so a GELU form cannot replace it`},
+		{"relu", &erf, 0, `key "k": activation "relu" is not supported`},
+	} {
+		got, err := arch.ConfigActivation("k", tt.value, arch.Options{Activation: tt.override})
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("ConfigActivation(%s, %v): %v, want %q", tt.value, tt.override, err, tt.err)
+			}
+		} else if err != nil || got != tt.want {
+			t.Errorf("ConfigActivation(%s, %v) = %v, %v; want %v", tt.value, tt.override, got, err, tt.want)
+		}
+	}
+}
+
+func TestNamesAndCounts(t *testing.T) {
+	for name, want := range map[string]bool{
+		"attn.bias": true, "h.0.attn.bias": true, "transformer.h.11.attn.masked_bias": true,
+		"h.0.attn.c_attn.bias": false, "h.0.xattn.bias": false, "attn.bias.x": false,
+	} {
+		if got := arch.HasName(name, "attn.bias", "attn.masked_bias"); got != want {
+			t.Errorf("HasName(%q) = %v, want %v", name, got, want)
+		}
+	}
+	specs := []arch.WeightSpec{{Shape: []int{3, 4}}, {Shape: []int{5}}, {Shape: []int{1 << 20, 1 << 20}}}
+	if n := arch.CountValues(specs); n != 12+5+1<<40 {
+		t.Errorf("CountValues = %d", n)
+	}
+}
+
+func TestRopeBlocks(t *testing.T) {
+	blocks, err := arch.RopeBlocks([]byte(`{"rope_type":"llama3","rope_theta":5e5,"factor":8}`), []byte(`{"type":"linear","partial_rotary_factor":0.5}`))
+	if err != nil || len(blocks) != 2 {
+		t.Fatalf("RopeBlocks = %+v, %v", blocks, err)
+	}
+	if b := blocks[0]; b.Key != "rope_parameters" || b.Type != "llama3" || *b.Theta != 5e5 || b.PartialRotaryFactor != nil ||
+		!strings.Contains(string(b.Raw), `"factor":8`) {
+		t.Errorf("rope_parameters block %+v", b)
+	}
+	if b := blocks[1]; b.Key != "rope_scaling" || b.Type != "linear" || b.Theta != nil || *b.PartialRotaryFactor != 0.5 {
+		t.Errorf("rope_scaling block %+v", b)
+	}
+	if blocks, err := arch.RopeBlocks(nil, []byte(` null `)); err != nil || len(blocks) != 0 {
+		t.Errorf("absent and null: %+v, %v", blocks, err)
+	}
+	if blocks, _ := arch.RopeBlocks([]byte(`{}`), nil); len(blocks) != 1 || blocks[0].Type != "default" {
+		t.Errorf("empty block: %+v", blocks)
+	}
+	if _, err := arch.RopeBlocks(nil, []byte(`[1]`)); err == nil || !strings.Contains(err.Error(), `key "rope_scaling"`) {
+		t.Errorf("a list: %v", err)
 	}
 }

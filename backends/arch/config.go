@@ -76,6 +76,14 @@ func CheckPositive(key string, v float64) error {
 	return nil
 }
 
+// CheckEps refuses a norm epsilon outside (0, 1), naming key.
+func CheckEps(key string, v float64) error {
+	if !(v > 0) || v >= 1 {
+		return fmt.Errorf("key %q: %g is outside (0, 1)", key, v)
+	}
+	return nil
+}
+
 // CheckParams refuses a model whose total parameter count exceeds MaxParams; the sizes it names are the usual
 // culprits.
 func CheckParams(total int64) error {

@@ -10,7 +10,8 @@
 //   - maps config.json in New with DecodeConfig, RequireSizes, Agree and HiddenAct, HF's defaults for absent keys,
 //     and one-line errors naming the key for anything it cannot honour;
 //   - implements Model: Params in state-dict order, LayerWeights and HeadWeights (Key is what Block reads from
-//     Weights; Layout InOut for GPT-2's Conv1D), IsBuffer, ParamCounts, Init, Embed, Block and Logits;
+//     Weights; Layout InOut for GPT-2's Conv1D), IsBuffer, ParamCounts, Init, Embed, Block and Logits, and
+//     NameBinder when its names depend on how the checkpoint was saved (GPT-2's optional prefix);
 //   - writes Block as the HF module does, one op per line with a shape comment, tapping every Point (PointAttnAdd and
 //     PointMLPAdd only where a post-norm sits between the module's output and the residual);
 //   - registers itself in init() with its model_type values, presets and SynthConfig, and is imported by arch/all;
@@ -75,6 +76,22 @@ type Model interface {
 	HeadWeights() []WeightSpec
 	// Logits returns the next-token logits [rows, Vocab] of final hidden states h.
 	Logits(ops Ops, w Weights, h Tensor) Tensor
+}
+
+// NameBinder is implemented by a model whose tensor names depend on how its checkpoint was saved: GPT-2's are stored
+// with or without the "transformer." prefix. Before such a model names any tensor of a checkpoint (Params,
+// LayerWeights, HeadWeights, Embed), BindNames must be given the names stored there; BindNames does that for any
+// model.
+type NameBinder interface {
+	BindNames(stored []string)
+}
+
+// BindNames tells m the tensor names stored in its checkpoint when m's names depend on them (NameBinder), and does
+// nothing otherwise. Whoever runs a model on a checkpoint calls it once, after New.
+func BindNames(m Model, stored []string) {
+	if b, ok := m.(NameBinder); ok {
+		b.BindNames(stored)
+	}
 }
 
 // Options are the run's choices that change a forward pass.

@@ -1,6 +1,9 @@
 package arch
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Tensor is a backend's handle to a row-major float32 matrix of Rows × Cols values. Activations are [tokens, features]
 // with the tokens of a Batch laid end to end; weights are as a WeightSpec declares them. A Tensor is only ever passed
@@ -30,6 +33,31 @@ type WeightSpec struct {
 
 // Weights are the loaded tensors of one layer (or of the embedding and head), by WeightSpec.Key.
 type Weights map[string]Tensor
+
+// CountValues returns the number of values the tensors of specs hold: for a model's Params, its parameter count.
+func CountValues(specs []WeightSpec) int64 {
+	var n int64
+	for _, s := range specs {
+		size := int64(1)
+		for _, d := range s.Shape {
+			size *= int64(d)
+		}
+		n += size
+	}
+	return n
+}
+
+// HasName reports whether the tensor name is one of names, or ends in "." and one of them: HasName(n, "attn.bias")
+// holds for "h.0.attn.bias" but not for "h.0.attn.c_attn.bias". Families use it to recognise buffers under any
+// prefix.
+func HasName(name string, names ...string) bool {
+	for _, s := range names {
+		if name == s || strings.HasSuffix(name, "."+s) {
+			return true
+		}
+	}
+	return false
+}
 
 // Activation is an elementwise nonlinearity as Hugging Face computes it.
 type Activation int
@@ -84,6 +112,19 @@ func HiddenAct(key, value string) (Activation, error) {
 	}
 	return 0, fmt.Errorf("key %q: activation %s is not supported (supported: gelu, gelu_new, gelu_fast, gelu_pytorch_tanh, silu)",
 		key, Quote(value, 64))
+}
+
+// ConfigActivation returns the activation a run uses for the config's key = value: HiddenAct's, or opt's GELU form
+// (the run's --gelu) in place of a GELU. Replacing SiLU is an error naming key.
+func ConfigActivation(key, value string, opt Options) (Activation, error) {
+	a, err := HiddenAct(key, value)
+	if err != nil || opt.Activation == nil {
+		return a, err
+	}
+	if a == SiLU {
+		return 0, fmt.Errorf("key %q: %s is not a GELU, so a GELU form cannot replace it", key, Quote(value, 32))
+	}
+	return *opt.Activation, nil
 }
 
 // Rotary describes rotary position embedding in HF's rotate_half layout: on the first Dims dims of every head,

@@ -1,6 +1,10 @@
 package arch
 
-import "math"
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+)
 
 // RopeInvFreq returns the inverse frequencies of default rotary embeddings over dims rotated dims with base θ, as HF
 // computes them in float32:
@@ -16,4 +20,46 @@ func RopeInvFreq(dims int, base float64) []float32 {
 		inv[i] = float32(1 / float64(float32(math.Pow(base, float64(e)))))
 	}
 	return inv
+}
+
+// RopeBlock is one nested block of rotary settings in config.json: "rope_parameters" (newer transformers releases) or
+// "rope_scaling". Type is its rope_type, else its older "type", else "default"; Theta and PartialRotaryFactor are nil
+// where the block does not set them; Raw is the block verbatim, for the keys of a scaled type.
+type RopeBlock struct {
+	Key                 string // "rope_parameters" or "rope_scaling"
+	Type                string
+	Theta               *float64
+	PartialRotaryFactor *float64
+	Raw                 json.RawMessage
+}
+
+// RopeBlocks decodes the blocks of ropeParameters and ropeScaling (the raw values of those keys) that are present and
+// not null, in that order. A block that is not a JSON object of such keys is an error naming its key.
+func RopeBlocks(ropeParameters, ropeScaling json.RawMessage) ([]RopeBlock, error) {
+	var out []RopeBlock
+	for _, b := range []struct {
+		key string
+		raw json.RawMessage
+	}{{"rope_parameters", ropeParameters}, {"rope_scaling", ropeScaling}} {
+		if IsNull(b.raw) {
+			continue
+		}
+		var rp struct {
+			RopeType            *string  `json:"rope_type"`
+			Type                *string  `json:"type"`
+			RopeTheta           *float64 `json:"rope_theta"`
+			PartialRotaryFactor *float64 `json:"partial_rotary_factor"`
+		}
+		if err := json.Unmarshal(b.raw, &rp); err != nil {
+			return nil, fmt.Errorf("key %q: %w", b.key, err)
+		}
+		block := RopeBlock{Key: b.key, Type: "default", Theta: rp.RopeTheta, PartialRotaryFactor: rp.PartialRotaryFactor, Raw: b.raw}
+		if rp.RopeType != nil {
+			block.Type = *rp.RopeType
+		} else if rp.Type != nil {
+			block.Type = *rp.Type
+		}
+		out = append(out, block)
+	}
+	return out, nil
 }

@@ -90,6 +90,7 @@ func Run(ctx context.Context, req *backends.Request, sink backends.Sink, b Backe
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", filepath.Join(req.ModelDir, checkpoint.ConfigFile), err))
 	}
+	arch.BindNames(m, ck.Names())
 	if err := CheckParams(ck, m); err != nil {
 		return fail(err)
 	}

@@ -105,7 +105,7 @@ func TestCheckParams(t *testing.T) {
 		{"biasless config, biased weights", tiny, map[string]any{"attention_bias": false}, checkpoint.SafetensorsFile,
 			`unexpected tensor "gpt_neox.layers.0.attention.dense.bias"`},
 		{"bad config", tiny, map[string]any{"hidden_size": 1000000}, checkpoint.ConfigFile, `"hidden_size": 1000000 exceeds`},
-		{"unknown family", tiny, map[string]any{"model_type": "bert"}, checkpoint.ConfigFile, `model_type "bert" is not supported (supported: gpt_neox`},
+		{"unknown family", tiny, map[string]any{"model_type": "bert"}, checkpoint.ConfigFile, `model_type "bert" is not supported (supported: gemma, gemma2, gpt2, gpt_neox`},
 	}
 	for _, tt := range tests {
 		dir := copyDir(t, tt.src, map[string][]byte{checkpoint.ConfigFile: configWith(t, tt.src, tt.over)})

@@ -5,5 +5,7 @@
 package all
 
 import (
+	_ "github.com/scalefit/scalefit/backends/arch/gemma"   // gemma, gemma2
+	_ "github.com/scalefit/scalefit/backends/arch/gpt2"    // gpt2
 	_ "github.com/scalefit/scalefit/backends/arch/gptneox" // gpt_neox
 )

@@ -50,15 +50,6 @@ type rawConfig struct {
 	AttentionBias       *bool           `json:"attention_bias"`
 }
 
-// ropeParameters is the nested rope block of newer transformers releases ("rope_parameters", or a "rope_scaling"
-// that carries rope_theta).
-type ropeParameters struct {
-	RopeType            *string  `json:"rope_type"`
-	Type                *string  `json:"type"`
-	RopeTheta           *float64 `json:"rope_theta"`
-	PartialRotaryFactor *float64 `json:"partial_rotary_factor"`
-}
-
 // parseConfig maps the bytes of a GPT-NeoX config.json. It accepts the old keys (rotary_pct, rotary_emb_base) and the
 // newer ones (partial_rotary_factor, rope_theta, at the top level or nested in rope_parameters / rope_scaling),
 // fills in HF's defaults for keys that are absent, applies opt, and validates the result: sizes present, positive
@@ -101,8 +92,8 @@ func parseConfig(data []byte, opt arch.Options) (*config, error) {
 	if r.LayerNormEps != nil {
 		c.Eps = *r.LayerNormEps
 	}
-	if !(c.Eps > 0) || c.Eps >= 1 {
-		return nil, fmt.Errorf("key \"layer_norm_eps\": %g is outside (0, 1)", c.Eps)
+	if err := arch.CheckEps("layer_norm_eps", c.Eps); err != nil {
+		return nil, err
 	}
 	if r.UseParallelResidual != nil {
 		c.Parallel = *r.UseParallelResidual
@@ -116,14 +107,8 @@ func parseConfig(data []byte, opt arch.Options) (*config, error) {
 	if r.HiddenAct != nil {
 		c.HiddenAct = *r.HiddenAct
 	}
-	if c.Activation, err = arch.HiddenAct("hidden_act", c.HiddenAct); err != nil {
+	if c.Activation, err = arch.ConfigActivation("hidden_act", c.HiddenAct, opt); err != nil {
 		return nil, err
-	}
-	if opt.Activation != nil {
-		if c.Activation == arch.SiLU {
-			return nil, fmt.Errorf("key \"hidden_act\": %s is not a GELU, so a GELU form cannot replace it", arch.Quote(c.HiddenAct, 32))
-		}
-		c.Activation = *opt.Activation
 	}
 	if err := c.parseRotary(&r); err != nil {
 		return nil, err
@@ -139,28 +124,16 @@ func parseConfig(data []byte, opt arch.Options) (*config, error) {
 func (c *config) parseRotary(r *rawConfig) error {
 	pct := []arch.NamedFloat{{Key: "rotary_pct", V: r.RotaryPct}, {Key: "partial_rotary_factor", V: r.PartialRotaryFactor}}
 	base := []arch.NamedFloat{{Key: "rotary_emb_base", V: r.RotaryEmbBase}, {Key: "rope_theta", V: r.RopeTheta}}
-	for _, nested := range []struct {
-		key string
-		raw json.RawMessage
-	}{{"rope_parameters", r.RopeParameters}, {"rope_scaling", r.RopeScaling}} {
-		if arch.IsNull(nested.raw) {
-			continue
+	blocks, err := arch.RopeBlocks(r.RopeParameters, r.RopeScaling)
+	if err != nil {
+		return err
+	}
+	for _, b := range blocks {
+		if b.Type != "default" {
+			return fmt.Errorf("key %q: rope type %s is not supported for gpt_neox (only plain rotary embeddings)", b.Key, arch.Quote(b.Type, 32))
 		}
-		var rp ropeParameters
-		if err := json.Unmarshal(nested.raw, &rp); err != nil {
-			return fmt.Errorf("key %q: %w", nested.key, err)
-		}
-		kind := "default"
-		if rp.RopeType != nil {
-			kind = *rp.RopeType
-		} else if rp.Type != nil {
-			kind = *rp.Type
-		}
-		if kind != "default" {
-			return fmt.Errorf("key %q: rope type %s is not supported for gpt_neox (only plain rotary embeddings)", nested.key, arch.Quote(kind, 32))
-		}
-		pct = append(pct, arch.NamedFloat{Key: nested.key + ".partial_rotary_factor", V: rp.PartialRotaryFactor})
-		base = append(base, arch.NamedFloat{Key: nested.key + ".rope_theta", V: rp.RopeTheta})
+		pct = append(pct, arch.NamedFloat{Key: b.Key + ".partial_rotary_factor", V: b.PartialRotaryFactor})
+		base = append(base, arch.NamedFloat{Key: b.Key + ".rope_theta", V: b.Theta})
 	}
 	if v, ok, err := arch.Agree(pct...); err != nil {
 		return err

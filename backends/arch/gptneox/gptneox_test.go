@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/scalefit/scalefit/backends/arch"
+	"github.com/scalefit/scalefit/backends/arch/configtest"
 )
 
 // pythia70mConfig is EleutherAI/pythia-70m's config.json (old key style).
@@ -147,23 +148,6 @@ func TestParseConfigErrors(t *testing.T) {
 		"model_type": `"gpt_neox"`, "hidden_size": "512", "num_hidden_layers": "6", "num_attention_heads": "8",
 		"intermediate_size": "2048", "vocab_size": "50304",
 	}
-	build := func(over map[string]string) string {
-		parts := []string{}
-		for k, v := range ok {
-			if w, has := over[k]; has {
-				v = w
-			}
-			if v != "" {
-				parts = append(parts, `"`+k+`":`+v)
-			}
-		}
-		for k, v := range over {
-			if _, has := ok[k]; !has {
-				parts = append(parts, `"`+k+`":`+v)
-			}
-		}
-		return "{" + strings.Join(parts, ",") + "}"
-	}
 	tests := []struct {
 		over map[string]string
 		want string // substrings of the error
@@ -194,18 +178,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{map[string]string{"hidden_size": "65536", "num_hidden_layers": "1024", "intermediate_size": "1000000"}, `parameters, beyond the limit`},
 	}
 	for _, tt := range tests {
-		js := build(tt.over)
-		_, err := arch.New([]byte(js), arch.Options{})
-		if err == nil {
-			t.Errorf("%s: no error", js)
-			continue
-		}
-		if !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%s: error %q does not contain %q", js, err, tt.want)
-		}
-		if strings.Contains(err.Error(), "\n") {
-			t.Errorf("%s: error spans lines: %q", js, err)
-		}
+		configtest.Refuses(t, configtest.Build(ok, tt.over), tt.want)
 	}
 	if _, err := arch.New([]byte(`{"model_type": "gpt_neox",`), arch.Options{}); err == nil || !strings.Contains(err.Error(), "malformed JSON") {
 		t.Errorf("truncated JSON: %v", err)
@@ -234,25 +207,13 @@ func TestParamCountsPythia(t *testing.T) {
 			t.Errorf("%s: ParamCounts = %d, %d; want %d, %d", tt.preset, total, nonEmbed, tt.total, tt.nonEmbed)
 		}
 		// Independently: sum the shapes.
-		if sum := sumShapes(m.Params()); sum != tt.total {
+		if sum := arch.CountValues(m.Params()); sum != tt.total {
 			t.Errorf("%s: Params sums to %d, want %d", tt.preset, sum, tt.total)
 		}
 		if want := 12*m.c.Layers + 4; len(m.Params()) != want {
 			t.Errorf("%s: %d tensors, want %d", tt.preset, len(m.Params()), want)
 		}
 	}
-}
-
-func sumShapes(specs []arch.WeightSpec) int64 {
-	var sum int64
-	for _, s := range specs {
-		n := int64(1)
-		for _, d := range s.Shape {
-			n *= int64(d)
-		}
-		sum += n
-	}
-	return sum
 }
 
 // TestParamsTiedAndBiasless checks names and shapes, the tied unembedding (listed once, read as embed_in), and
@@ -273,7 +234,7 @@ func TestParamsTiedAndBiasless(t *testing.T) {
 		t.Error("tied: a stored embed_out.weight is not ignored")
 	}
 	total, nonEmbed := m.ParamCounts()
-	if total-nonEmbed != 512*64 || sumShapes(m.Params()) != total {
+	if total-nonEmbed != 512*64 || arch.CountValues(m.Params()) != total {
 		t.Errorf("tied: embedding parameters %d, want %d", total-nonEmbed, 512*64)
 	}
 	for name, s := range map[string][]int{
@@ -294,8 +255,8 @@ func TestParamsTiedAndBiasless(t *testing.T) {
 
 	nb := presetModel(t, "tiny", map[string]any{"attention_bias": false})
 	total, _ = nb.ParamCounts()
-	if sumShapes(nb.Params()) != total || len(nb.LayerWeights(0)) != 10 {
-		t.Errorf("attention_bias false: %d parameters, shapes sum to %d, %d tensors per layer", total, sumShapes(nb.Params()), len(nb.LayerWeights(0)))
+	if arch.CountValues(nb.Params()) != total || len(nb.LayerWeights(0)) != 10 {
+		t.Errorf("attention_bias false: %d parameters, shapes sum to %d, %d tensors per layer", total, arch.CountValues(nb.Params()), len(nb.LayerWeights(0)))
 	}
 }
 

@@ -146,12 +146,7 @@ func (m *model) IsBuffer(name string) bool {
 	if name == EmbedOut && m.c.TiedEmbeddings {
 		return true
 	}
-	for _, s := range bufferSuffixes {
-		if name == s || strings.HasSuffix(name, "."+s) {
-			return true
-		}
-	}
-	return false
+	return arch.HasName(name, bufferSuffixes...)
 }
 
 // Init returns GPT-NeoX's initialisation for Pythia (init_method "small_init", output_layer_init_method
