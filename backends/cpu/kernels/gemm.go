@@ -319,9 +319,6 @@ func packRows(dst, m []float32, ld, n, width, r0, k0, kc int) {
 	}
 }
 
-// prefetchRows is how many rows ahead packB loads a stored W.
-const prefetchRows = 4
-
 // packB packs the kc × nr block of the B operand at columns [j0, j0+nr) and rows [k0, k0+kc) into dst, k-major,
 // zero past dOut: dst[p·nr + j] = W[j0+j][k0+p] for an OutIn W [dOut, dIn], W[k0+p][j0+j] for an InOut one. A 16-bit
 // W is converted on the way; for an OutIn one its nr rows are first converted into conv (nr·kc floats) and packed
@@ -339,21 +336,8 @@ func packB(dst []float32, w *Matrix, inOut bool, dIn, dOut, j0, k0, kc, nr int, 
 	}
 	src, ld, base := w.F32, dIn, j0*dIn+k0
 	if src == nil {
-		// The rows' kc values lie dIn values apart, each run on pages of its own: loading the runs a few rows
-		// ahead of their conversion hides the memory's latency.
 		src, ld, base = conv[:n*kc], kc, 0
-		size := decode.Size(w.DType)
-		ahead := func(j int) {
-			if j < n {
-				off := ((j0+j)*w.Cols + k0) * size
-				prefetchRange(&w.Raw[off], kc*size)
-			}
-		}
-		for j := range prefetchRows {
-			ahead(j)
-		}
 		for j := 0; j < n; j++ {
-			ahead(j + prefetchRows)
 			w.RowInto(src[j*kc:(j+1)*kc], j0+j, k0)
 		}
 	}

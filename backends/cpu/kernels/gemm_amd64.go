@@ -57,9 +57,3 @@ func gemmPackA12(k8 int, src *float32, ld int, dst *float32)
 //
 //go:noescape
 func gemmPackA6(k8 int, src *float32, ld int, dst *float32)
-
-// prefetchRange asks the CPU to start loading the n bytes at p (n > 0) into its caches: a hint, with no effect on
-// any result.
-//
-//go:noescape
-func prefetchRange(p *byte, n int)

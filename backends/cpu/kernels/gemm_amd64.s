@@ -48,6 +48,16 @@ TEXT ·gemmKernel6x16(SB), NOSPLIT, $0-56
 	MOVQ ldi+48(FP), R11
 	SHLQ $2, R11
 
+	// Start reading the block of C into L1 now, so that the adds at the end do not wait on it.
+	MOVQ DX, R12
+	MOVQ $6, R13
+prefetch6:
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R8, R12
+	DECQ       R13
+	JNZ        prefetch6
+
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -250,12 +260,12 @@ TEXT ·gemmKernel12x32(SB), NOSPLIT, $0-56
 	MOVQ ldi+48(FP), R11
 	SHLQ $2, R11
 
-	// Start reading the block of C (or of init) into L1 now, so that the adds at the end do not wait on it.
+	// Start reading the block of C into L1 now, so that the adds at the end do not wait on it.
 	MOVQ DX, R12
 	MOVQ $12, R13
 prefetch12:
 	PREFETCHT0 (R12)
-	PREFETCHT0 64(R12)
+	PREFETCHT0 124(R12)
 	ADDQ       R8, R12
 	DECQ       R13
 	JNZ        prefetch12
@@ -285,10 +295,6 @@ prefetch12:
 	VPXORD Z22, Z22, Z22
 	VPXORD Z23, Z23, Z23
 
-	MOVQ CX, R15
-	SHLQ $7, R15
-	ADDQ DI, R15  // R15 = the next B panel, which the next call will read: fetch it into L2 meanwhile
-
 	MOVQ CX, R9
 	SHRQ $2, R9   // R9 = k / 4 unrolled steps
 	ANDQ $3, CX   // CX = k % 4 remaining steps
@@ -296,15 +302,6 @@ prefetch12:
 	JZ   tail12
 
 loop12:
-	PREFETCHT1 (R15)
-	PREFETCHT1 64(R15)
-	PREFETCHT1 128(R15)
-	PREFETCHT1 192(R15)
-	PREFETCHT1 256(R15)
-	PREFETCHT1 320(R15)
-	PREFETCHT1 384(R15)
-	PREFETCHT1 448(R15)
-	ADDQ $512, R15
 	STEP12(0, 0)
 	STEP12(48, 128)
 	STEP12(96, 256)
@@ -447,14 +444,3 @@ packa6loop:
 packa6done:
 	RET
 
-// func prefetchRange(p *byte, n int)
-TEXT ·prefetchRange(SB), NOSPLIT, $0-16
-	MOVQ p+0(FP), SI
-	MOVQ n+8(FP), CX
-
-prefetchloop:
-	PREFETCHT0 (SI)
-	ADDQ       $64, SI
-	SUBQ       $64, CX
-	JG         prefetchloop
-	RET

@@ -27,6 +27,3 @@ func gemmPackA12(k8 int, src *float32, ld int, dst *float32) {
 func gemmPackA6(k8 int, src *float32, ld int, dst *float32) {
 	panic("kernels: gemmPackA6 without assembly")
 }
-
-// prefetchRange is a no-op without the assembly.
-func prefetchRange(p *byte, n int) {}

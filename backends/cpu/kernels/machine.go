@@ -154,45 +154,45 @@ func microarchitecture(vendor string, family, model int) string {
 
 // fmaRate measures the float32 rate of one core running loop (each iteration 12 independent FMAs of lanes lanes, 24
 // lanes of FLOP per iteration, or 12 multiply-adds for the Go loop) on every core at once, each goroutine locked to
-// its thread and timed by that thread's CPU clock, and returns the best per-core rate of five tries: contention can
-// only slow a core down, so the fastest measurement is the closest to what the core can do.
+// its thread and timed by that thread's CPU clock. Each core first runs the loop for about 10 ms unmeasured, so that
+// it reaches the clock it keeps under load, then five times for about 2 ms; the fastest of all is returned:
+// contention can only slow a core down, so the fastest measurement is the closest to what a core can do.
 func fmaRate(loop func(n int), lanes int) float64 {
 	flopsPerIter := float64(12 * 2 * lanes)
-	// Calibrate: find n for about 5 ms of CPU, then time runs of 2n.
+	// Calibrate: find n for about 1 ms of CPU.
 	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	n := 1 << 12
+	n := 1 << 10
 	for {
 		t := threadCPU()
 		loop(n)
-		if d := threadCPU() - t; d > 2*time.Millisecond || n > 1<<30 {
-			n = max(n, int(float64(n)*float64(5*time.Millisecond)/float64(max(d, 1))))
+		if d := threadCPU() - t; d > 200*time.Microsecond || n > 1<<30 {
+			n = max(n, int(float64(n)*float64(time.Millisecond)/float64(max(d, 1))))
 			break
 		}
 		n *= 4
 	}
+	runtime.UnlockOSThread()
 	cores := runtime.GOMAXPROCS(0)
-	best := 0.0
-	for range 5 {
-		rates := make([]float64, cores)
-		var wg sync.WaitGroup
-		wg.Add(cores)
-		for c := range cores {
-			go func() {
-				defer wg.Done()
-				runtime.LockOSThread()
-				defer runtime.UnlockOSThread()
+	rates := make([]float64, cores)
+	var wg sync.WaitGroup
+	wg.Add(cores)
+	for c := range cores {
+		go func() {
+			defer wg.Done()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			loop(10 * n)
+			for range 5 {
 				t := threadCPU()
 				loop(2 * n)
 				if d := threadCPU() - t; d > 0 {
-					rates[c] = 2 * float64(n) * flopsPerIter / d.Seconds()
+					rates[c] = max(rates[c], 2*float64(n)*flopsPerIter/d.Seconds())
 				}
-			}()
-		}
-		wg.Wait()
-		best = max(best, slices.Max(rates))
+			}
+		}()
 	}
-	return best
+	wg.Wait()
+	return slices.Max(rates)
 }
 
 // MeasureSpeed returns the FLOP/s that Linear sustains now on threads goroutines, by the wall clock: the best of
