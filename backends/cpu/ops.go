@@ -74,7 +74,7 @@ func (o *ops) buffer(n int) []float32 {
 		o.pool[n] = free[:len(free)-1]
 		return b
 	}
-	return make([]float32, n)
+	return kernels.Alloc(n)
 }
 
 // recycle returns an owned tensor's buffer to the pool.
@@ -172,7 +172,7 @@ func (o *ops) loadStored(t *tensor, name string) error {
 	if len(buf) > 0 {
 		t.bytes, o.stored[n] = buf[len(buf)-1], buf[:len(buf)-1]
 	} else {
-		t.bytes = make([]float32, (n+3)/4)
+		t.bytes = kernels.Alloc((n + 3) / 4)
 	}
 	raw, err := o.ck.ReadInto(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.bytes))), n), name)
 	if err != nil {

@@ -155,7 +155,7 @@ type GemmWorkspace struct {
 // grow makes room for the blocks of one product on up to workers workers.
 func (s *GemmWorkspace) grow(bLen, aLen, convLen, workers int) {
 	if len(s.b) < bLen {
-		s.b = make([]float32, bLen)
+		s.b = Alloc(bLen)
 	}
 	for len(s.a) < workers {
 		s.a = append(s.a, nil)

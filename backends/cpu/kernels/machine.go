@@ -106,7 +106,10 @@ func (m Machine) String() string {
 	if m.AVX512 {
 		isa = append(isa, "AVX-512")
 	}
-	if len(isa) == 0 {
+	switch {
+	case len(isa) == 0 && m.Vendor == "":
+		isa = append(isa, "extensions not read (pure-Go build)")
+	case len(isa) == 0:
 		isa = append(isa, "no AVX2")
 	}
 	return fmt.Sprintf("%s, %d cores, %s; fp32 peak %.0f GFLOP/s measured (%d × %.0f, %s)", name, m.Cores,
