@@ -2,7 +2,7 @@
 // gRPC protocol that carries them between the host and a plugin subprocess (go-plugin), plugin discovery, and the host
 // client.
 //
-// A backend loads a checkpoint, runs the forward pass over token sequences and measures the gains of DESIGN.md §3.
+// A backend loads a checkpoint, runs the forward pass over token sequences and measures the gains of docs/gains.md.
 // It returns its measurements as run-file rows (package schema); over the wire they travel as Arrow IPC record batches.
 // Nothing here is specific to one backend: the CPU and Vulkan backends and third-party plugins all speak it.
 package backends
@@ -38,6 +38,7 @@ type Request struct {
 	GELU      string    // "erf" or "tanh" to replace the config's GELU form; "": the activation the config names
 	Loss      bool      // also compute mean next-token cross-entropy
 	Threads   int       // worker threads; 0 means all cores
+	Device    int       // which of the backend's devices to run on, as Info lists them; 0 is the first
 }
 
 // Progress reports how far a run has got. Tokens are counted once per layer they pass through and divided by the

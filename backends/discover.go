@@ -8,14 +8,21 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 )
 
 // PluginPrefix begins the file name of every external backend plugin: scalefit-backend-<name>.
 const PluginPrefix = "scalefit-backend-"
 
-// BuiltinCPU is the name of the CPU backend that the scalefit binary serves itself.
-const BuiltinCPU = "cpu"
+// BuiltinCPU and BuiltinVulkan are the names of the backends that the scalefit binary serves itself.
+const (
+	BuiltinCPU    = "cpu"
+	BuiltinVulkan = "vulkan"
+)
+
+// Builtins lists the backends that the scalefit binary serves itself, in the order Discover lists them.
+var Builtins = []string{BuiltinCPU, BuiltinVulkan}
 
 // Found is a backend that the host can launch.
 type Found struct {
@@ -24,16 +31,19 @@ type Found struct {
 	Builtin bool   // served by the running binary itself, re-executed with EnvServeBackend=Name
 }
 
-// Discover lists the backends the host can launch, in order of precedence: the builtin cpu backend, then executables
-// named scalefit-backend-<name> in the directory of the running binary, then in the directories of PATH, in order.
-// When two have the same name the first wins, the way Terraform finds providers; a scalefit-backend-cpu is therefore
-// shadowed by the builtin. Relative PATH entries (such as "." or an empty entry) are skipped: os/exec refuses them too.
+// Discover lists the backends the host can launch, in order of precedence: the builtin backends (Builtins), then
+// executables named scalefit-backend-<name> in the directory of the running binary, then in the directories of PATH,
+// in order. When two have the same name the first wins, the way Terraform finds providers; a scalefit-backend-cpu is
+// therefore shadowed by the builtin. Relative PATH entries (such as "." or an empty entry) are skipped: os/exec
+// refuses them too.
 func Discover() []Found {
 	var out []Found
 	seen := map[string]bool{}
 	if exe, err := os.Executable(); err == nil {
-		out = append(out, Found{Name: BuiltinCPU, Path: exe, Builtin: true})
-		seen[BuiltinCPU] = true
+		for _, name := range Builtins {
+			out = append(out, Found{Name: name, Path: exe, Builtin: true})
+			seen[name] = true
+		}
 	}
 	for _, dir := range searchDirs() {
 		entries, err := os.ReadDir(dir)
@@ -57,16 +67,19 @@ func Discover() []Found {
 }
 
 // Resolve finds the backend that spec names. spec is one of:
-//   - "" or "cpu": the builtin CPU backend;
+//   - "" or "cpu": the builtin CPU backend; the name of another builtin ("vulkan"): that one;
 //   - a path, recognised by a path separator in it ("./foo", "/opt/bin/my-backend"): that executable;
 //   - a name "foo": the first scalefit-backend-foo that Discover would list.
 func Resolve(spec string) (Found, error) {
-	if spec == "" || spec == BuiltinCPU {
+	if spec == "" {
+		spec = BuiltinCPU
+	}
+	if slices.Contains(Builtins, spec) {
 		exe, err := os.Executable()
 		if err != nil {
-			return Found{}, fmt.Errorf("backend %q: cannot find the running binary: %w", BuiltinCPU, err)
+			return Found{}, fmt.Errorf("backend %q: cannot find the running binary: %w", spec, err)
 		}
-		return Found{Name: BuiltinCPU, Path: exe, Builtin: true}, nil
+		return Found{Name: spec, Path: exe, Builtin: true}, nil
 	}
 	if strings.ContainsRune(spec, '/') || strings.ContainsRune(spec, filepath.Separator) {
 		path, err := filepath.Abs(spec)

@@ -28,7 +28,8 @@ func TestDiscoverAndResolve(t *testing.T) {
 		return p
 	}
 	alphaA := file(a, "scalefit-backend-alpha", 0o755)
-	file(a, "scalefit-backend-cpu", 0o755) // shadowed by the builtin
+	file(a, "scalefit-backend-cpu", 0o755)    // shadowed by the builtin
+	file(a, "scalefit-backend-vulkan", 0o755) // likewise
 	beta := file(a, "scalefit-backend-beta", 0o644)
 	file(a, "scalefit-backend-", 0o755) // no name
 	other := file(a, "notaplugin", 0o755)
@@ -49,6 +50,7 @@ func TestDiscoverAndResolve(t *testing.T) {
 	got := backends.Discover()
 	want := []backends.Found{
 		{Name: "cpu", Path: exe, Builtin: true},
+		{Name: "vulkan", Path: exe, Builtin: true},
 		{Name: "alpha", Path: alphaA},
 		{Name: "gamma", Path: gamma},
 	}
@@ -63,9 +65,10 @@ func TestDiscoverAndResolve(t *testing.T) {
 	}{
 		{spec: "", want: want[0]},
 		{spec: "cpu", want: want[0]},
-		{spec: "alpha", want: want[1]},
-		{spec: "gamma", want: want[2]},
-		{spec: alphaA, want: want[1]},
+		{spec: "vulkan", want: want[1]},
+		{spec: "alpha", want: want[2]},
+		{spec: "gamma", want: want[3]},
+		{spec: alphaA, want: want[2]},
 		{spec: other, want: backends.Found{Name: "notaplugin", Path: other}},
 		{spec: "./scalefit-backend-delta", want: backends.Found{Name: "delta", Path: filepath.Join(rel, "scalefit-backend-delta")}},
 		{spec: "beta", err: `backend "beta": no executable scalefit-backend-beta next to the scalefit binary or on PATH`},

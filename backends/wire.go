@@ -40,6 +40,9 @@ func checkWireRequest(req *Request) error {
 	if req.Threads < 0 || req.Threads > math.MaxInt32 {
 		return fmt.Errorf("threads %d out of range", req.Threads)
 	}
+	if req.Device < 0 || req.Device > math.MaxInt32 {
+		return fmt.Errorf("device %d out of range", req.Device)
+	}
 	for i, s := range req.Sequences {
 		if len(s) > math.MaxInt32 {
 			return fmt.Errorf("sequence %d has %d tokens, more than the protocol's limit of %d", i, len(s), math.MaxInt32)
@@ -64,6 +67,7 @@ func sendRequest(req *Request, send func(*pb.RunRequest) error) error {
 		Gelu:       req.GELU,
 		Loss:       req.Loss,
 		Threads:    int32(req.Threads),
+		Device:     int32(req.Device),
 		NSequences: int64(len(req.Sequences)),
 		NTokens:    nTokens,
 	}
@@ -136,9 +140,9 @@ func (a *requestAssembler) add(msg *pb.RunRequest) error {
 		if h == nil {
 			return errors.New("empty header")
 		}
-		if h.NSequences < 0 || h.NTokens < 0 || h.SkipFirst < 0 || h.Threads < 0 {
-			return fmt.Errorf("negative count in header (n_sequences %d, n_tokens %d, skip_first %d, threads %d)",
-				h.NSequences, h.NTokens, h.SkipFirst, h.Threads)
+		if h.NSequences < 0 || h.NTokens < 0 || h.SkipFirst < 0 || h.Threads < 0 || h.Device < 0 {
+			return fmt.Errorf("negative count in header (n_sequences %d, n_tokens %d, skip_first %d, threads %d, device %d)",
+				h.NSequences, h.NTokens, h.SkipFirst, h.Threads, h.Device)
 		}
 		a.req = &Request{
 			ModelDir:  h.ModelDir,
@@ -148,6 +152,7 @@ func (a *requestAssembler) add(msg *pb.RunRequest) error {
 			GELU:      h.Gelu,
 			Loss:      h.Loss,
 			Threads:   int(h.Threads),
+			Device:    int(h.Device),
 		}
 		a.nSeq, a.nTok = h.NSequences, h.NTokens
 		// Trust the announced sizes only so far: a bad header must not allocate gigabytes up front.

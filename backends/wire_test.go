@@ -41,7 +41,7 @@ func TestSendRequestChunks(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := &backends.Request{ModelDir: "/m", Model: "m", Revision: "r", Sequences: tc.seqs, SkipFirst: 2,
-				GELU: "tanh", Loss: true, Threads: 5}
+				GELU: "tanh", Loss: true, Threads: 5, Device: 3}
 			var msgs []*pb.RunRequest
 			err := backends.SendRequest(req, func(m *pb.RunRequest) error { msgs = append(msgs, m); return nil })
 			if err != nil {

@@ -22,7 +22,29 @@ var Version = "0.1.0"
 // commands is filled by the init functions of the command files, one command per file.
 var commands []*ucli.Command
 
-func register(c *ucli.Command) { commands = append(commands, c) }
+// register adds a command. Its flags marked Required are checked by scalefit rather than by urfave/cli, which would
+// print the whole help page before the error: a missing flag is one line and exit status 2, like any usage error.
+func register(c *ucli.Command) {
+	var required []string
+	for _, f := range c.Flags {
+		if sf, ok := f.(*ucli.StringFlag); ok && sf.Required {
+			sf.Required = false
+			sf.Usage += " (required)"
+			required = append(required, sf.Name)
+		}
+	}
+	if action := c.Action; len(required) > 0 && action != nil {
+		c.Action = func(ctx *ucli.Context) error {
+			for _, name := range required {
+				if ctx.String(name) == "" {
+					return usagef("%s: --%s is required (see scalefit help %s)", ctx.Command.Name, name, ctx.Command.Name)
+				}
+			}
+			return action(ctx)
+		}
+	}
+	commands = append(commands, c)
+}
 
 // App returns the scalefit application with every registered command.
 func App(stdout, stderr io.Writer) *ucli.App {
@@ -31,7 +53,7 @@ func App(stdout, stderr io.Writer) *ucli.App {
 	for _, c := range cmds {
 		// A mistyped flag is one line that points at the help, not the whole help page.
 		c.OnUsageError = func(ctx *ucli.Context, err error, _ bool) error {
-			return fmt.Errorf("%s: %w (see scalefit %s --help)", ctx.Command.Name, err, ctx.Command.Name)
+			return usagef("%s: %w (see scalefit help %s)", ctx.Command.Name, err, ctx.Command.Name)
 		}
 	}
 	return &ucli.App{
@@ -42,17 +64,16 @@ func App(stdout, stderr io.Writer) *ucli.App {
 		Writer:               stdout,
 		ErrWriter:            stderr,
 		EnableBashCompletion: true,
-		HideHelpCommand:      true,
 		// Errors are printed once, by Main, as a single line.
 		ExitErrHandler: func(*ucli.Context, error) {},
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
-				return fmt.Errorf("unknown command %q (see scalefit --help)", c.Args().First())
+				return usagef("unknown command %q (see scalefit help)", c.Args().First())
 			}
 			return ucli.ShowAppHelp(c)
 		},
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
-			return fmt.Errorf("%w (see scalefit --help)", err)
+			return usagef("%w (see scalefit help)", err)
 		},
 	}
 }
@@ -79,6 +100,10 @@ func Main(args []string) (code int) {
 		return 0
 	}
 	msg := strings.TrimSpace(err.Error())
+	if topic, ok := strings.CutPrefix(msg, "No help topic for '"); ok {
+		err = usagef("unknown command %q (see scalefit help)", strings.TrimSuffix(topic, "'"))
+		msg = err.Error()
+	}
 	msg = strings.ReplaceAll(msg, "\n", "; ")
 	fmt.Fprintf(os.Stderr, "scalefit: %s\n", msg)
 	var ec ucli.ExitCoder

@@ -11,34 +11,29 @@ import (
 func init() {
 	register(&ucli.Command{
 		Name:      "compare",
-		Usage:     "compare runs side by side and judge the seed's five predictions on them",
+		Usage:     "compare runs side by side and judge the seed note's five predictions on them",
 		ArgsUsage: "RUN [RUN...]",
-		Description: `Prints, for attention, MLP and combined gains, the seed note's comparison tables: contracting and
-expanding layer counts, minimum and maximum with their layer and depth, the last layer's gain and L* (the attention
-minimum), one column per run in the order given with a change column after each run but the first. Then the verdicts
-on the seed's five predictions for each run and across runs (universal, scale-dependent, fails) with their
-significance from a sequence bootstrap of the layer gains, and each run's phases (docs/verdicts.md). Examples:
+		Description: `Prints the verdicts on the five predictions of the seed note (the study of Pythia-1.4B and 6.9B
+that scalefit grew from) for each run and across runs (universal, scale-dependent, fails), with their significance
+from a sequence bootstrap of the layer gains; then, for attention, MLP and combined gains, the comparison tables:
+contracting and expanding layer counts, minimum and maximum with their layer and depth, the last layer's gain and L*
+(the attention minimum), one column per run with a change column after each run but the first; then each run's
+phases (docs/verdicts.md). Runs are ordered by parameter count, then revision (--keep-order keeps yours). Examples:
 
    scalefit compare runs/pythia-1.4b.parquet runs/pythia-6.9b.parquet
-   scalefit compare --mostly 0.5 --json verdicts.json runs/*.parquet
-   scalefit compare --resamples 0 --component mlp --json - runs/*.parquet
-
-Flags go before the run files.`,
-		Flags: []ucli.Flag{
+   scalefit compare runs/*.parquet --mostly 0.5 --out verdicts.json
+   scalefit compare runs/*.parquet --resamples 0 --component mlp --json`,
+		Flags: append([]ucli.Flag{
 			&ucli.StringSliceFlag{Name: "component", Usage: "components of the comparison tables (default attn, mlp, combined; repeatable or comma-separated)"},
-			&ucli.StringFlag{Name: "json", Usage: "also write everything as JSON to `FILE`; - writes JSON alone to stdout"},
-			&ucli.Float64Flag{Name: "confidence", Value: 0.95, Usage: "confidence level of the layer intervals"},
-			&ucli.IntFlag{Name: "resamples", Value: 2000, Usage: "bootstrap resamples of the sequences for the significance (0: none)"},
-			&ucli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed of the bootstrap"},
+			&ucli.BoolFlag{Name: "json", Usage: "print everything as JSON to stdout instead of the tables"},
+			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "also write everything as JSON to `FILE`"},
 			&ucli.Float64Flag{Name: "mostly", Value: 0.75, Usage: "share of layers that must contract for 'the MLP mostly contracts'"},
 			&ucli.IntFlag{Name: "last-layers", Value: 1, Usage: "how many final layers count as 'the last layer' for 'net expansion only at the last layer'"},
 			&ucli.Float64Flag{Name: "net-tolerance", Usage: "a layer expands net when its combined gain exceeds 1 + this"},
 			&ucli.StringFlag{Name: "phases", Value: "mlp", Usage: "component whose layer profile is segmented into phases (none: skip)"},
-		},
+			keepOrderFlag,
+		}, bootstrapFlags("bootstrap resamples of the sequences for the layer intervals and the significance (0: none)")...),
 		Action: func(c *ucli.Context) error {
-			if c.NArg() == 0 {
-				return fmt.Errorf("compare: give at least one run file")
-			}
 			opt := layers.AnalysisOptions{
 				Components: splitList(c.StringSlice("component")),
 				Resamples:  c.Int("resamples"), Confidence: c.Float64("confidence"), Seed: c.Uint64("seed"),
@@ -46,9 +41,12 @@ Flags go before the run files.`,
 				Phases:   layers.PhaseOptions{Component: c.String("phases")},
 			}
 			if err := checkCompareOptions(opt); err != nil {
+				return usagef("compare: %w", err)
+			}
+			if err := prepareOut(c.String("out")); err != nil {
 				return fmt.Errorf("compare: %w", err)
 			}
-			profiles, err := readProfiles(c.Args().Slice())
+			profiles, _, err := readRuns(c)
 			if err != nil {
 				return err
 			}
@@ -59,18 +57,28 @@ Flags go before the run files.`,
 			for _, msg := range res.Warnings {
 				fmt.Fprintf(c.App.ErrWriter, "scalefit: compare: warning: %s\n", msg)
 			}
-			if path := c.String("json"); path != "" {
+			if path := c.String("out"); path != "" {
 				if err := writeJSONFile(path, c.App.Writer, res); err != nil {
-					return fmt.Errorf("compare: --json %s: %w", path, err)
-				}
-				if path == "-" {
-					return nil
+					return fmt.Errorf("compare: --out %s: %w", path, err)
 				}
 			}
-			fmt.Fprint(c.App.Writer, report.CompareText(res))
+			if c.Bool("json") {
+				return writeJSONFile("-", c.App.Writer, res)
+			}
+			fmt.Fprint(c.App.Writer, report.CompareText(res, outputWidth(c.App.Writer)))
 			return nil
 		},
 	})
+}
+
+// bootstrapFlags are the flags of every command that bootstraps: --resamples, --seed and --confidence, with the same
+// defaults everywhere (layers.DefaultResamples, seed 1, 95 %) so that the intervals they print for the same runs agree.
+func bootstrapFlags(resamplesUsage string) []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.IntFlag{Name: "resamples", Value: layers.DefaultResamples, Usage: resamplesUsage},
+		&ucli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed of the bootstrap"},
+		&ucli.Float64Flag{Name: "confidence", Value: 0.95, Usage: "two-sided confidence level of every interval"},
+	}
 }
 
 // checkCompareOptions rejects impossible values of compare's flags before any run is read.

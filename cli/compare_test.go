@@ -46,16 +46,16 @@ func TestCompareCommand(t *testing.T) {
 	large := cmpTestRun(t, dir, "large", 1e9, map[string][]float64{
 		"attn": {0.9, 0.4, 0.2, 0.2, 0.3, 0.3}, "mlp": {1.5, 1.2, 0.9, 0.9, 0.8, 5.0}, "combined": {1.3, 0.5, 0.2, 0.2, 0.3, 1.5},
 	})
-	out := mustScalefit(t, "compare", "--resamples", "200", small, large)
+	// Given large first, as a glob might: the tables still go by size.
+	out := mustScalefit(t, "compare", "--resamples", "200", large, small)
 	for _, want := range []string{
 		"Attention gains (attn)",
 		"Contracting    4/4 (100 %)       6/6 (100 %)       ≡ (+2 layers)",
 		"Max gain     3.00 (L3, 1.00)   5.00 (L5, 1.00)   +67 %",
-		"MLP mostly contracts (≥ 75 % of layers)  3/4 (75 %) holds        3/6 (50 %) fails",
-		"scale-dependent; share of MLP layers contracting falls with params: 75 % → 50 %",
-		"Significance (95 % layer-bootstrap percentile intervals, 200 resamples of sequences):",
-		"small: 4/4 contract, 4 significantly (95 % CI below 1); verdict robust",
-		"large mlp: 4 phases", "  L5        expanding   5.00×",
+		"MLP mostly contracts (≥ 75 % of layers)  holds†: 3/4 contract (3 sig.), 1 sig. expand     fails†: 3/6 contract (3 sig.), 3 sig. expand",
+		"scale-dependent: holds in small; share of MLP layers contracting falls with size (75 % → 50 %)",
+		"† robust: the verdict still stands when every layer gain is replaced by the least favourable end of its 95 % interval (a bootstrap over sequences, 200 resamples)",
+		"  - large: 4 phases: L0 expanding (1.50×) → L1 neutral (1.20×) → L2–4 neutral (0.865×) → L5 expanding (5.00×)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -63,7 +63,7 @@ func TestCompareCommand(t *testing.T) {
 	}
 
 	// --json - prints JSON alone; the thresholds reach the verdicts; --resamples 0 drops the significance.
-	out = mustScalefit(t, "compare", "--json", "-", "--mostly", "0.5", "--resamples", "0", "--component", "mlp", "--phases", "none", small, large)
+	out = mustScalefit(t, "compare", "--json", "--mostly", "0.5", "--resamples", "0", "--component", "mlp", "--phases", "none", small, large)
 	var res struct {
 		Comparison struct {
 			Components []string `json:"components"`
@@ -90,10 +90,16 @@ func TestCompareCommand(t *testing.T) {
 		t.Errorf("json result %+v", res)
 	}
 
-	// --json FILE writes the file and still prints the tables.
-	path := filepath.Join(dir, "c.json")
-	if out = mustScalefit(t, "compare", "--json", path, "--resamples", "50", small); !strings.Contains(out, "Verdicts on the seed's predictions") {
-		t.Errorf("output with --json FILE:\n%s", out)
+	// --out FILE writes the JSON, creating its directory, and still prints the tables.
+	path := filepath.Join(dir, "new", "c.json")
+	if out = mustScalefit(t, "compare", "--out", path, "--resamples", "50", small); !strings.Contains(out, "Verdicts on the seed note's predictions") {
+		t.Errorf("output with --out FILE:\n%s", out)
+	}
+
+	// --keep-order keeps large before small.
+	out = mustScalefit(t, "compare", "--keep-order", "--resamples", "0", large, small)
+	if !strings.Contains(out, "Metric         large             small             Change") {
+		t.Errorf("--keep-order output:\n%s", out)
 	}
 	if data, err := os.ReadFile(path); err != nil || !json.Valid(data) {
 		t.Errorf("--json %s: %v\n%s", path, err, data)
@@ -112,5 +118,19 @@ func TestCompareCommand(t *testing.T) {
 		if _, err := scalefit(t, args...); err == nil {
 			t.Errorf("scalefit %s succeeded", strings.Join(args, " "))
 		}
+	}
+}
+
+// TestCompareOneSequence: a run of a single sequence has no layer intervals. compare used to feed its undefined
+// intervals to the verdicts and print "up to NaN×"; now its verdicts rest on the point estimates, with a warning.
+func TestCompareOneSequence(t *testing.T) {
+	runs := plotTestRuns(t, t.TempDir())
+	one := plotTestRun(t, t.TempDir(), "one-seq", 2e8, 8, 1, 3)
+	out := mustScalefit(t, "compare", one, runs[0])
+	if strings.Contains(out, "NaN") || strings.Contains(out, "Inf") {
+		t.Errorf("compare prints an undefined number:\n%s", out)
+	}
+	if !strings.Contains(out, "one-seq holds a single sequence, so no interval") {
+		t.Errorf("compare does not say that one-seq has no intervals:\n%s", out)
 	}
 }

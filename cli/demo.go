@@ -26,12 +26,12 @@ func init() {
 		ArgsUsage: " ",
 		Description: `Synthesises seven random-init GPT-NeoX models (0.17M to 51M parameters, Pythia's initialisation,
 a 512-token byte-level BPE vocabulary learned on the embedded corpus), runs each through the CPU backend plugin on
-the embedded corpus, fits the power law of the final MLP gain against parameter count, fits the seed's published
+the embedded corpus, fits the power law of the final MLP gain against parameter count, fits the seed note's published
 Pythia law beside it, and writes into --out:
 
    runs/*.parquet   one run file per model
-   fit.json         the control suite's scaling-law fit (as scalefit fit --json writes it)
-   figure.png       the 4-panel figure, with the seed's law beside the controls' in the scaling panel
+   fit.json         the control suite's scaling-law fit (as scalefit fit --out fit.json writes it)
+   figure.png       the 4-panel figure, with the seed note's law beside the controls' in the scaling panel
    report.md        the report, labelled as untrained controls
 
 The same --seed gives the same numbers. Every file is written atomically, so an interrupted demo leaves only
@@ -187,22 +187,22 @@ func printDemoDone(w io.Writer, out string, r *report.Report, took time.Duration
 		fmt.Fprintf(w, " beside %s's law", r.Scaling.Reference.Name)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "  fit.json     the control suite's fit, as scalefit fit --json writes it\n")
+	fmt.Fprintf(w, "  fit.json     the control suite's fit, as scalefit fit --out fit.json writes it\n")
 	fmt.Fprintf(w, "  runs/        one run file per model (scalefit summary, export, compare, plot read them)\n\n")
 	ci := "no interval"
 	if f.ExponentCI.Defined() {
-		ci = fmt.Sprintf("%s CI [%.3g, %.3g]", textfmt.Level(f.Confidence), f.ExponentCI.Lo, f.ExponentCI.Hi)
+		ci = textfmt.Level(f.Confidence) + " CI " + textfmt.Interval(f.ExponentCI.Lo, f.ExponentCI.Hi, textfmt.Num)
 	}
-	fmt.Fprintf(w, "What to look at: at initialisation, %s ∝ %s^%.3g (%s, n = %d)", f.Y, f.X, f.Exponent, ci, f.N)
+	fmt.Fprintf(w, "What to look at: at initialisation, %s ∝ %s^%s (%s, n = %d)", f.Y, f.X, textfmt.Num(f.Exponent), ci, f.N)
 	if rf := r.Scaling.RefFit; rf != nil {
-		fmt.Fprintf(w, "; in the seed's two trained Pythia models, ∝ %s^%.3g", rf.X, rf.Exponent)
+		fmt.Fprintf(w, "; in the two trained Pythia models of the seed note (the study scalefit grew from), ∝ %s^%s", rf.X, textfmt.Num(rf.Exponent))
 		// The controls' interval lies wholly on the other side of 0 from the trained exponent.
 		opposite := (rf.Exponent > 0 && f.ExponentCI.Hi < 0) || (rf.Exponent < 0 && f.ExponentCI.Lo > 0)
 		if f.ExponentCI.Defined() && opposite {
-			fmt.Fprintf(w, ". The signs differ, so the trend the seed reports is not in the architecture at "+
+			fmt.Fprintf(w, ". The signs differ, so the trend the seed note reports is not in the architecture at "+
 				"initialisation: training puts it there")
 		}
 	}
-	fmt.Fprintf(w, ". Then read the verdicts at the top of report.md: they show which of the seed's predictions an "+
+	fmt.Fprintf(w, ". Then read the verdicts at the top of report.md: they show which of the seed note's predictions an "+
 		"untrained network already satisfies.\n")
 }

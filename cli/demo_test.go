@@ -126,7 +126,7 @@ func TestDemo(t *testing.T) {
 		t.Errorf("report.md prints the exponent as %v (%v), the run files give %.4g", printed, err, slope)
 	}
 	for _, m := range demoSuite {
-		if !strings.Contains(string(md), "### "+m.Name+"\n") {
+		if !strings.Contains(string(md), "<details><summary>"+m.Name+": ") {
 			t.Errorf("report.md has no layer table of %s", m.Name)
 		}
 	}

@@ -22,10 +22,11 @@ func TestParquetReadByDuckDB(t *testing.T) {
 	run := filepath.Join(dir, "tiny.parquet")
 	mustScalefit(t, "run", "--model", model, "--tokens", tokens, "--skip-first", "1", "--out", run, "--quiet")
 
-	var summary runSummary
-	if err := json.Unmarshal([]byte(mustScalefit(t, "summary", "--json", run)), &summary); err != nil {
-		t.Fatalf("summary --json: %v", err)
+	var summaries []runSummary // always an array, one object per run
+	if err := json.Unmarshal([]byte(mustScalefit(t, "summary", "--json", run)), &summaries); err != nil || len(summaries) != 1 {
+		t.Fatalf("summary --json: %v (%d objects)", err, len(summaries))
 	}
+	summary := summaries[0]
 
 	script, _ := filepath.Abs("../testdata/node/duckdb_layers.mjs")
 	cmd := exec.Command("node", script, run)

@@ -6,6 +6,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/scalefit/scalefit/export"
+	"github.com/scalefit/scalefit/internal/textfmt"
 	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/schema"
 )
@@ -24,28 +25,29 @@ names one; --out - writes CSV or JSON Lines to stdout. Examples:
    scalefit export runs/*.parquet --out rows.csv
    scalefit export runs/*.parquet --summary --out layers.parquet
    scalefit export runs/p160m.parquet --summary --format jsonl --out - | head`,
-		Flags: []ucli.Flag{
+		Flags: append([]ucli.Flag{
 			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "file to write, or - for stdout (csv or jsonl)"},
 			&ucli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "parquet, arrow, csv or jsonl (default: from the --out extension; csv for stdout)"},
 			&ucli.BoolFlag{Name: "summary", Usage: "one row per (model, layer, component) with a bootstrap interval, instead of the raw rows"},
-			&ucli.IntFlag{Name: "resamples", Value: 1000, Usage: "bootstrap resamples of the sequences (--summary)"},
-			&ucli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed of the bootstrap (--summary)"},
-			&ucli.Float64Flag{Name: "confidence", Value: 0.95, Usage: "confidence level of gain_lo and gain_hi (--summary)"},
-		},
+			keepOrderFlag,
+		}, bootstrapFlags("bootstrap resamples of the sequences for gain_lo and gain_hi (--summary)")...),
 		Action: func(c *ucli.Context) error {
 			paths := c.Args().Slice()
 			if len(paths) == 0 {
-				return fmt.Errorf("export: give at least one run file")
+				return usagef("export: give at least one run file (see scalefit help export)")
 			}
 			out := c.String("out")
 			format, err := exportFormat(out, c.String("format"))
 			if err != nil {
+				return usagef("export: %w", err)
+			}
+			if err := prepareOut(out); err != nil {
 				return fmt.Errorf("export: %w", err)
 			}
 			var tab *export.Table
 			if c.Bool("summary") {
 				cfg := layers.BootConfig{Resamples: c.Int("resamples"), Confidence: c.Float64("confidence"), Seed: c.Uint64("seed")}
-				profiles, err := readProfiles(paths)
+				profiles, _, err := readRuns(c)
 				if err != nil {
 					return err
 				}
@@ -74,7 +76,7 @@ names one; --out - writes CSV or JSON Lines to stdout. Examples:
 				return fmt.Errorf("export: %w", err)
 			}
 			if out != "-" {
-				fmt.Fprintf(c.App.Writer, "wrote %s (%s, %d rows)\n", out, format, tab.NumRows())
+				fmt.Fprintf(c.App.Writer, "wrote %s (%s, %s)\n", out, format, textfmt.Plural(int(tab.NumRows()), "row"))
 			}
 			return nil
 		},

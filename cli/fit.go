@@ -13,6 +13,7 @@ import (
 	"github.com/scalefit/scalefit/fit"
 	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/report"
+	"github.com/scalefit/scalefit/schema"
 )
 
 func init() {
@@ -40,27 +41,31 @@ degenerate resamples (all x equal), which are excluded. --seed makes them reprod
 
 --predict takes numbers (175e9, 175B, 1T) or registry names (pythia-12b, gpt3-175b, llama-2-70b, ...).
 
+--json prints the result as JSON to stdout instead of the tables. --out FILE.json writes the same JSON to a file;
 --out FILE.parquet (or .arrow) writes the parameters table to FILE.parquet and the predictions (and leave-one-out)
-table to FILE.predictions.parquet: Parquet holds one table per file.`,
-		Flags: []ucli.Flag{
+table to FILE.predictions.parquet, since Parquet holds one table per file. --out may be given more than once.
+Examples:
+
+   scalefit fit runs/*.parquet --predict pythia-12b,175e9
+   scalefit fit runs/*.parquet --y min_attn_gain --x params_nonembed --out fit.json --out fit.parquet
+   scalefit fit --reference seed-pythia --predict pythia-12b,175e9,1e12
+   scalefit fit --points sizes.csv --json`,
+		Flags: append([]ucli.Flag{
 			&ucli.StringSliceFlag{Name: "points", Usage: "CSV `FILE` with columns model,x,y[,y_se] (repeatable)"},
 			&ucli.StringFlag{Name: "reference", Usage: "embedded reference dataset `NAME` (seed-pythia)"},
 			&ucli.StringFlag{Name: "y", Value: "final_mlp_gain", Usage: "model-level `METRIC` to regress"},
 			&ucli.StringFlag{Name: "x", Value: "params", Usage: "covariate: params, params_nonembed, layers or hidden"},
 			&ucli.StringFlag{Name: "form", Value: fit.FormPower, Usage: "power (y = a·x^b), offset (y = c + a·x^b) or both (power headline, offset compared by AIC/BIC)"},
 			&ucli.StringFlag{Name: "weights", Value: fit.WeightsNone, Usage: "none, or inverse-variance (WLS with w = 1/se(ln y)², se(ln y) = y_se/y)"},
-			&ucli.Float64Flag{Name: "confidence", Value: 0.95, Usage: "two-sided confidence `LEVEL` of every interval"},
 			&ucli.StringFlag{Name: "bootstrap", Value: "auto", Usage: "`METHODS`: auto, none, or a comma list of hierarchical, pairs, residual (the first is the one shown with predictions)"},
 			&ucli.StringFlag{Name: "interval", Value: fit.IntervalBCa, Usage: "bootstrap interval shown with predictions: bca, percentile or basic"},
-			&ucli.IntFlag{Name: "resamples", Value: 10000, Usage: "bootstrap resamples per method"},
-			&ucli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed of the bootstraps"},
 			&ucli.StringSliceFlag{Name: "predict", Usage: "predict at `X,...`: numbers (175e9, 175B) or model names (pythia-12b)"},
-			&ucli.StringFlag{Name: "json", Usage: "write the result as JSON to `FILE` (- for stdout, instead of the table)"},
-			&ucli.StringFlag{Name: "out", Usage: "write the parameters to `FILE`.parquet|.arrow and the predictions to FILE.predictions.parquet|.arrow"},
+			&ucli.BoolFlag{Name: "json", Usage: "print the result as JSON to stdout instead of the tables"},
+			&ucli.StringSliceFlag{Name: "out", Aliases: []string{"o"}, Usage: "write the result to `FILE`: .json, or .parquet|.arrow for the parameters and FILE.predictions.parquet|.arrow (repeatable)"},
 			&ucli.BoolFlag{Name: "simulate-coverage", Hidden: true, Usage: "run the coverage simulation of docs/statistics.md and print its table"},
 			&ucli.IntFlag{Name: "sim-datasets", Hidden: true, Value: 1000, Usage: "simulated datasets per (scenario, n)"},
 			&ucli.IntFlag{Name: "sim-resamples", Hidden: true, Value: 1000, Usage: "bootstrap resamples inside the simulation"},
-		},
+		}, bootstrapFlags("bootstrap resamples per method")...),
 		Action: fitAction,
 	})
 }
@@ -71,16 +76,32 @@ func fitAction(c *ucli.Context) error {
 	}
 	metric, err := layers.MetricByName(c.String("y"))
 	if err != nil {
-		return fmt.Errorf("fit: --y: %w", err)
+		return usagef("fit: --y: %w", err)
 	}
 	xname := c.String("x")
 	if !slices.Contains(layers.Covariates, xname) {
-		return fmt.Errorf("fit: --x %q: want one of %s", xname, strings.Join(layers.Covariates, ", "))
+		return usagef("fit: --x %q: want one of %s", xname, strings.Join(layers.Covariates, ", "))
+	}
+	outs := splitList(c.StringSlice("out"))
+	for _, out := range outs {
+		if !strings.HasSuffix(strings.ToLower(out), ".json") {
+			if _, err := schema.FormatOf(out); err != nil {
+				return usagef("fit: --out %s: want a .json, .parquet or .arrow file", out)
+			}
+		}
+		if err := prepareOut(out); err != nil {
+			return fmt.Errorf("fit: %w", err)
+		}
 	}
 	seed := c.Uint64("seed")
 
 	var pts []fit.Point
 	if paths := c.Args().Slice(); len(paths) > 0 {
+		for _, p := range paths {
+			if c.Bool("json") && strings.HasSuffix(strings.ToLower(p), ".json") {
+				return usagef("fit: --json prints JSON to stdout and takes no file; write %s with --out %s", p, p)
+			}
+		}
 		profiles, err := readProfiles(paths)
 		if err != nil {
 			return fmt.Errorf("fit: %w", err)
@@ -115,7 +136,7 @@ func fitAction(c *ucli.Context) error {
 		pts = append(pts, p...)
 	}
 	if len(pts) == 0 {
-		return fmt.Errorf("fit: no input: give run files, --points FILE.csv or --reference seed-pythia")
+		return usagef("fit: no input: give run files, --points FILE.csv or --reference seed-pythia (see scalefit help fit)")
 	}
 
 	targets, err := fit.ParseTargets(splitList(c.StringSlice("predict")), func(name string) (fit.Target, bool) {
@@ -143,28 +164,37 @@ func fitAction(c *ucli.Context) error {
 		return fmt.Errorf("fit: %w", err)
 	}
 
-	jsonPath := c.String("json")
-	if jsonPath != "-" {
-		if err := report.WriteFitText(c.App.Writer, res); err != nil {
-			return err
+	for _, out := range outs {
+		var err error
+		if strings.HasSuffix(strings.ToLower(out), ".json") {
+			err = writeJSONFile(out, c.App.Writer, res)
+		} else {
+			meta := map[string]string{
+				schema.MetaVersion: "scalefit " + Version,
+				schema.MetaTime:    time.Now().UTC().Format(time.RFC3339),
+				"scalefit.fit":     fmt.Sprintf("y=%s x=%s form=%s weights=%s confidence=%g seed=%d", metric.Name, xname, res.Form, res.Weights, res.Confidence, seed),
+			}
+			err = res.WriteTables(out, meta)
+		}
+		if err != nil {
+			return fmt.Errorf("fit: --out %s: %w", out, err)
 		}
 	}
-	if jsonPath != "" {
-		if err := writeJSONFile(jsonPath, c.App.Writer, res); err != nil {
-			return fmt.Errorf("fit: --json: %w", err)
+	if c.Bool("json") {
+		// The tables would show the warnings; with JSON on stdout they go to stderr as well as into the JSON.
+		for _, w := range res.Warnings {
+			fmt.Fprintf(c.App.ErrWriter, "scalefit: fit: warning: %s\n", w)
 		}
+		return writeJSONFile("-", c.App.Writer, res)
 	}
-	if out := c.String("out"); out != "" {
-		meta := map[string]string{
-			"scalefit.version": Version,
-			"scalefit.time":    time.Now().UTC().Format(time.RFC3339),
-			"scalefit.fit":     fmt.Sprintf("y=%s x=%s form=%s weights=%s confidence=%g seed=%d", metric.Name, xname, res.Form, res.Weights, res.Confidence, seed),
-		}
-		if err := res.WriteTables(out, meta); err != nil {
-			return fmt.Errorf("fit: --out: %w", err)
-		}
-		if jsonPath != "-" {
-			fmt.Fprintf(c.App.Writer, "\nwrote %s and %s\n", out, fit.PredictionsPath(out))
+	if err := report.WriteFitText(c.App.Writer, res, outputWidth(c.App.Writer)); err != nil {
+		return err
+	}
+	for _, out := range outs {
+		if strings.HasSuffix(strings.ToLower(out), ".json") {
+			fmt.Fprintf(c.App.Writer, "wrote %s\n", out)
+		} else {
+			fmt.Fprintf(c.App.Writer, "wrote %s and %s\n", out, fit.PredictionsPath(out))
 		}
 	}
 	return nil

@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -47,6 +50,7 @@ func inputFromFlags(c *ucli.Context) input {
 	}
 }
 
+// describe names the input as a message shows it: the path as given, or the embedded corpus.
 func (in input) describe() string {
 	switch {
 	case in.Tokens != "":
@@ -60,21 +64,67 @@ func (in input) describe() string {
 	}
 }
 
-// tokenizer returns what the run file records as its tokenizer: "token ids" for a token-id input, else the
-// tokenizer.json that encodes the text.
-func (in input) tokenizer(modelDir string) string {
-	if in.Tokens != "" {
-		return "token ids"
-	}
-	return in.tokenizerPath(modelDir)
-}
-
-// tokenizerPath returns --tokenizer, or the model directory's tokenizer.json.
+// tokenizerPath is the tokenizer.json that text inputs are tokenized with.
 func (in input) tokenizerPath(modelDir string) string {
 	if in.Tokenizer != "" {
 		return in.Tokenizer
 	}
 	return filepath.Join(modelDir, "tokenizer.json")
+}
+
+// provenance is what the run file records about the input (docs/run-file.md): the dataset by name, never by
+// absolute path, with the SHA-256 of its bytes; the tokenizer by the model id (model's own) or file name, with its
+// SHA-256; the window length and the token cap.
+func (in input) provenance(modelDir, modelID string) map[string]string {
+	m := map[string]string{schema.MetaMaxTokens: strconv.Itoa(in.MaxTokens)}
+	var file string
+	switch {
+	case in.Tokens != "":
+		file, m[schema.MetaDataset] = in.Tokens, filepath.Base(in.Tokens)
+	case in.Text != "":
+		file, m[schema.MetaDataset] = in.Text, filepath.Base(in.Text)
+	case in.JSONL != "":
+		file, m[schema.MetaDataset] = in.JSONL, filepath.Base(in.JSONL)+"#"+in.Field
+	default:
+		m[schema.MetaDataset] = "corpus:" + in.Corpus
+		if text, err := datasets.Corpus(in.Corpus); err == nil {
+			sum := sha256.Sum256([]byte(text))
+			m[schema.MetaDatasetSHA256] = hex.EncodeToString(sum[:])
+		}
+	}
+	if file != "" {
+		if h, err := fileSHA256(file); err == nil {
+			m[schema.MetaDatasetSHA256] = h
+		}
+	}
+	if in.Tokens != "" {
+		m[schema.MetaTokenizer] = "token ids"
+		return m
+	}
+	m[schema.MetaSeqLen] = strconv.Itoa(in.SeqLen)
+	if in.Tokenizer != "" {
+		m[schema.MetaTokenizer] = filepath.Base(in.Tokenizer)
+	} else {
+		m[schema.MetaTokenizer] = modelID + " tokenizer.json"
+	}
+	if h, err := fileSHA256(in.tokenizerPath(modelDir)); err == nil {
+		m[schema.MetaTokenizerSHA256] = h
+	}
+	return m
+}
+
+// fileSHA256 is the hex SHA-256 of the file's bytes.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // load reads the sequences, tokenizing text with the model's tokenizer, and checks every id against the vocabulary.

@@ -5,12 +5,13 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
-	"sort"
+	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 	"gonum.org/v1/plot/vg"
 
 	"github.com/scalefit/scalefit/fit"
+	"github.com/scalefit/scalefit/internal/textfmt"
 	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/plot"
 )
@@ -29,7 +30,7 @@ dashed, with its points. --panel draws one panel alone. The format follows the -
    scalefit plot runs/*.parquet --depth --out profiles.pdf
    scalefit plot runs/*.parquet --panel scaling --y final_mlp_gain --predict pythia-12b,175B --out law.svg
    scalefit plot runs/*.parquet --reference seed-pythia --out figure.png`,
-		Flags: []ucli.Flag{
+		Flags: append([]ucli.Flag{
 			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Required: true, Usage: "figure to write: .png, .svg or .pdf"},
 			&ucli.StringFlag{Name: "panel", Usage: "draw one panel only: attn, mlp, combined or scaling"},
 			&ucli.BoolFlag{Name: "depth", Usage: "put normalised depth layer/(L-1) on the x axis of the layer panels"},
@@ -37,45 +38,42 @@ dashed, with its points. --panel draws one panel alone. The format follows the -
 			&ucli.StringFlag{Name: "x", Value: "params", Usage: "size covariate: params, params_nonembed, layers or hidden"},
 			&ucli.StringSliceFlag{Name: "predict", Usage: "x values to predict at: model names like pythia-12b, or numbers like 12e9 or 12B (repeatable)"},
 			&ucli.StringFlag{Name: "reference", Usage: "published results whose law is drawn beside the runs' own in the scaling panel, e.g. seed-pythia (see scalefit datasets)"},
-			&ucli.IntFlag{Name: "resamples", Value: 1000, Usage: "bootstrap resamples of the sequences for the bands and error bars (0: none)"},
-			&ucli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed of the bootstrap"},
-			&ucli.Float64Flag{Name: "confidence", Value: 0.95, Usage: "confidence level of bands, error bars and the fit"},
 			&ucli.StringFlag{Name: "title", Usage: "title above the panels"},
 			&ucli.Float64Flag{Name: "width", Usage: "page width in inches (default 10, or 7 for one panel)"},
 			&ucli.Float64Flag{Name: "height", Usage: "page height in inches (default 8, or 5 for one panel)"},
 			&ucli.IntFlag{Name: "dpi", Value: plot.DefaultDPI, Usage: "resolution of a PNG"},
-		},
+			keepOrderFlag,
+		}, bootstrapFlags("bootstrap resamples of the sequences for the bands and error bars (0: none)")...),
 		Action: func(c *ucli.Context) error {
-			runs := c.Args().Slice()
-			if len(runs) == 0 {
-				return fmt.Errorf("plot: give at least one run file")
-			}
 			opt := plotOptions{
 				Y: c.String("y"), X: c.String("x"), Predict: c.StringSlice("predict"), Reference: c.String("reference"), Depth: c.Bool("depth"),
 				Resamples: c.Int("resamples"), Seed: c.Uint64("seed"), Confidence: c.Float64("confidence"),
 			}
 			if opt.Resamples < 0 {
-				return fmt.Errorf("plot: --resamples %d: want 0 or more", opt.Resamples)
+				return usagef("plot: --resamples %d: want 0 or more", opt.Resamples)
 			}
 			if err := checkConfidence(opt.Confidence); err != nil {
-				return fmt.Errorf("plot: %w", err)
+				return usagef("plot: %w", err)
 			}
 			if name := c.String("panel"); name != "" {
 				p, err := plot.ParsePanel(name)
 				if err != nil {
-					return fmt.Errorf("plot: --panel: %w", err)
+					return usagef("plot: --panel: %w", err)
 				}
 				opt.Panels = []plot.Panel{p}
 			}
 			if _, err := plot.FormatOf(c.String("out")); err != nil {
-				return fmt.Errorf("plot: --out %w", err)
+				return usagef("plot: --out %w", err)
 			}
 			if opt.Reference != "" {
 				if _, err := fit.LookupReference(opt.Reference); err != nil {
-					return fmt.Errorf("plot: --reference: %w", err)
+					return usagef("plot: --reference: %w", err)
 				}
 			}
-			profiles, err := readProfiles(runs)
+			if err := prepareOut(c.String("out")); err != nil {
+				return fmt.Errorf("plot: %w", err)
+			}
+			profiles, runs, err := readRuns(c)
 			if err != nil {
 				return err
 			}
@@ -92,7 +90,7 @@ dashed, with its points. --panel draws one panel alone. The format follows the -
 			if err := fig.Save(c.String("out")); err != nil {
 				return fmt.Errorf("plot: %w", err)
 			}
-			fmt.Fprintf(c.App.Writer, "wrote %s (%d models)\n", c.String("out"), len(profiles))
+			fmt.Fprintf(c.App.Writer, "wrote %s (%s)\n", c.String("out"), textfmt.Plural(len(profiles), "model"))
 			return nil
 		},
 	})
@@ -120,18 +118,12 @@ func (o plotOptions) wants(p plot.Panel) bool {
 }
 
 // buildFigure maps fit's results for profiles into the figure's plain inputs: one series per model and component with
-// its layer-bootstrap band, and the scaling panel with the power-law fit. Models are drawn in order of size, so the
-// colours run from the smallest to the largest. It returns warnings worth telling the user.
+// its layer-bootstrap band, and the scaling panel with the power-law fit. Models are drawn in the order given, which
+// the commands make the order of size (readRuns), so the colours run from the smallest to the largest unless
+// --keep-order says otherwise; opt.Bands, when given, follow the same order. It returns warnings worth telling the
+// user.
 func buildFigure(profiles []*layers.Profile, sources []string, opt plotOptions) (*plot.Figure, []string, error) {
-	order := make([]int, len(profiles))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return profiles[order[a]].NParams < profiles[order[b]].NParams })
-	ps, srcs := make([]*layers.Profile, len(profiles)), make([]string, len(profiles))
-	for i, j := range order {
-		ps[i], srcs[i] = profiles[j], sources[j]
-	}
+	ps, srcs := profiles, sources
 
 	// Two runs of the same model (other data, other settings) get their file names, so their styles differ.
 	labels := make([]string, len(ps))
@@ -155,7 +147,7 @@ func buildFigure(profiles []*layers.Profile, sources []string, opt plotOptions) 
 		}
 		switch {
 		case opt.Resamples > 0 && opt.Bands != nil:
-			bands[i] = opt.Bands[order[i]]
+			bands[i] = opt.Bands[i]
 		case opt.Resamples > 0:
 			b, err := layers.Bootstrap(p, comps, layers.BootConfig{Resamples: opt.Resamples, Confidence: opt.Confidence, Seed: opt.Seed})
 			if err != nil {
@@ -217,7 +209,10 @@ var plotCovariateLabels = map[string]string{
 // A point's error bar is the layer-bootstrap interval of the gain the metric was read from (the last layer's mlp
 // gain for final_mlp_gain), which is the bootstrap interval of y itself whenever y is a layer gain; metrics that are
 // not a single layer's gain (fractions, depths) get no bar. The line and band are the fit's median curve and its
-// t confidence band; a prediction's bar is its prediction interval.
+// t confidence band, solid over the models it was fitted to and dashed where it is extrapolated; a prediction's bar
+// is its prediction interval. The law's exponent and interval go in the legend. When the data cannot carry a law on
+// log–log axes (a metric that is 0 in some model, every model of one size) the panel says why instead of failing,
+// and the layer panels are drawn all the same.
 func buildScalingPanel(ps []*layers.Profile, srcs []string, bands []*layers.Bands, opt plotOptions) (*plot.ScalingPanel, []string, error) {
 	metric, err := layers.MetricByName(opt.Y)
 	if err != nil {
@@ -227,14 +222,21 @@ func buildScalingPanel(ps []*layers.Profile, srcs []string, bands []*layers.Band
 	if err != nil {
 		return nil, nil, err
 	}
+	xLabel := plotCovariateLabels[opt.X]
+	level := textfmt.Level(opt.Confidence)
 	sp := &plot.ScalingPanel{
-		XLabel: plotCovariateLabels[opt.X], YLabel: opt.Y, Title: opt.Y + " vs " + opt.X,
-		BandLegend: fmt.Sprintf("%s confidence band", plotPercent(opt.Confidence)),
+		XLabel: xLabel, YLabel: metric.Label, Title: metric.Label + " vs " + xLabel,
+		BandLegend: level + " confidence band",
 	}
+	var warnings []string
+	var notPositive []string
+	var drawn []fit.Point
 	for i, pt := range points {
 		if !(pt.Y > 0) || math.IsInf(pt.Y, 0) {
-			return nil, nil, fmt.Errorf("model %q has %s = %v; a log-log panel needs y > 0 (choose another --y, or draw a layer --panel)", pt.Model, opt.Y, pt.Y)
+			notPositive = append(notPositive, fmt.Sprintf("%s in %s", textfmt.Gain(pt.Y), pt.Model))
+			continue
 		}
+		drawn = append(drawn, pt)
 		q := plot.Point{Label: pt.Model, X: pt.X, Y: pt.Y, YLo: math.NaN(), YHi: math.NaN()}
 		if ivs := bands[i].Get(metric.Component); ivs != nil && pt.Layer >= 0 && pt.Layer < len(ivs) {
 			if iv := ivs[pt.Layer]; iv.Defined() && iv.Gain == pt.Y {
@@ -243,16 +245,25 @@ func buildScalingPanel(ps []*layers.Profile, srcs []string, bands []*layers.Band
 		}
 		sp.Points = append(sp.Points, q)
 		if q.HasInterval() {
-			sp.PointsLegend = fmt.Sprintf("measured (%s CI)", plotPercent(opt.Confidence))
+			sp.PointsLegend = fmt.Sprintf("measured (%s CI)", level)
 		}
 	}
+	if len(notPositive) > 0 {
+		where := strings.Join(notPositive, ", ")
+		if len(notPositive) > 2 {
+			where = fmt.Sprintf("≤ 0 in %d of the %d models", len(notPositive), len(points))
+		}
+		sp.Empty = fmt.Sprintf("No scaling law: %s is %s, and log–log axes need y > 0.", metric.Label, where)
+		warnings = append(warnings, fmt.Sprintf("the scaling panel has no law: %s is %s; a log–log panel needs y > 0 (choose another --y)",
+			metric.Name, strings.Join(notPositive, ", ")))
+		return sp, warnings, nil
+	}
 
-	var warnings []string
 	targets, err := fit.ParseTargets(opt.Predict, func(name string) (fit.Target, bool) { return fit.RegistryTarget(name, opt.X) })
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(points) < 2 && len(targets) > 0 {
+	if len(drawn) < 2 && len(targets) > 0 {
 		warnings = append(warnings, "--predict ignored: a fit needs at least 2 models")
 		targets = nil
 	}
@@ -262,11 +273,13 @@ func buildScalingPanel(ps []*layers.Profile, srcs []string, bands []*layers.Band
 	}
 
 	// Every line spans the whole x range of the panel, from the smallest to the largest of the models, the
-	// prediction targets and the reference's models, so that the laws can be compared by eye anywhere.
+	// prediction targets and the reference's models, so that the laws can be compared by eye anywhere; each is
+	// solid only over the models it was fitted to.
 	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, p := range points {
+	for _, p := range drawn {
 		lo, hi = math.Min(lo, p.X), math.Max(hi, p.X)
 	}
+	sp.FitLo, sp.FitHi = lo, hi
 	for _, t := range targets {
 		lo, hi = math.Min(lo, t.X), math.Max(hi, t.X)
 	}
@@ -283,17 +296,15 @@ func buildScalingPanel(ps []*layers.Profile, srcs []string, bands []*layers.Band
 	if ref != nil {
 		sp.References = append(sp.References, plotReferenceSeries(refName, ref, xs))
 	}
-
-	if len(points) < 2 {
-		if ref != nil {
-			sp.Note = plotReferenceNote(refName, ref)
-		}
+	if len(drawn) < 2 {
 		return sp, warnings, nil
 	}
 	res := opt.Fit
 	if res == nil {
-		if res, err = fit.PowerLaw(points, fit.Options{X: opt.X, Y: opt.Y, Confidence: opt.Confidence, Seed: opt.Seed, Metric: &metric, Targets: targets}); err != nil {
-			return nil, nil, err
+		if res, err = fit.PowerLaw(drawn, fit.Options{X: opt.X, Y: opt.Y, Confidence: opt.Confidence, Seed: opt.Seed, Metric: &metric, Targets: targets}); err != nil {
+			sp.Empty = "no law: " + err.Error()
+			warnings = append(warnings, "the scaling panel has no law: "+err.Error())
+			return sp, warnings, nil
 		}
 	}
 	warnings = append(warnings, res.Warnings...)
@@ -305,18 +316,20 @@ func buildScalingPanel(ps []*layers.Profile, srcs []string, bands []*layers.Band
 	for _, pr := range res.Predictions {
 		sp.Predictions = append(sp.Predictions, plot.Point{Label: pr.Label + " (pred.)", X: pr.X, Y: pr.Y, YLo: pr.PI.Lo, YHi: pr.PI.Hi})
 		if pr.PI.Defined() {
-			sp.PredictionsLegend = fmt.Sprintf("prediction (%s PI)", plotPercent(opt.Confidence))
+			sp.PredictionsLegend = fmt.Sprintf("prediction (%s PI)", level)
 		}
 	}
-	if res.ExponentCI.Defined() {
-		sp.Note = fmt.Sprintf("b = %.3g [%.3g, %.3g] (%s CI), R² = %.3f, n = %d", res.Exponent, res.ExponentCI.Lo, res.ExponentCI.Hi, plotPercent(opt.Confidence), res.R2, res.N)
-	} else {
-		sp.Note = fmt.Sprintf("b = %.3g (n = %d: no interval)", res.Exponent, res.N)
-	}
-	if ref != nil {
-		sp.Note += "\n" + plotReferenceNote(refName, ref)
-	}
+	sp.LineLegend = "power law, " + lawText(res)
 	return sp, warnings, nil
+}
+
+// lawText is a law's exponent with its interval for a legend, every number at the precision of textfmt.Num:
+// "b = 0.272 [0.144, 0.399], n = 4", or "b = 0.348 (n = 2, no interval)".
+func lawText(f *fit.Result) string {
+	if f.ExponentCI.Defined() {
+		return fmt.Sprintf("b = %s %s, n = %d", textfmt.Num(f.Exponent), textfmt.Interval(f.ExponentCI.Lo, f.ExponentCI.Hi, textfmt.Num), f.N)
+	}
+	return fmt.Sprintf("b = %s (n = %d, no interval)", textfmt.Num(f.Exponent), f.N)
 }
 
 // plotReferenceFit returns the name of the reference set opt.Reference and the power law of its published values of
@@ -349,14 +362,16 @@ func plotReferenceFit(opt plotOptions) (string, *fit.Result, error) {
 }
 
 // plotReferenceSeries lays out the reference law rf (of the reference set name) for the scaling panel: its published
-// points, labelled with their model names, and its line over xs, with its confidence band when it has one. Reference
-// sets hold published measurements of released, trained checkpoints, and the legend says so, since the runs beside
-// them may be untrained controls. The legend entry is kept short, so that the legend leaves room for the data; the
-// exponent goes in the panel's note (plotReferenceNote).
+// points, labelled with their model names, and its line over xs, with its confidence band when it has one, solid
+// between its own models and extrapolated beyond them. Reference sets hold published measurements of released,
+// trained checkpoints, and the legend says so, since the runs beside them may be untrained controls; it also gives
+// the law's exponent.
 func plotReferenceSeries(name string, rf *fit.Result, xs []float64) plot.ScalingSeries {
-	s := plot.ScalingSeries{Label: name + " (trained)"}
+	s := plot.ScalingSeries{Label: name + " (trained), " + lawText(rf)}
+	s.FitLo, s.FitHi = math.Inf(1), math.Inf(-1)
 	for _, p := range rf.Points {
 		s.Points = append(s.Points, plot.Point{Label: p.Model, X: p.X, Y: p.Y})
+		s.FitLo, s.FitHi = math.Min(s.FitLo, p.X), math.Max(s.FitHi, p.X)
 	}
 	median, lo, hi := rf.Curve(xs)
 	s.LineX, s.LineY = xs, median
@@ -365,14 +380,3 @@ func plotReferenceSeries(name string, rf *fit.Result, xs []float64) plot.Scaling
 	}
 	return s
 }
-
-// plotReferenceNote is the line of the panel's note that gives the reference law's exponent.
-func plotReferenceNote(name string, rf *fit.Result) string {
-	if rf.ExponentCI.Defined() {
-		return fmt.Sprintf("%s (published): b = %.3g [%.3g, %.3g] (%s CI), n = %d", name, rf.Exponent, rf.ExponentCI.Lo, rf.ExponentCI.Hi, plotPercent(rf.Confidence), rf.N)
-	}
-	return fmt.Sprintf("%s (published): b = %.3g (n = %d: no interval)", name, rf.Exponent, rf.N)
-}
-
-// plotPercent prints a confidence level as "95%".
-func plotPercent(c float64) string { return fmt.Sprintf("%g%%", math.Round(c*1000)/10) }

@@ -109,6 +109,25 @@ func TestPlotCommand(t *testing.T) {
 		}
 	}
 
+	// A metric that is 0 in every model: the layer panels are drawn, and the scaling panel says why it has no law;
+	// the command warns and still writes the figure.
+	profiles, err := readProfiles(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fig, warnings, err := buildFigure(profiles, runs, plotOptions{Y: "frac_net_expanding", X: "params", Resamples: 20, Seed: 1, Confidence: 0.95})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fig.Attn) != len(runs) || fig.Scaling == nil || !strings.HasPrefix(fig.Scaling.Empty, "No scaling law: share of layers expanding net is ≤ 0 in") ||
+		len(warnings) == 0 || !strings.Contains(warnings[0], "needs y > 0") {
+		t.Errorf("degenerate metric: %d attn series, scaling %+v, warnings %q", len(fig.Attn), fig.Scaling, warnings)
+	}
+	mustScalefit(t, append([]string{"plot", "--y", "frac_net_expanding", "--resamples", "20", "--out", filepath.Join(dir, "zero.png")}, runs...)...)
+	if _, err := os.Stat(filepath.Join(dir, "zero.png")); err != nil {
+		t.Errorf("no figure for a metric without a law: %v", err)
+	}
+
 	// One model: the layer panels and a scaling panel without a fit.
 	mustScalefit(t, "plot", "--resamples", "20", "--out", filepath.Join(dir, "one.png"), runs[0])
 }
@@ -177,8 +196,8 @@ func TestPlotReference(t *testing.T) {
 	if r.BandLo != nil || r.BandHi != nil {
 		t.Error("a law through two points has no confidence band, but the reference has one")
 	}
-	if !strings.Contains(sp.Note, "\nseed-pythia (published): b = 0.348 (n = 2: no interval)") || !strings.Contains(r.Label, "seed-pythia") {
-		t.Errorf("note %q, legend %q: want the reference's exponent under the runs' one", sp.Note, r.Label)
+	if r.Label != "seed-pythia (trained), b = 0.348 (n = 2, no interval)" || r.FitLo != 1414647808 || r.FitHi != 6857302016 {
+		t.Errorf("reference legend %q, fitted over [%g, %g]: want its exponent and its two models' range", r.Label, r.FitLo, r.FitHi)
 	}
 	if len(sp.Predictions) != 1 || sp.Predictions[0].X != 20e9 {
 		t.Errorf("predictions %+v, want the runs' one at 20B only", sp.Predictions)
@@ -228,8 +247,7 @@ func TestPlotCommandErrors(t *testing.T) {
 		{[]string{"--out", filepath.Join(dir, "f.png"), "--x", "flops"}, "unknown x"},
 		{[]string{"--out", filepath.Join(dir, "f.png"), "--predict", "big"}, "neither a known model name nor a number"},
 		{[]string{"--out", filepath.Join(dir, "f.png"), "--confidence", "95"}, "strictly between 0 and 1"},
-		{[]string{"--out", filepath.Join(dir, "f.png"), "--y", "frac_net_expanding"}, "needs y > 0"},
-		{[]string{"--resamples", "10"}, `Required flag "out" not set`},
+		{[]string{"--resamples", "10"}, "--out is required"},
 		{[]string{"--out", filepath.Join(dir, "f.png"), "--colour", "red"}, "flag provided but not defined"},
 		{[]string{"--out", filepath.Join(dir, "f.png"), "--resamples", "many"}, `invalid value "many"`},
 	} {
@@ -262,8 +280,14 @@ func TestBuildScalingPanel(t *testing.T) {
 		t.Fatalf("scaling panel: %d points, %d predictions, %d line points, band %v", len(sp.Points), len(sp.Predictions), len(sp.LineX), sp.BandLo != nil)
 	}
 	// The per-sequence noise is small and nearly the same in every run, so the fitted exponent is close to 0.3.
-	if !strings.HasPrefix(sp.Note, "b = 0.3") {
-		t.Errorf("note %q, want an exponent of about 0.3", sp.Note)
+	if !strings.HasPrefix(sp.LineLegend, "power law, b = 0.3") || !strings.HasSuffix(sp.LineLegend, ", n = 4") {
+		t.Errorf("line legend %q, want an exponent of about 0.3 over 4 models", sp.LineLegend)
+	}
+	if sp.YLabel != "final-layer MLP gain" || sp.XLabel != "parameters" || sp.Title != "final-layer MLP gain vs parameters" {
+		t.Errorf("labels %q, %q, title %q: want words", sp.YLabel, sp.XLabel, sp.Title)
+	}
+	if sp.FitLo != sp.Points[0].X || sp.FitHi != sp.Points[3].X || sp.LineX[len(sp.LineX)-1] <= sp.FitHi {
+		t.Errorf("fitted over [%g, %g], line to %g: want the prediction at 20B drawn as an extrapolation", sp.FitLo, sp.FitHi, sp.LineX[len(sp.LineX)-1])
 	}
 	for i, pt := range sp.Points {
 		p := profiles[i]

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scalefit/scalefit/internal/textfmt"
 	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/report"
 )
@@ -64,9 +65,9 @@ func TestReportCommand(t *testing.T) {
 	if !strings.Contains(string(svg[:min(len(svg), 512)]), "<svg") || len(svg) < 10000 {
 		t.Errorf("figure is not a non-trivial SVG (%d bytes)", len(svg))
 	}
-	// The figure draws the reference law the report fitted, with its exponent under the panel's title.
-	if want := fmt.Sprintf("seed-pythia (published): b = %.3g", want.Scaling.RefFit.Exponent); !strings.Contains(string(svg), want) || !strings.Contains(string(svg), "seed-pythia (trained)") {
-		t.Errorf("the figure does not show the reference law (%q and its legend entry)", want)
+	// The figure draws the reference law the report fitted, with its exponent in its legend entry.
+	if want := fmt.Sprintf("seed-pythia (trained), b = %s", textfmt.Num(want.Scaling.RefFit.Exponent)); !strings.Contains(string(svg), want) {
+		t.Errorf("the figure does not show the reference law (%q in its legend entry)", want)
 	}
 
 	// Markdown to stdout, and the errors a user can make.
@@ -84,7 +85,7 @@ func TestReportCommand(t *testing.T) {
 		{[]string{"report", runs[0], "--reference", "nope"}, `--reference: unknown reference "nope" (known: seed-pythia)`},
 		{[]string{"report", runs[0], "--confidence", "1"}, "--confidence 1"},
 		{[]string{"report", runs[0], "--figure", "f.gif"}, "--figure"},
-		{[]string{"report", runs[0], "--out", "/no/such/dir/r.md"}, "does not exist"},
+		{[]string{"report", runs[0], "--out", filepath.Join(runs[0], "r.md")}, "cannot create directory"},
 		{[]string{"report", runs[0], runs[0]}, "appears twice"},
 	} {
 		_, err := scalefit(t, tc.args...)
@@ -105,5 +106,27 @@ func TestDatasetsCommand(t *testing.T) {
 	js := mustScalefit(t, "datasets", "--json")
 	if !strings.Contains(js, `"kind": "reference"`) || !strings.Contains(js, `"name": "seed-pythia"`) {
 		t.Errorf("scalefit datasets --json lacks the seed-pythia reference:\n%s", js)
+	}
+}
+
+// TestReportOrderAndPhases: runs given in glob order (m-1b before m-400m, as a shell sorts them) come out by size, the
+// order they are given with --keep-order, and --phases none leaves the phases out.
+func TestReportOrderAndPhases(t *testing.T) {
+	runs := plotTestRuns(t, t.TempDir())
+	glob := []string{runs[2], runs[1], runs[3], runs[0]} // m-1b m-400m m-7b m-70m
+	out := mustScalefit(t, append([]string{"report", "--resamples", "20", "--phases", "none"}, glob...)...)
+	if !strings.Contains(out, "| Metric | m-70m | m-400m | Change | m-1b | Change | m-7b | Change |") {
+		t.Errorf("report does not order the runs by size:\n%s", out)
+	}
+	if strings.Contains(out, "## Phases") {
+		t.Error("--phases none still wrote the phases")
+	}
+	out = mustScalefit(t, append([]string{"report", "--resamples", "20", "--keep-order"}, glob...)...)
+	if !strings.Contains(out, "| Metric | m-1b | m-400m | Change | m-7b | Change | m-70m | Change |") || !strings.Contains(out, "## Phases") {
+		t.Errorf("--keep-order did not keep the order given, or phases are missing:\n%s", out)
+	}
+	out = mustScalefit(t, append([]string{"summary"}, glob...)...)
+	if i, j := strings.Index(out, "m-70m  ("), strings.Index(out, "m-1b  ("); i < 0 || j < 0 || i > j {
+		t.Errorf("summary does not order the runs by size:\n%s", out)
 	}
 }

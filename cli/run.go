@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	_ "github.com/scalefit/scalefit/backends/arch/all" // every family, to read the config as the backend will
 	"github.com/scalefit/scalefit/backends/checkpoint"
 	"github.com/scalefit/scalefit/backends/measure"
+	"github.com/scalefit/scalefit/internal/textfmt"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -44,25 +47,27 @@ sequence) to --out (.parquet, or .arrow/.feather). Give the input as exactly one
 			&ucli.BoolFlag{Name: "loss", Usage: "also report the mean next-token cross-entropy, to check that a real checkpoint loaded correctly"},
 			&ucli.StringFlag{Name: "backend", Value: "cpu", Usage: "backend: cpu, a name found as scalefit-backend-NAME, or a path to a plugin binary"},
 			&ucli.IntFlag{Name: "threads", Usage: "worker threads in the backend (0: all cores)"},
+			&ucli.IntFlag{Name: "device", Usage: "which of the backend's devices to run on, numbered as `scalefit backends` lists them"},
 			&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar"},
 		}, inputFlags()...),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
 				return fmt.Errorf("run takes no arguments (got %q); use --model and --out", c.Args().First())
 			}
-			dir, id, err := resolveModel(c.String("model"), c.String("revision"))
+			m, err := resolveModel(c.String("model"), c.String("revision"))
 			if err != nil {
 				return err
 			}
 			if c.String("name") != "" {
-				id = c.String("name")
+				m.ID = c.String("name")
 			}
 			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt)
 			defer stop()
 			run, res, err := runModel(ctx, runOptions{
-				ModelDir: dir, Model: id, Revision: c.String("revision"), Out: c.String("out"),
+				ModelDir: m.Dir, Model: m.ID, Revision: m.Revision, HubID: m.HubID, Commit: m.Commit, Out: c.String("out"),
 				Input: inputFromFlags(c), SkipFirst: c.Int("skip-first"), GELU: c.String("gelu"), Loss: c.Bool("loss"),
-				Backend: c.String("backend"), Threads: c.Int("threads"), Quiet: c.Bool("quiet"), Speed: c.App.ErrWriter,
+				Backend: c.String("backend"), Threads: c.Int("threads"), Device: c.Int("device"), Quiet: c.Bool("quiet"),
+				Speed: c.App.ErrWriter,
 			}, c.App.ErrWriter)
 			if err != nil {
 				return err
@@ -76,12 +81,14 @@ sequence) to --out (.parquet, or .arrow/.feather). Give the input as exactly one
 // runOptions is everything one model run needs; the run and demo commands fill it.
 type runOptions struct {
 	ModelDir, Model, Revision, Out string
+	HubID, Commit                  string // where the model came from in the HF cache (resolvedModel), for provenance
 	Input                          input
 	SkipFirst                      int
 	GELU                           string
 	Loss                           bool
 	Backend                        string
 	Threads                        int
+	Device                         int
 	Quiet                          bool
 	Meta                           map[string]string       // further run-file metadata, e.g. a sweep's options hash
 	OnProgress                     func(backends.Progress) // also told the backend's progress, when set
@@ -103,10 +110,13 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	if o.SkipFirst < 0 {
 		return nil, res, fmt.Errorf("--skip-first %d: must be ≥ 0", o.SkipFirst)
 	}
+	if o.Device < 0 {
+		return nil, res, fmt.Errorf("--device %d: must be ≥ 0", o.Device)
+	}
 	if _, err := schema.FormatOf(o.Out); err != nil {
 		return nil, res, fmt.Errorf("--out %w", err)
 	}
-	if err := checkOutDir(o.Out); err != nil {
+	if err := prepareOut(o.Out); err != nil {
 		return nil, res, err
 	}
 	raw, err := checkpoint.ReadConfig(o.ModelDir)
@@ -124,7 +134,7 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	}
 	for i, s := range seqs {
 		if len(s) <= o.SkipFirst {
-			return nil, res, fmt.Errorf("%s: sequence %d has %d tokens, none left after --skip-first %d", o.Input.describe(), i, len(s), o.SkipFirst)
+			return nil, res, fmt.Errorf("%s: sequence %d has %s, none left after --skip-first %d", o.Input.describe(), i, textfmt.Plural(len(s), "token"), o.SkipFirst)
 		}
 	}
 
@@ -149,7 +159,7 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	start := time.Now()
 	res, err = be.Run(ctx, &backends.Request{
 		ModelDir: o.ModelDir, Model: o.Model, Revision: o.Revision, Sequences: seqs,
-		SkipFirst: o.SkipFirst, GELU: o.GELU, Loss: o.Loss, Threads: o.Threads,
+		SkipFirst: o.SkipFirst, GELU: o.GELU, Loss: o.Loss, Threads: o.Threads, Device: o.Device,
 	}, sink)
 	elapsed := time.Since(start)
 	bar.Done(err == nil)
@@ -165,14 +175,28 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	}
 	meta := map[string]string{
 		schema.MetaConfig:    string(raw),
-		schema.MetaTokenizer: o.Input.tokenizer(o.ModelDir),
-		schema.MetaDataset:   o.Input.describe(),
 		schema.MetaBOS:       bos,
 		schema.MetaSkipFirst: strconv.Itoa(o.SkipFirst),
 		schema.MetaGELU:      cfg.Activation.String(), // what ran: the config's, or --gelu's
 		schema.MetaBackend:   backendDesc,
 		schema.MetaVersion:   "scalefit " + Version,
 		schema.MetaTime:      time.Now().UTC().Format(time.RFC3339),
+		schema.MetaSynthetic: strconv.FormatBool(checkpoint.IsSynthetic(raw)),
+	}
+	for k, v := range o.Input.provenance(o.ModelDir, o.Model) {
+		meta[k] = v
+	}
+	if o.HubID == "" {
+		// A snapshot directory of the HF cache names its repo and commit (a sweep resolves models to directories).
+		if m, err := resolveModel(o.ModelDir, ""); err == nil {
+			o.HubID, o.Commit = m.HubID, m.Commit
+		}
+	}
+	for k, v := range map[string]string{schema.MetaHubID: o.HubID, schema.MetaRevision: o.Revision, schema.MetaCommit: o.Commit,
+		schema.MetaWeightDType: weightDTypes(o.ModelDir)} {
+		if v != "" {
+			meta[k] = v
+		}
 	}
 	for k, v := range o.Meta {
 		meta[k] = v
@@ -212,14 +236,24 @@ func printSpeed(w io.Writer, info backends.Info, flops float64, elapsed time.Dur
 	fmt.Fprintln(w)
 }
 
-// checkOutDir fails early, before any compute, when the output directory does not exist.
-func checkOutDir(out string) error {
-	dir := filepath.Dir(out)
-	st, err := os.Stat(dir)
-	if err != nil || !st.IsDir() {
-		return fmt.Errorf("--out %s: directory %s does not exist", out, dir)
+// weightDTypes is the storage dtype of the checkpoint's weights (F32, F16 or BF16; a comma-separated list when they
+// are mixed), read from the weight files' headers, or "" when the headers cannot be read here.
+func weightDTypes(dir string) string {
+	ck, err := checkpoint.Open(dir)
+	if err != nil {
+		return ""
 	}
-	return nil
+	defer ck.Close()
+	seen := map[string]bool{}
+	var out []string
+	for _, name := range ck.Names() {
+		if dt, ok := ck.DType(name); ok && !seen[dt] {
+			seen[dt] = true
+			out = append(out, dt)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
 }
 
 func printRunDone(w io.Writer, out string, run *schema.Run, res backends.Result) {
@@ -232,10 +266,11 @@ func printRunDone(w io.Writer, out string, run *schema.Run, res backends.Result)
 			tokens += int(r.NTokens)
 		}
 	}
-	fmt.Fprintf(w, "wrote %s: %s, %d layers, %d sequences, %d tokens counted", out, r0.Model, r0.NLayers, nseq, tokens)
+	fmt.Fprintf(w, "wrote %s: %s, %s, %s, %s counted", out, r0.Model, textfmt.Plural(int(r0.NLayers), "layer"),
+		textfmt.Plural(nseq, "sequence"), textfmt.Plural(tokens, "token"))
 	if l, ok := run.Meta[schema.MetaLoss]; ok {
 		v, _ := strconv.ParseFloat(l, 64)
-		fmt.Fprintf(w, ", loss %.4f nats (%d tokens)", v, res.LossTokens)
+		fmt.Fprintf(w, ", loss %.4f nats (%s)", v, textfmt.Plural(int(res.LossTokens), "token"))
 	}
 	fmt.Fprintln(w)
 }

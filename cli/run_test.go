@@ -70,6 +70,58 @@ func TestRunErrors(t *testing.T) {
 	}
 }
 
+// TestRunProvenance runs a checkpoint found in a fake HF cache at a revision given by its short commit hash, into a
+// directory that does not exist yet, and checks that the run file says enough to make the same measurement again:
+// hub id, revision, full commit, weight dtype, dataset by name with its SHA-256, window length, token cap, tokenizer
+// by model id with its SHA-256, and that the checkpoint is a synth control.
+func TestRunProvenance(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("HF_HUB_CACHE", cache)
+	repo := filepath.Join(cache, "models--EleutherAI--pythia-tiny")
+	commit := "0123456789abcdef0123456789abcdef01234567"
+	snap := filepath.Join(repo, "snapshots", commit)
+	mustScalefit(t, "synth", "--preset", "tiny", "--dtype", "bf16", "--out", snap)
+	os.MkdirAll(filepath.Join(repo, "refs"), 0o755)
+	os.WriteFile(filepath.Join(repo, "refs", "step1000"), []byte(commit), 0o644)
+	dir := t.TempDir()
+	text := filepath.Join(dir, "corpus.txt")
+	os.WriteFile(text, []byte(strings.Repeat("The quick brown fox jumps over the lazy dog. ", 40)), 0o644)
+	out := filepath.Join(dir, "runs", "new", "tiny.parquet") // runs/new does not exist
+	mustScalefit(t, "run", "--model", "EleutherAI/pythia-tiny", "--revision", "0123456", "--text", text, "--seq-len", "64",
+		"--max-tokens", "256", "--out", out, "--quiet")
+	run, err := schema.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := run.Meta
+	for key, want := range map[string]string{
+		schema.MetaHubID: "EleutherAI/pythia-tiny", schema.MetaRevision: "0123456", schema.MetaCommit: commit,
+		schema.MetaWeightDType: "BF16", schema.MetaDataset: "corpus.txt", schema.MetaSeqLen: "64", schema.MetaMaxTokens: "256",
+		schema.MetaTokenizer: "EleutherAI/pythia-tiny tokenizer.json", schema.MetaSynthetic: "true",
+	} {
+		if m[key] != want {
+			t.Errorf("%s = %q, want %q", key, m[key], want)
+		}
+	}
+	textSum, _ := fileSHA256(text)
+	tokSum, _ := fileSHA256(filepath.Join(snap, "tokenizer.json"))
+	if m[schema.MetaDatasetSHA256] != textSum || m[schema.MetaTokenizerSHA256] != tokSum || len(textSum) != 64 {
+		t.Errorf("dataset SHA-256 %q (want %q), tokenizer SHA-256 %q (want %q)", m[schema.MetaDatasetSHA256], textSum, m[schema.MetaTokenizerSHA256], tokSum)
+	}
+	for k, v := range m {
+		if k != schema.MetaConfig && strings.Contains(v, dir) {
+			t.Errorf("%s records an absolute path: %q", k, v)
+		}
+	}
+	if run.Rows[0].Model != "EleutherAI/pythia-tiny" || run.Rows[0].Revision != "0123456" {
+		t.Errorf("rows name %s@%s", run.Rows[0].Model, run.Rows[0].Revision)
+	}
+	// --revision with a local directory is an error, not a silent label.
+	if _, err := scalefit(t, "run", "--model", snap, "--revision", "step1000", "--text", text, "--out", out); err == nil || !strings.Contains(err.Error(), "is a local directory") {
+		t.Errorf("--revision with a directory: %v", err)
+	}
+}
+
 // TestRunRecordsActivation: without --gelu the run uses and records the config's activation (GPT-NeoX-20B's
 // "gelu_fast" is the tanh form); --gelu replaces it and is recorded instead.
 func TestRunRecordsActivation(t *testing.T) {

@@ -106,7 +106,10 @@ func sweepAction(c *ucli.Context) error {
 // counts them.
 func loadPlan(path string, errOut io.Writer) (*sweep.Plan, error) {
 	plan, err := sweep.Load(path, sweep.Resolver{
-		Model: resolveModel,
+		Model: func(spec, revision string) (string, string, error) {
+			m, err := resolveModel(spec, revision)
+			return m.Dir, m.ID, err
+		},
 		Backend: func(spec string) error {
 			_, err := backends.Resolve(spec)
 			return err
@@ -145,7 +148,7 @@ func sweepRunFunc(p *sweep.Plan) sweep.RunFunc {
 		_, _, err := runModel(ctx, runOptions{
 			ModelDir: t.Dir, Model: t.Model, Revision: t.Revision, Out: t.Out, Input: planInput(p),
 			SkipFirst: p.Run.SkipFirst, GELU: p.Run.GELU, Loss: p.Run.Loss, Backend: p.Run.Backend,
-			Threads: threads, Quiet: true,
+			Threads: threads, Device: p.Run.Device, Quiet: true,
 			Meta:       map[string]string{schema.MetaOptionsHash: t.Hash},
 			OnProgress: func(pr backends.Progress) { progress(pr.TokensDone, pr.TokensTotal) },
 		}, io.Discard)

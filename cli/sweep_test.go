@@ -269,7 +269,7 @@ func TestSweepPlanProblems(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
 	if len(lines) != 2 || !strings.Contains(lines[0], "plan.toml:15: slurm.cpu: unknown key (did you mean cpus?)") ||
-		!strings.Contains(lines[1], "plan.toml: models[2].model: model org/c: not a directory, and not in the HF cache") {
+		!strings.Contains(lines[1], "plan.toml: models[2].model: model org/c is not in the HF cache") {
 		t.Errorf("stderr:\n%s", errOut.String())
 	}
 	if _, err := os.Stat(filepath.Join(f.dir, "out")); !os.IsNotExist(err) {

@@ -19,20 +19,23 @@ func init() {
 		Usage:     "write a random-init HF-format checkpoint (an untrained control)",
 		ArgsUsage: " ",
 		Description: `Writes config.json, model.safetensors and a byte-level BPE tokenizer.json into --out, initialised
-the way GPT-NeoX initialises Pythia (see docs/gains.md, "Untrained controls"). Start from a --preset and override
-any shape with the other flags. The same --seed always gives the same bytes.
+the way each family initialises its models (GPT-NeoX as Pythia; Llama, Mistral and Qwen2 as HF's _init_weights; see
+docs/gains.md, "Untrained controls"). Start from a --preset, which fixes the family and the released model's config
+settings, and override any shape with the other flags. The same --seed always gives the same bytes.
 
    scalefit synth --preset pythia-70m --out /tmp/p70m
-   scalefit synth --preset tiny --layers 4 --sequential --dtype bf16 --out /tmp/tiny`,
+   scalefit synth --preset tiny --layers 4 --sequential --dtype bf16 --out /tmp/tiny
+   scalefit synth --preset llama-3.2-1b --dtype bf16 --out controls/llama-3.2-1b`,
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "preset", Value: "pythia-70m", Usage: "shape preset: " + synth.PresetNames()},
 			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Required: true, Usage: "directory to create (must not exist or be empty)"},
 			&ucli.IntFlag{Name: "layers", Usage: "override the number of layers"},
 			&ucli.IntFlag{Name: "hidden", Usage: "override the hidden size d"},
 			&ucli.IntFlag{Name: "heads", Usage: "override the number of attention heads"},
+			&ucli.IntFlag{Name: "kv-heads", Usage: "override the number of key/value heads (grouped-query attention; not gpt_neox)"},
 			&ucli.IntFlag{Name: "intermediate", Usage: "override the MLP width"},
 			&ucli.IntFlag{Name: "vocab", Usage: "override the vocabulary size"},
-			&ucli.BoolFlag{Name: "sequential", Usage: "sequential residual instead of Pythia's parallel one"},
+			&ucli.BoolFlag{Name: "sequential", Usage: "sequential residual instead of Pythia's parallel one (gpt_neox presets)"},
 			&ucli.StringFlag{Name: "dtype", Value: "f32", Usage: "storage dtype: f32, f16 or bf16"},
 			&ucli.Int64Flag{Name: "seed", Value: 1, Usage: "random seed"},
 		},
@@ -43,12 +46,14 @@ any shape with the other flags. The same --seed always gives the same bytes.
 			opt := synth.Options{
 				Preset: c.String("preset"),
 				Shape: arch.Shape{Layers: c.Int("layers"), Hidden: c.Int("hidden"), Heads: c.Int("heads"),
-					FFN: c.Int("intermediate"), Vocab: c.Int("vocab")},
+					KVHeads: c.Int("kv-heads"), FFN: c.Int("intermediate"), Vocab: c.Int("vocab")},
 				DType: c.String("dtype"), Seed: c.Int64("seed"),
 			}
-			residual := "parallel"
 			if c.Bool("sequential") {
-				opt.Extra, residual = map[string]any{"use_parallel_residual": false}, "sequential"
+				if p, ok := synth.LookupPreset(opt.Preset); ok && p.Family != "gpt_neox" {
+					return fmt.Errorf("synth: --sequential is a gpt_neox choice; preset %s is %s, whose residual is always sequential", p.Name, p.Family)
+				}
+				opt.Extra = map[string]any{"use_parallel_residual": false}
 			}
 			m, err := synthModel(c.String("out"), opt)
 			if err != nil {
@@ -56,8 +61,16 @@ any shape with the other flags. The same --seed always gives the same bytes.
 			}
 			cfg := m.Config()
 			total, nonEmbed := m.ParamCounts()
-			fmt.Fprintf(c.App.Writer, "wrote %s: %s, %d layers, d=%d, %d heads, ffn %d, vocab %d, %s residual, %s; %s parameters (%s non-embedding)\n",
-				c.String("out"), cfg.ModelType, cfg.Layers, cfg.Hidden, cfg.Heads, cfg.FFN, cfg.Vocab, residual, opt.DType,
+			attention := textfmt.Plural(cfg.Heads, "head")
+			if cfg.KVHeads != cfg.Heads {
+				attention += fmt.Sprintf(" (%d kv)", cfg.KVHeads)
+			}
+			residual := ""
+			if cfg.ModelType == "gpt_neox" {
+				residual = map[bool]string{false: ", parallel residual", true: ", sequential residual"}[c.Bool("sequential")]
+			}
+			fmt.Fprintf(c.App.Writer, "wrote %s: %s, %s, d=%d, %s, ffn %d, vocab %d%s, %s; %s parameters (%s non-embedding)\n",
+				c.String("out"), cfg.ModelType, textfmt.Plural(cfg.Layers, "layer"), cfg.Hidden, attention, cfg.FFN, cfg.Vocab, residual, opt.DType,
 				textfmt.GroupDigits(total), textfmt.GroupDigits(nonEmbed))
 			return nil
 		},

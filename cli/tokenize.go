@@ -10,6 +10,7 @@ import (
 
 	"github.com/scalefit/scalefit/datasets"
 	"github.com/scalefit/scalefit/datasets/tokenizer"
+	"github.com/scalefit/scalefit/internal/textfmt"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -52,11 +53,11 @@ feeds the model, each starting with the BOS, counted inside N. Examples:
 			case c.String("model") != "" && in.Tokenizer != "":
 				return fmt.Errorf("give --model or --tokenizer, not both")
 			case c.String("model") != "":
-				dir, _, err := resolveModel(c.String("model"), c.String("revision"))
+				m, err := resolveModel(c.String("model"), c.String("revision"))
 				if err != nil {
 					return err
 				}
-				in.Tokenizer = in.tokenizerPath(dir)
+				in.Tokenizer = in.tokenizerPath(m.Dir)
 			case in.Tokenizer == "":
 				return fmt.Errorf("give --model or --tokenizer")
 			}
@@ -66,7 +67,7 @@ feeds the model, each starting with the BOS, counted inside N. Examples:
 			}
 			write := func(w io.Writer) error { return writeTokens(w, seqs) }
 			if out := c.String("out"); out != "" {
-				if err := checkOutDir(out); err != nil {
+				if err := prepareOut(out); err != nil {
 					return err
 				}
 				if err := schema.WriteAtomic(out, write); err != nil {
@@ -76,7 +77,7 @@ feeds the model, each starting with the BOS, counted inside N. Examples:
 				return err
 			}
 			if skipped > 0 {
-				fmt.Fprintf(c.App.ErrWriter, "warning: skipped %d texts that encode to no token\n", skipped)
+				fmt.Fprintf(c.App.ErrWriter, "scalefit: tokenize: warning: skipped %s that encode%s to no token\n", textfmt.Plural(skipped, "text"), map[bool]string{true: "s", false: ""}[skipped == 1])
 			}
 			return nil
 		},

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// ReferenceModel is one model's published results: model-level metrics named as in DESIGN.md §5, the layer at
+// ReferenceModel is one model's published results: model-level metrics named as scalefit names them (docs/gains.md), the layer at
 // which each extreme or final metric was observed, the layer counts behind the fractions, and a per-layer gain
 // profile where one was published.
 type ReferenceModel struct {
@@ -48,7 +48,7 @@ func (r ReferenceSet) Model(name string) (ReferenceModel, bool) {
 // SeedPythia is the name of the reference set with the seed note's Pythia-1.4B and Pythia-6.9B results.
 const SeedPythia = "seed-pythia"
 
-// seedPythia returns DESIGN.md §6 and the seed note's §1–§2. Fractions are exact ratios of the counts; lstar_depth
+// seedPythia returns the seed note's §1 tables and §2 layer profile of Pythia-1.4B and 6.9B. Fractions are exact ratios of the counts; lstar_depth
 // is L*/(n_layers − 1) with L* the layer of the attention minimum. The 6.9B profile is the seed note's §2 table,
 // two decimals, at layers 0, 4, …, 28 and 31; its L0 attention value (0.99) is the rounded max_attn_gain (0.999).
 func seedPythia() ReferenceSet {
@@ -103,7 +103,7 @@ func seedPythia() ReferenceSet {
 		Name: SeedPythia,
 		Description: "attention and MLP gains of Pythia-1.4B and Pythia-6.9B measured with PyTorch forward hooks " +
 			"(the seed's headline: final MLP gain 3.60 → 6.24)",
-		Provenance: "seed note ffn-expansion-pythia-6.9b.md, 2026-01-05 (§1 tables, §2 layer profile); DESIGN.md §6",
+		Provenance: "seed note ffn-expansion-pythia-6.9b.md, 2026-01-05 (§1 tables, §2 layer profile); parameter counts from the Pythia model cards",
 		Models:     []ReferenceModel{a, b},
 	}
 }

@@ -14,7 +14,7 @@ func TestSeedPythia(t *testing.T) {
 	if len(ref.Models) != 2 {
 		t.Fatalf("%d models, want 2", len(ref.Models))
 	}
-	// DESIGN.md §6, row by row: value and layer (−1 where the table gives none).
+	// The seed note's §1 tables, row by row: value and layer (−1 where the table gives none).
 	tests := []struct {
 		model, metric string
 		value         float64

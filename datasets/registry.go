@@ -29,7 +29,7 @@ type Model struct {
 }
 
 const (
-	srcPythia  = "Pythia model cards (EleutherAI, Biderman et al. 2023); DESIGN.md §6"
+	srcPythia  = "Pythia model cards (EleutherAI, Biderman et al. 2023)"
 	srcGPT2    = "openai-community config.json; Hugging Face GPT2LMHeadModel count (tied unembedding, learned positions over 1024 tokens)"
 	srcGPT3    = "Brown et al. 2020, Table 2.1: nominal 175e9 total; non-embedding count computed from the shapes with GPT-2's layout"
 	srcLlama2  = "meta-llama config.json (Touvron et al. 2023); Hugging Face LlamaForCausalLM count (untied unembedding, no biases, RMSNorm)"

@@ -171,7 +171,7 @@ func TestRowsMetaOfSeveralRuns(t *testing.T) {
 }
 
 // layerGainByHand is the token-weighted mean of gain_mean over the sequences of (layer, component), computed from the
-// rows directly (DESIGN.md §4), independently of fit.
+// rows directly (docs/run-file.md), independently of fit.
 func layerGainByHand(run *schema.Run, layer int, component string) (gain float64, tokens int64) {
 	var num, den float64
 	for _, r := range run.Rows {

@@ -11,7 +11,7 @@ import (
 // batchRows is the number of rows per record batch (and Parquet row group).
 const batchRows = 64 * 1024
 
-// RunsTable returns the rows of runs, concatenated in order, with the run-file columns of DESIGN.md §4; the model
+// RunsTable returns the rows of runs, concatenated in order, with the run-file columns of docs/run-file.md; the model
 // column tells the runs apart. The schema metadata is the runs' metadata where they all agree (a single run keeps
 // all of its own, so a Parquet or Arrow export of one run is again a valid run file).
 func RunsTable(runs []*schema.Run) *Table {

@@ -16,7 +16,7 @@ import (
 // SummaryRow is one row of the summary table: the layer-level gain of one component at one layer of one model, with
 // its bootstrap percentile interval.
 //
-// Gain is the token-weighted mean over the run's sequences (layers.Profile.LayerGain, DESIGN.md §4). [GainLo, GainHi] is
+// Gain is the token-weighted mean over the run's sequences (layers.Profile.LayerGain, docs/run-file.md). [GainLo, GainHi] is
 // the percentile interval of that mean over resamples of the sequences (layers.Bootstrap); both are NaN, written
 // as null, when the run holds a single sequence. NTokens and NSeqs count the tokens and sequences behind Gain.
 type SummaryRow struct {

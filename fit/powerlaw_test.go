@@ -3,6 +3,7 @@ package fit
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -470,5 +471,37 @@ func BenchmarkHierarchical(b *testing.B) {
 		if r.Bootstraps[0].Used != 10000 {
 			b.Fatal("resamples lost")
 		}
+	}
+}
+
+// TestBootstrapDroppedWithWarning fits two revisions of one model and one other size: three points on two distinct x.
+// The larger model's residual has leverage 1, so the residual bootstrap cannot be computed; the fit leaves it out with
+// a warning and still reports the t interval and the other bootstraps.
+func TestBootstrapDroppedWithWarning(t *testing.T) {
+	pts := []Point{
+		{Model: "m@step1000", X: 1e8, Y: 2.0, YSE: math.NaN(), Layer: -1},
+		{Model: "m@step2000", X: 1e8, Y: 2.2, YSE: math.NaN(), Layer: -1},
+		{Model: "big", X: 4e8, Y: 3.0, YSE: math.NaN(), Layer: -1},
+	}
+	r, err := PowerLaw(pts, Options{Bootstrap: DefaultBootstraps(pts), Resamples: 200, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.ExponentCI.Defined() {
+		t.Errorf("no t interval: %+v", r.ExponentCI)
+	}
+	var methods []string
+	for _, b := range r.Bootstraps {
+		methods = append(methods, b.Method)
+	}
+	if fmt.Sprint(methods) != "[pairs]" {
+		t.Errorf("bootstraps %v, want [pairs]", methods)
+	}
+	found := false
+	for _, w := range r.Warnings {
+		found = found || strings.HasPrefix(w, "residual bootstrap left out: ") && strings.Contains(w, "leverage 1")
+	}
+	if !found {
+		t.Errorf("warnings %q lack the dropped residual bootstrap", r.Warnings)
 	}
 }

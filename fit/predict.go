@@ -43,30 +43,6 @@ type LOOPrediction struct {
 	Covered   *bool   // whether PI contains Y; nil when PI does not exist
 }
 
-// ErrorText is the relative error as tables print it, "+7.7 %", with "0.0 %" for an error that rounds to zero of
-// either sign and "—" when it is undefined.
-func (l LOOPrediction) ErrorText() string {
-	if math.IsNaN(l.RelError) {
-		return "—"
-	}
-	e := fmt.Sprintf("%+.1f %%", 100*l.RelError)
-	if e == "+0.0 %" || e == "-0.0 %" {
-		e = "0.0 %"
-	}
-	return e
-}
-
-// CoveredText is "yes" or "no" for whether the prediction interval covered the model, or "—" when there is none.
-func (l LOOPrediction) CoveredText() string {
-	switch {
-	case l.Covered == nil:
-		return "—"
-	case *l.Covered:
-		return "yes"
-	}
-	return "no"
-}
-
 // LOOCoverage counts the held-out models whose prediction interval covered them, out of those that had one.
 func LOOCoverage(loo []LOOPrediction) (covered, defined int) {
 	for _, l := range loo {

@@ -40,7 +40,7 @@ type Options struct {
 	Confidence float64        // two-sided confidence level; 0 means 0.95
 	Bootstrap  []string       // methods to run, the first being the primary one; see DefaultBootstraps
 	Interval   string         // the bootstrap interval shown with predictions: IntervalBCa (default), percentile or basic
-	Resamples  int            // bootstrap resamples; 0 means 10000
+	Resamples  int            // bootstrap resamples; 0 means layers.DefaultResamples (2000)
 	Seed       uint64         // the bootstrap's random streams are a function of Seed only
 	Metric     *layers.Metric // the metric behind y; the hierarchical bootstrap needs it to recompute y from runs
 	Targets    []Target       // x values to predict at
@@ -162,7 +162,11 @@ func PowerLaw(points []Point, opts Options) (*Result, error) {
 		distinct[v] = true
 	}
 	if line.DF == 0 {
-		r.Warnings = append(r.Warnings, fmt.Sprintf("n = %d: the exponent is exactly determined by two points, so no confidence or prediction interval exists (0 degrees of freedom); predictions below are point values only", n))
+		w := fmt.Sprintf("n = %d: the exponent is exactly determined by two points, so no confidence or prediction interval exists (0 degrees of freedom)", n)
+		if len(o.Targets) > 0 {
+			w += "; predictions are point values only"
+		}
+		r.Warnings = append(r.Warnings, w)
 	} else if len(distinct) == 2 && n > 2 {
 		r.Warnings = append(r.Warnings, "only two distinct x values: the fit cannot tell a power law from any other curve through them")
 	}
@@ -258,7 +262,7 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("unknown bootstrap interval %q (known: bca, percentile, basic)", o.Interval)
 	}
 	if o.Resamples == 0 {
-		o.Resamples = 10000
+		o.Resamples = layers.DefaultResamples
 	}
 	if o.Resamples < 0 {
 		return o, fmt.Errorf("resamples %d: must be positive", o.Resamples)
@@ -368,9 +372,15 @@ func (r *Result) runBootstraps(points []Point, t, u, w, lt []float64, o Options)
 			r.Notes = append(r.Notes, fmt.Sprintf("%s bootstrap skipped: it needs at least 3 models", m))
 			continue
 		}
+		if m == Hierarchical && !slices.ContainsFunc(bp.evals, func(e *seqShared) bool { return e != nil }) {
+			return fmt.Errorf("hierarchical bootstrap: no model comes from a run file, so there are no sequences to resample")
+		}
 		bs, err := runBootstrap(bp, m, o.Resamples, o.Seed, o.Confidence, o.Workers)
 		if err != nil {
-			return err
+			// The data cannot carry this bootstrap (a model whose residual has leverage 1, say, when two revisions
+			// of one model share its x): leave it out and say so; the t interval does not depend on it.
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s bootstrap left out: %v; the t interval above does not depend on it", m, err))
+			continue
 		}
 		switch {
 		case m == Hierarchical:

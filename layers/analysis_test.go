@@ -42,7 +42,7 @@ func TestAnalyzeOneSequence(t *testing.T) {
 	}
 	for _, pr := range a.Verdicts.Predictions {
 		m := pr.Models[0]
-		if m.Bootstrapped || m.Significance != "" || m.Robust {
+		if m.Bootstrapped || m.Significant != 0 || m.Interval != nil || m.Robust {
 			t.Errorf("%s: significance from a single sequence: %+v", pr.ID, m)
 		}
 	}

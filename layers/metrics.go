@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Metric is a model-level number computed from a model's layer profile (DESIGN.md §5). Metrics are the y variables
+// Metric is a model-level number computed from a model's layer profile (docs/gains.md). Metrics are the y variables
 // of the scaling-law fits; scalefit summary prints the same values from the same code.
 //
 // A metric reads a single component. Eval receives that component's layer-level gain as a function of the layer, so a
@@ -17,6 +17,7 @@ type Metric struct {
 	Component string // the component whose layer gains the metric reads
 	HasLayer  bool   // the metric reports the layer it was taken at (argmax, argmin, last)
 	Doc       string
+	Label     string // the metric in a few words, for an axis or a sentence: "final-layer MLP gain"
 	eval      func(gain func(layer int) float64, nLayers int) (value float64, layer int)
 }
 
@@ -28,20 +29,20 @@ type MetricValue struct {
 }
 
 var metrics = []Metric{
-	{Name: "final_mlp_gain", Component: "mlp", HasLayer: true, Doc: "mlp gain at the last layer", eval: final},
-	{Name: "final_attn_gain", Component: "attn", HasLayer: true, Doc: "attn gain at the last layer", eval: final},
-	{Name: "final_combined_gain", Component: "combined", HasLayer: true, Doc: "combined gain at the last layer", eval: final},
-	{Name: "max_mlp_gain", Component: "mlp", HasLayer: true, Doc: "largest mlp gain over layers", eval: extreme(+1)},
-	{Name: "min_mlp_gain", Component: "mlp", HasLayer: true, Doc: "smallest mlp gain over layers", eval: extreme(-1)},
-	{Name: "max_attn_gain", Component: "attn", HasLayer: true, Doc: "largest attn gain over layers", eval: extreme(+1)},
-	{Name: "min_attn_gain", Component: "attn", HasLayer: true, Doc: "smallest attn gain over layers", eval: extreme(-1)},
-	{Name: "lstar_depth", Component: "attn", HasLayer: true, Doc: "depth layer/(L−1) of the attn minimum (the seed's L*)", eval: lstarDepth},
-	{Name: "frac_attn_contracting", Component: "attn", Doc: "share of layers with attn gain < 1", eval: fraction(func(g float64) bool { return g < 1 })},
-	{Name: "frac_mlp_contracting", Component: "mlp", Doc: "share of layers with mlp gain < 1", eval: fraction(func(g float64) bool { return g < 1 })},
-	{Name: "frac_net_expanding", Component: "combined", Doc: "share of layers with combined gain > 1", eval: fraction(func(g float64) bool { return g > 1 })},
+	{Name: "final_mlp_gain", Component: "mlp", HasLayer: true, Doc: "mlp gain at the last layer", Label: "final-layer MLP gain", eval: final},
+	{Name: "final_attn_gain", Component: "attn", HasLayer: true, Doc: "attn gain at the last layer", Label: "final-layer attention gain", eval: final},
+	{Name: "final_combined_gain", Component: "combined", HasLayer: true, Doc: "combined gain at the last layer", Label: "final-layer combined gain", eval: final},
+	{Name: "max_mlp_gain", Component: "mlp", HasLayer: true, Doc: "largest mlp gain over layers", Label: "largest MLP gain", eval: extreme(+1)},
+	{Name: "min_mlp_gain", Component: "mlp", HasLayer: true, Doc: "smallest mlp gain over layers", Label: "smallest MLP gain", eval: extreme(-1)},
+	{Name: "max_attn_gain", Component: "attn", HasLayer: true, Doc: "largest attn gain over layers", Label: "largest attention gain", eval: extreme(+1)},
+	{Name: "min_attn_gain", Component: "attn", HasLayer: true, Doc: "smallest attn gain over layers", Label: "smallest attention gain", eval: extreme(-1)},
+	{Name: "lstar_depth", Component: "attn", HasLayer: true, Doc: "depth layer/(L−1) of the attn minimum (the seed's L*)", Label: "depth of the attention minimum (L*)", eval: lstarDepth},
+	{Name: "frac_attn_contracting", Component: "attn", Doc: "share of layers with attn gain < 1", Label: "share of attention layers contracting", eval: fraction(func(g float64) bool { return g < 1 })},
+	{Name: "frac_mlp_contracting", Component: "mlp", Doc: "share of layers with mlp gain < 1", Label: "share of MLP layers contracting", eval: fraction(func(g float64) bool { return g < 1 })},
+	{Name: "frac_net_expanding", Component: "combined", Doc: "share of layers with combined gain > 1", Label: "share of layers expanding net", eval: fraction(func(g float64) bool { return g > 1 })},
 }
 
-// Metrics lists every model-level metric in the order of DESIGN.md §5.
+// Metrics lists every model-level metric in the order docs/gains.md lists them.
 func Metrics() []Metric { return append([]Metric(nil), metrics...) }
 
 // MetricByName returns the named metric, or an error listing the valid names.
@@ -138,7 +139,7 @@ func fraction(pred func(float64) bool) func(func(int) float64, int) (float64, in
 	}
 }
 
-// Covariates are the x variables of a scaling-law fit (DESIGN.md §5).
+// Covariates are the x variables of a scaling-law fit (docs/statistics.md).
 var Covariates = []string{"params", "params_nonembed", "layers", "hidden"}
 
 // Covariate returns the named x variable of p.

@@ -89,3 +89,12 @@ func TestNewProfileErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestMetricLabels checks that every metric says what it is in words, for axes and sentences.
+func TestMetricLabels(t *testing.T) {
+	for _, m := range Metrics() {
+		if m.Label == "" || strings.Contains(m.Label, "_") {
+			t.Errorf("metric %s has label %q", m.Name, m.Label)
+		}
+	}
+}

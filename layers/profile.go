@@ -17,7 +17,7 @@ import (
 // Profile is one model's run reorganised for statistics: for every component, the per-sequence mean gains as a
 // [layer][sequence] grid, and the number of counted tokens of each sequence.
 //
-// The layer-level gain of DESIGN.md §4 is the token-weighted mean over sequences,
+// The layer-level gain (docs/run-file.md) is the token-weighted mean over sequences,
 //
 //	g_ℓ = Σ_s n_s · ḡ_{ℓ,s} / Σ_s n_s,
 //
@@ -182,7 +182,7 @@ func (p *Profile) LayerGains(component string, w []float64) []float64 {
 	return out
 }
 
-// Depth is layer / (NLayers − 1), the normalised depth of DESIGN.md §4 (0 for a one-layer model).
+// Depth is layer / (NLayers − 1), the normalised depth of docs/run-file.md (0 for a one-layer model).
 func (p *Profile) Depth(layer int) float64 {
 	if p.NLayers <= 1 {
 		return 0

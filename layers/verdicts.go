@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/scalefit/scalefit/internal/textfmt"
 )
@@ -56,7 +54,8 @@ func (o VerdictOptions) withDefaults() VerdictOptions {
 	return o
 }
 
-// ModelVerdict is one prediction evaluated on one model.
+// ModelVerdict is one prediction evaluated on one model: the verdict, and the evidence behind it in numbers. Package
+// report puts it into words.
 type ModelVerdict struct {
 	Model   string `json:"model"`
 	NParams int64  `json:"n_params"`
@@ -67,26 +66,44 @@ type ModelVerdict struct {
 	// net-expanding for (5)); −1 for the value predictions (3) and (4).
 	Count  int `json:"count"`
 	Layers int `json:"layers"`
+	// At lists the layers that expand net, for (5).
+	At []int `json:"at,omitempty"`
+	// Early is, for (5), how many of the net-expanding layers come before the last LastLayers layers.
+	Early int `json:"early"`
 	// Layer is the layer a value prediction reads: the last layer for (3), the MLP argmax for (4); −1 otherwise.
 	Layer int `json:"layer"`
 	// Value is the quantity whose trend against params is reported: the share of contracting layers for (1) and (2),
 	// the last-layer MLP gain for (3), the last-layer MLP gain over the largest MLP gain of the other layers for (4),
 	// and the share of the layers before the last LastLayers that expand net for (5).
 	Value float64 `json:"value"`
-	// Summary is the count or value as the seed's tables print it: "24/24 (100 %)", "3.60×", "L31".
-	Summary string `json:"summary"`
 	// Bootstrapped reports whether layer intervals were available; the fields below are meaningful only then.
 	Bootstrapped bool `json:"bootstrapped"`
 	// Significant counts layers whose interval confirms the per-layer condition (Hi < 1 for contraction, Lo > 1 +
-	// tolerance for expansion); for (3) and (4) it is 1 when the value is significant (CI above 1; the last layer's CI
-	// above every other layer's), else 0.
+	// tolerance for net expansion); for (3) and (4) it is 1 when the value is significant (the last layer's interval
+	// above 1; above every other layer's), else 0.
 	Significant int `json:"significant"`
+	// Opposite counts, for (1) and (2), the layers whose interval lies wholly above 1: significantly expanding.
+	Opposite int `json:"opposite"`
+	// EarlySignificant counts, for (5), the significantly net-expanding layers among the Early ones.
+	EarlySignificant int `json:"early_significant"`
+	// Interval is, for (3) and (4), the last layer's MLP gain with its interval.
+	Interval *Interval `json:"interval,omitempty"`
+	// Rival is, for (4), the other layer the last layer is judged against, and Relation where the last layer's
+	// interval lies with respect to it: "above" (above every other layer's interval; Rival has the highest upper
+	// bound), "below" (wholly below Rival's, the one with the highest lower bound) or "overlaps".
+	Rival    *Interval `json:"rival,omitempty"`
+	Relation string    `json:"relation,omitempty"`
 	// Robust reports whether the verdict, holds or fails, still stands when every layer gain is replaced by the least
 	// favourable end of its interval (see docs/verdicts.md).
 	Robust bool `json:"robust"`
-	// Significance describes the layer-bootstrap evidence in words.
-	Significance string `json:"significance"`
 }
+
+// Relations of the last layer's interval to its rival's, for prediction (4).
+const (
+	RelationAbove    = "above"
+	RelationOverlaps = "overlaps"
+	RelationBelow    = "below"
+)
 
 // MarshalJSON writes a non-finite Value as null.
 func (m ModelVerdict) MarshalJSON() ([]byte, error) {
@@ -104,10 +121,9 @@ type Verdict struct {
 	Models     []ModelVerdict `json:"models"`
 	Status     string         `json:"status"` // universal, scale-dependent, fails or n/a
 	// Trend is the direction of Value against parameter count over the applicable models (rises, falls, flat, mixed),
-	// empty with fewer than two models of different size. TrendOf names the quantity; TrendText says it in words.
-	Trend     string `json:"trend,omitempty"`
-	TrendOf   string `json:"trend_of"`
-	TrendText string `json:"trend_text,omitempty"`
+	// empty with fewer than two models of different size. TrendOf names the quantity.
+	Trend   string `json:"trend,omitempty"`
+	TrendOf string `json:"trend_of"`
 }
 
 // Verdicts is the seed's five predictions evaluated on a set of models.
@@ -123,28 +139,26 @@ type Verdicts struct {
 type vdPrediction struct {
 	id, text, trendOf string
 	needs             string                                               // the component it reads
-	fmtValue          func(float64) string                                 // formats Value in trend text
-	eval              func(in vdInput, o VerdictOptions, mv *ModelVerdict) // fills Holds, Count, Value, Summary, significance
+	eval              func(in vdInput, o VerdictOptions, mv *ModelVerdict) // fills Holds, Count, Value and the evidence
 }
 
 // vdInput is one model's layer gains and, when bootstrapped, intervals, of the components the predictions read.
 type vdInput struct {
 	gains map[string][]float64
 	ivs   map[string][]Interval
-	conf  float64
 }
 
 var vdPredictions = []vdPrediction{
 	{id: PredAttnContracts, text: "Attention always contracts", needs: "attn",
-		trendOf: "share of attention layers contracting", fmtValue: textfmt.Percent, eval: vdEvalAttn},
+		trendOf: "share of attention layers contracting", eval: vdEvalAttn},
 	{id: PredMLPMostly, text: "MLP mostly contracts", needs: "mlp",
-		trendOf: "share of MLP layers contracting", fmtValue: textfmt.Percent, eval: vdEvalMLPMostly},
+		trendOf: "share of MLP layers contracting", eval: vdEvalMLPMostly},
 	{id: PredLastMLPExpands, text: "Last-layer MLP expands", needs: "mlp",
-		trendOf: "last-layer MLP gain", fmtValue: func(v float64) string { return textfmt.Gain(v) + "×" }, eval: vdEvalLastExpands},
+		trendOf: "last-layer MLP gain", eval: vdEvalLastExpands},
 	{id: PredLastMLPMax, text: "Last layer holds the MLP maximum", needs: "mlp",
-		trendOf: "last-layer MLP gain over the largest other MLP gain", fmtValue: func(v float64) string { return textfmt.Gain(v) + "×" }, eval: vdEvalLastMax},
+		trendOf: "last-layer MLP gain over the largest other MLP gain", eval: vdEvalLastMax},
 	{id: PredNetOnlyLast, text: "Net expansion only at the last layer", needs: "combined",
-		trendOf: "share of earlier layers expanding net", fmtValue: textfmt.Percent, eval: vdEvalNetOnlyLast},
+		trendOf: "share of earlier layers expanding net", eval: vdEvalNetOnlyLast},
 }
 
 // Judge evaluates the seed's five predictions on every profile and across them.
@@ -201,7 +215,7 @@ func Judge(ps []*Profile, bands []*Bands, opt VerdictOptions) (*Verdicts, error)
 					out.Confidence, out.Resamples, b.Confidence, b.Resamples)
 			}
 			out.Confidence, out.Resamples = b.Confidence, b.Resamples
-			in.ivs, in.conf = b.Components, b.Confidence
+			in.ivs = b.Components
 		}
 		inputs[i] = in
 	}
@@ -225,8 +239,6 @@ func Judge(ps []*Profile, bands []*Bands, opt VerdictOptions) (*Verdicts, error)
 				if mv.Holds {
 					holds++
 				}
-			} else {
-				mv.Summary = "n/a (no " + pr.needs + ")"
 			}
 			v.Models = append(v.Models, mv)
 		}
@@ -240,27 +252,18 @@ func Judge(ps []*Profile, bands []*Bands, opt VerdictOptions) (*Verdicts, error)
 		default:
 			v.Status = StatusScaleDependent
 		}
-		v.Trend, v.TrendText = vdTrend(v.Models, pr.fmtValue)
-		if v.TrendText != "" {
-			v.TrendText = pr.trendOf + " " + v.TrendText
-		}
+		v.Trend = vdTrend(v.Models)
 		out.Predictions = append(out.Predictions, v)
 	}
 	return out, nil
 }
 
-// vdTrend orders the applicable models by parameter count and reports whether Value rises or falls with it, with the
-// values in that order ("falls with params: 92 % → 56 %").
-func vdTrend(ms []ModelVerdict, format func(float64) string) (string, string) {
-	var pts []ModelVerdict
-	for _, m := range ms {
-		if m.Applicable && !math.IsNaN(m.Value) {
-			pts = append(pts, m)
-		}
-	}
-	sort.SliceStable(pts, func(i, j int) bool { return pts[i].NParams < pts[j].NParams })
+// vdTrend orders the applicable models by parameter count and reports whether Value rises or falls with it: rises,
+// falls, flat or mixed, or "" with fewer than two models of different size. ByParams gives the same order.
+func vdTrend(ms []ModelVerdict) string {
+	pts := ByParams(ms)
 	if len(pts) < 2 || pts[0].NParams == pts[len(pts)-1].NParams {
-		return "", ""
+		return ""
 	}
 	up, down := false, false
 	for i := 1; i < len(pts); i++ {
@@ -271,25 +274,29 @@ func vdTrend(ms []ModelVerdict, format func(float64) string) (string, string) {
 			down = true
 		}
 	}
-	kind := TrendMixed
 	switch {
 	case up && !down:
-		kind = TrendRises
+		return TrendRises
 	case down && !up:
-		kind = TrendFalls
+		return TrendFalls
 	case !up && !down:
-		kind = TrendFlat
+		return TrendFlat
 	}
-	vals := make([]string, len(pts))
-	for i, m := range pts {
-		vals[i] = format(m.Value)
-	}
-	verb := map[string]string{TrendRises: "rises with params", TrendFalls: "falls with params",
-		TrendFlat: "is the same at every size", TrendMixed: "has no monotone trend in params"}[kind]
-	return kind, verb + ": " + strings.Join(vals, " → ")
+	return TrendMixed
 }
 
-func vdCIWords(conf float64) string { return textfmt.Level(conf) + " CI" }
+// ByParams returns the applicable models with a defined Value, ordered by parameter count: the sequence a Trend
+// describes.
+func ByParams(ms []ModelVerdict) []ModelVerdict {
+	var pts []ModelVerdict
+	for _, m := range ms {
+		if m.Applicable && !math.IsNaN(m.Value) {
+			pts = append(pts, m)
+		}
+	}
+	sort.SliceStable(pts, func(i, j int) bool { return pts[i].NParams < pts[j].NParams })
+	return pts
+}
 
 // vdEvalAttn is prediction (1): every attention layer has gain < 1.
 func vdEvalAttn(in vdInput, _ VerdictOptions, mv *ModelVerdict) {
@@ -298,19 +305,13 @@ func vdEvalAttn(in vdInput, _ VerdictOptions, mv *ModelVerdict) {
 	mv.Count = vdCount(g, func(x float64) bool { return x < 1 })
 	mv.Value = float64(mv.Count) / float64(n)
 	mv.Holds = mv.Count == n
-	mv.Summary = textfmt.Share(mv.Count, n)
 	if ivs := in.ivs["attn"]; ivs != nil {
-		below := vdCountIv(ivs, func(iv Interval) bool { return iv.Below(1) })
-		above := vdCountIv(ivs, func(iv Interval) bool { return iv.Above(1) })
-		mv.Significant = below
+		mv.Significant = vdCountIv(ivs, func(iv Interval) bool { return iv.Below(1) })
+		mv.Opposite = vdCountIv(ivs, func(iv Interval) bool { return iv.Above(1) })
 		if mv.Holds {
-			mv.Robust = below == n
+			mv.Robust = mv.Significant == n
 		} else {
-			mv.Robust = above > 0
-		}
-		mv.Significance = fmt.Sprintf("%d/%d contract, %d significantly (%s below 1)", mv.Count, n, below, vdCIWords(in.conf))
-		if above > 0 {
-			mv.Significance += fmt.Sprintf("; %d significantly expand", above)
+			mv.Robust = mv.Opposite > 0
 		}
 	}
 }
@@ -322,18 +323,14 @@ func vdEvalMLPMostly(in vdInput, o VerdictOptions, mv *ModelVerdict) {
 	mv.Count = vdCount(g, func(x float64) bool { return x < 1 })
 	mv.Value = float64(mv.Count) / float64(n)
 	mv.Holds = mv.Value >= o.Mostly
-	mv.Summary = textfmt.Share(mv.Count, n)
 	if ivs := in.ivs["mlp"]; ivs != nil {
-		below := vdCountIv(ivs, func(iv Interval) bool { return iv.Below(1) })
-		above := vdCountIv(ivs, func(iv Interval) bool { return iv.Above(1) })
-		mv.Significant = below
+		mv.Significant = vdCountIv(ivs, func(iv Interval) bool { return iv.Below(1) })
+		mv.Opposite = vdCountIv(ivs, func(iv Interval) bool { return iv.Above(1) })
 		if mv.Holds {
-			mv.Robust = float64(below)/float64(n) >= o.Mostly
+			mv.Robust = float64(mv.Significant)/float64(n) >= o.Mostly
 		} else {
-			mv.Robust = float64(n-above)/float64(n) < o.Mostly
+			mv.Robust = float64(n-mv.Opposite)/float64(n) < o.Mostly
 		}
-		mv.Significance = fmt.Sprintf("%d/%d contract, %d significantly (%s below 1); %d expand, %d significantly (CI above 1)",
-			mv.Count, n, below, vdCIWords(in.conf), vdCount(g, func(x float64) bool { return x > 1 }), above)
 	}
 }
 
@@ -343,9 +340,9 @@ func vdEvalLastExpands(in vdInput, _ VerdictOptions, mv *ModelVerdict) {
 	last := len(g) - 1
 	mv.Layer, mv.Value = last, g[last]
 	mv.Holds = g[last] > 1
-	mv.Summary = textfmt.Gain(g[last]) + "×"
 	if ivs := in.ivs["mlp"]; ivs != nil {
 		iv := ivs[last]
+		mv.Interval = &iv
 		if iv.Above(1) {
 			mv.Significant = 1
 		}
@@ -354,14 +351,6 @@ func vdEvalLastExpands(in vdInput, _ VerdictOptions, mv *ModelVerdict) {
 		} else {
 			mv.Robust = iv.Below(1)
 		}
-		rel := "not significantly different from 1"
-		switch {
-		case iv.Above(1):
-			rel = "significantly above 1"
-		case iv.Below(1):
-			rel = "significantly below 1"
-		}
-		mv.Significance = fmt.Sprintf("L%d %s× (%s %s), %s", last, textfmt.Gain(iv.Gain), vdCIWords(in.conf), vdFmtCI(iv), rel)
 	}
 }
 
@@ -374,7 +363,6 @@ func vdEvalLastMax(in vdInput, _ VerdictOptions, mv *ModelVerdict) {
 	// above every other, which the same argmax expresses.
 	mv.Layer = at
 	mv.Holds = at == last
-	mv.Summary = fmt.Sprintf("L%d", at)
 	next := -1 // the largest layer other than the last
 	for l := 0; l < last; l++ {
 		if next < 0 || g[l] > g[next] {
@@ -384,35 +372,41 @@ func vdEvalLastMax(in vdInput, _ VerdictOptions, mv *ModelVerdict) {
 	if next >= 0 {
 		mv.Value = g[last] / g[next]
 	}
-	if ivs := in.ivs["mlp"]; ivs != nil {
-		if next < 0 {
-			mv.Significant, mv.Robust = 1, true
-			mv.Significance = "one layer: trivially the maximum"
-			return
+	ivs := in.ivs["mlp"]
+	if ivs == nil {
+		return
+	}
+	lastIv := ivs[last]
+	mv.Interval = &lastIv
+	if next < 0 {
+		mv.Significant, mv.Robust, mv.Relation = 1, true, RelationAbove
+		return
+	}
+	// The last layer is separated from the rest when its interval lies above every other layer's interval, and
+	// significantly not the maximum when it lies below some other layer's.
+	hiAt, loAt := 0, 0
+	for l := 1; l < last; l++ {
+		if ivs[l].Hi > ivs[hiAt].Hi {
+			hiAt = l
 		}
-		// The last layer is separated from the rest when its interval lies above every other layer's interval.
-		hiOthers, loOthers, hiAt := math.Inf(-1), math.Inf(-1), -1
-		for l := 0; l < last; l++ {
-			if ivs[l].Hi > hiOthers || hiAt < 0 {
-				hiOthers, hiAt = ivs[l].Hi, l
-			}
-			loOthers = max(loOthers, ivs[l].Lo)
+		if ivs[l].Lo > ivs[loAt].Lo {
+			loAt = l
 		}
-		sep := ivs[last].Lo > hiOthers
-		if sep {
-			mv.Significant = 1
-		}
-		if mv.Holds {
-			mv.Robust = sep
-		} else {
-			mv.Robust = ivs[last].Hi < loOthers
-		}
-		word := "overlaps"
-		if sep {
-			word = "lies above"
-		}
-		mv.Significance = fmt.Sprintf("L%d %s× (%s %s) %s the other layers' CIs (highest: L%d, up to %s×)",
-			last, textfmt.Gain(ivs[last].Gain), vdCIWords(in.conf), vdFmtCI(ivs[last]), word, hiAt, textfmt.Gain(hiOthers))
+	}
+	rival := ivs[hiAt]
+	switch {
+	case lastIv.Lo > ivs[hiAt].Hi:
+		mv.Relation, mv.Significant = RelationAbove, 1
+	case lastIv.Hi < ivs[loAt].Lo:
+		mv.Relation, rival = RelationBelow, ivs[loAt]
+	default:
+		mv.Relation = RelationOverlaps
+	}
+	mv.Rival = &rival
+	if mv.Holds {
+		mv.Robust = mv.Relation == RelationAbove
+	} else {
+		mv.Robust = mv.Relation == RelationBelow
 	}
 }
 
@@ -423,33 +417,30 @@ func vdEvalNetOnlyLast(in vdInput, o VerdictOptions, mv *ModelVerdict) {
 	n := len(g)
 	k := min(o.LastLayers, n)
 	thr := 1 + o.NetTolerance
-	var early, late []int
+	var late []int
 	for l, x := range g {
 		if x > thr {
+			mv.At = append(mv.At, l)
 			if l < n-k {
-				early = append(early, l)
+				mv.Early++
 			} else {
 				late = append(late, l)
 			}
 		}
 	}
-	mv.Count = len(early) + len(late)
-	mv.Holds = len(late) > 0 && len(early) == 0
+	mv.Count = len(mv.At)
+	mv.Holds = len(late) > 0 && mv.Early == 0
 	mv.Value = 0
 	if n > k {
-		mv.Value = float64(len(early)) / float64(n-k)
-	}
-	mv.Summary = textfmt.Share(mv.Count, n)
-	if mv.Count > 0 {
-		mv.Summary += " at " + vdLayerList(append(early, late...))
+		mv.Value = float64(mv.Early) / float64(n-k)
 	}
 	if ivs := in.ivs["combined"]; ivs != nil {
-		var sigEarly, sigLate, possLate int
+		var sigLate, possLate int
 		allEarlyBelow := true
 		for l, iv := range ivs {
 			if l < n-k {
 				if iv.Above(thr) {
-					sigEarly++
+					mv.EarlySignificant++
 				}
 				if !iv.Below(thr) {
 					allEarlyBelow = false
@@ -463,18 +454,12 @@ func vdEvalNetOnlyLast(in vdInput, o VerdictOptions, mv *ModelVerdict) {
 				}
 			}
 		}
-		mv.Significant = sigEarly + sigLate
+		mv.Significant = mv.EarlySignificant + sigLate
 		if mv.Holds {
 			mv.Robust = sigLate > 0 && allEarlyBelow
 		} else {
-			mv.Robust = sigEarly > 0 || possLate == 0
+			mv.Robust = mv.EarlySignificant > 0 || possLate == 0
 		}
-		above := "CI above 1"
-		if o.NetTolerance > 0 {
-			above = "CI above " + strconv.FormatFloat(thr, 'g', -1, 64)
-		}
-		mv.Significance = fmt.Sprintf("%d expand, %d significantly (%s %s): %d of them before the last %s, %d significantly",
-			mv.Count, sigEarly+sigLate, textfmt.Level(in.conf), above, len(early), vdPlural(k, "layer"), sigEarly)
 	}
 }
 
@@ -496,29 +481,6 @@ func vdCountIv(ivs []Interval, pred func(Interval) bool) int {
 		}
 	}
 	return k
-}
-
-func vdLayerList(ls []int) string {
-	s := make([]string, len(ls))
-	for i, l := range ls {
-		s[i] = "L" + strconv.Itoa(l)
-	}
-	return strings.Join(s, ", ")
-}
-
-func vdPlural(k int, word string) string {
-	if k == 1 {
-		return word
-	}
-	return strconv.Itoa(k) + " " + word + "s"
-}
-
-// vdFmtCI formats an interval's bounds as "[3.41, 3.79]", or "undefined" for a single-sequence run.
-func vdFmtCI(iv Interval) string {
-	if !iv.Defined() {
-		return "undefined: one sequence"
-	}
-	return "[" + textfmt.Gain(iv.Lo) + ", " + textfmt.Gain(iv.Hi) + "]"
 }
 
 // vdNum returns a pointer to f, or nil when f is not finite, for JSON.

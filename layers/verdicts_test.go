@@ -23,11 +23,15 @@ func seedProfiles(t testing.TB) []*Profile {
 	return []*Profile{mustProfile(t, small), mustProfile(t, large)}
 }
 
-func testBands(t testing.TB, ps []*Profile) []*Bands {
+// testBands bootstraps the layer gains of components (default attn, mlp and combined) of every profile.
+func testBands(t testing.TB, ps []*Profile, components ...string) []*Bands {
 	t.Helper()
+	if len(components) == 0 {
+		components = Components
+	}
 	var out []*Bands
 	for _, p := range ps {
-		b, err := Bootstrap(p, []string{"attn", "mlp", "combined"}, BootConfig{Resamples: 2000, Confidence: 0.95, Seed: 7})
+		b, err := Bootstrap(p, components, BootConfig{Resamples: 2000, Confidence: 0.95, Seed: 7})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,31 +47,30 @@ func TestJudgeSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	type cell struct {
-		summary           string
-		holds             bool
-		count, sig, layer int
-		value             float64
-		robust            bool
+		holds                       bool
+		count, sig, opposite, layer int
+		value                       float64
+		robust                      bool
 	}
 	want := []struct {
 		id, status, trend string
 		cells             [2]cell
 	}{
 		{PredAttnContracts, StatusUniversal, TrendFlat, [2]cell{
-			{"24/24 (100 %)", true, 24, 24, -1, 1, true},
-			{"32/32 (100 %)", true, 32, 31, -1, 1, false}}}, // L0 = 0.999 contracts, but not significantly
+			{true, 24, 24, 0, -1, 1, true},
+			{true, 32, 31, 0, -1, 1, false}}}, // L0 = 0.999 contracts, but not significantly
 		{PredMLPMostly, StatusScaleDependent, TrendFalls, [2]cell{
-			{"22/24 (92 %)", true, 22, 21, -1, 22.0 / 24, true},
-			{"18/32 (56 %)", false, 18, 17, -1, 18.0 / 32, true}}},
+			{true, 22, 21, 2, -1, 22.0 / 24, true},
+			{false, 18, 17, 12, -1, 18.0 / 32, true}}},
 		{PredLastMLPExpands, StatusUniversal, TrendRises, [2]cell{
-			{"3.60×", true, -1, 1, 23, 3.60, true},
-			{"6.24×", true, -1, 1, 31, 6.24, true}}},
+			{true, -1, 1, 0, 23, 3.60, true},
+			{true, -1, 1, 0, 31, 6.24, true}}},
 		{PredLastMLPMax, StatusUniversal, TrendFalls, [2]cell{
-			{"L23", true, -1, 1, 23, 3.60 / 1.10, true},
-			{"L31", true, -1, 1, 31, 6.24 / 2.07, true}}},
+			{true, -1, 1, 0, 23, 3.60 / 1.10, true},
+			{true, -1, 1, 0, 31, 6.24 / 2.07, true}}},
 		{PredNetOnlyLast, StatusScaleDependent, TrendRises, [2]cell{
-			{"1/24 (4 %) at L23", true, 1, 1, -1, 0, true},
-			{"2/32 (6 %) at L0, L31", false, 2, 2, -1, 1.0 / 31, true}}},
+			{true, 1, 1, 0, -1, 0, true},
+			{false, 2, 2, 0, -1, 1.0 / 31, true}}},
 	}
 	if len(v.Predictions) != len(want) {
 		t.Fatalf("%d predictions, want %d", len(v.Predictions), len(want))
@@ -79,25 +82,20 @@ func TestJudgeSeed(t *testing.T) {
 		}
 		for j, c := range w.cells {
 			m := p.Models[j]
-			if m.Summary != c.summary || m.Holds != c.holds || m.Count != c.count || m.Significant != c.sig ||
+			if m.Holds != c.holds || m.Count != c.count || m.Significant != c.sig || m.Opposite != c.opposite ||
 				m.Layer != c.layer || math.Abs(m.Value-c.value) > 1e-9 || m.Robust != c.robust || !m.Bootstrapped {
 				t.Errorf("%s %s: got %+v\nwant %+v", w.id, m.Model, m, c)
 			}
 		}
 	}
-	if got := v.Predictions[0].Models[1].Significance; got != "32/32 contract, 31 significantly (95 % CI below 1)" {
-		t.Errorf("attn significance of 6.9B = %q", got)
+	// Prediction (4): the last layer's interval lies above every other layer's; the 6.9B's highest other is L4 (2.07).
+	if m := v.Predictions[3].Models[1]; m.Relation != RelationAbove || m.Rival == nil || m.Rival.Layer != 4 || m.Interval.Layer != 31 {
+		t.Errorf("last-max evidence of 6.9B: %+v", m)
 	}
-	if got := v.Predictions[1].Models[1].Significance; got != "18/32 contract, 17 significantly (95 % CI below 1); 14 expand, 12 significantly (CI above 1)" {
-		t.Errorf("mlp significance of 6.9B = %q", got)
+	// Prediction (5): 6.9B expands net at L0 and L31, L0 before the last layer and significantly.
+	if m := v.Predictions[4].Models[1]; len(m.At) != 2 || m.At[0] != 0 || m.At[1] != 31 || m.Early != 1 || m.EarlySignificant != 1 {
+		t.Errorf("net evidence of 6.9B: %+v", m)
 	}
-	if got := v.Predictions[1].TrendText; got != "share of MLP layers contracting falls with params: 92 % → 56 %" {
-		t.Errorf("trend text = %q", got)
-	}
-	if got := v.Predictions[4].Models[1].Significance; got != "2 expand, 2 significantly (95 % CI above 1): 1 of them before the last layer, 1 significantly" {
-		t.Errorf("net significance of 6.9B = %q", got)
-	}
-
 	if _, err := json.Marshal(v); err != nil {
 		t.Errorf("json: %v", err)
 	}
@@ -135,7 +133,7 @@ func TestJudgeOptions(t *testing.T) {
 			if p.Status != tt.status || p.Models[0].Holds != tt.holds[0] || p.Models[1].Holds != tt.holds[1] {
 				t.Errorf("%s: status %s, holds %v %v; want %s %v", tt.name, p.Status, p.Models[0].Holds, p.Models[1].Holds, tt.status, tt.holds)
 			}
-			if p.Models[0].Bootstrapped || p.Models[0].Significance != "" {
+			if p.Models[0].Bootstrapped || p.Models[0].Significant != 0 || p.Models[0].Robust {
 				t.Errorf("%s: significance without a bootstrap: %+v", tt.name, p.Models[0])
 			}
 		}
@@ -170,14 +168,48 @@ func TestJudgeTrendAndMissing(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := v.Predictions[2] // last-layer MLP gain: 3.0, 1.5, 2.0 in order of params
-	if p.Trend != TrendMixed || p.TrendText != "last-layer MLP gain has no monotone trend in params: 3.00× → 1.50× → 2.00×" {
-		t.Errorf("trend %q %q", p.Trend, p.TrendText)
+	if p.Trend != TrendMixed {
+		t.Errorf("trend %q", p.Trend)
+	}
+	if by := ByParams(p.Models); len(by) != 3 || by[0].Value != 3 || by[1].Value != 1.5 || by[2].Value != 2 {
+		t.Errorf("models by params: %+v", by)
 	}
 	net := v.Predictions[4]
-	if net.Status != StatusNA || net.Models[0].Applicable || net.Models[0].Summary != "n/a (no combined)" {
+	if net.Status != StatusNA || net.Models[0].Applicable || net.Models[0].Count != -1 {
 		t.Errorf("net expansion without combined rows: %+v", net)
 	}
 	if _, err := json.Marshal(v); err != nil {
 		t.Errorf("json with NaN values: %v", err)
+	}
+}
+
+// TestJudgeLastMaxRelation checks where the last layer's MLP interval lies with respect to the other layers': wholly
+// below one of them (so the maximum is elsewhere, robustly), overlapping, or above all of them.
+func TestJudgeLastMaxRelation(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		mlp      []float64
+		holds    bool
+		relation string
+		rival    int
+		robust   bool
+	}{
+		{"below", []float64{0.5, 5, 2}, false, RelationBelow, 1, true},
+		{"overlaps", []float64{0.5, 2.01, 2}, false, RelationOverlaps, 1, false},
+		{"above", []float64{0.5, 1.2, 4}, true, RelationAbove, 1, true},
+	} {
+		var specs []layerstest.LayerSpec
+		for _, g := range tc.mlp {
+			specs = append(specs, layerstest.LayerSpec{Gain: g, Spread: 0.02})
+		}
+		p := mustProfile(t, layerstest.SynthRun(tc.name, 1e6, 20, map[string][]layerstest.LayerSpec{"mlp": specs}))
+		v, err := Judge([]*Profile{p}, testBands(t, []*Profile{p}, "mlp"), VerdictOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := v.Predictions[3].Models[0]
+		if m.Holds != tc.holds || m.Relation != tc.relation || m.Rival == nil || m.Rival.Layer != tc.rival || m.Robust != tc.robust {
+			t.Errorf("%s: %+v, rival %+v", tc.name, m, m.Rival)
+		}
 	}
 }

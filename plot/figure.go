@@ -14,7 +14,6 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgpdf"
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/scalefit/scalefit/schema"
@@ -210,7 +209,7 @@ func (f *Figure) Render(w io.Writer, format Format) error {
 	case SVG:
 		canvas = vgsvg.New(width, height)
 	case PDF:
-		canvas = vgpdf.New(width, height)
+		canvas = newPDFCanvas(width, height)
 	default:
 		return fmt.Errorf("unknown figure format %d", int(format))
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -240,6 +241,46 @@ func TestFigurePDF(t *testing.T) {
 	}
 	if len(data) < 10000 {
 		t.Errorf("%d bytes; want a non-trivial figure", len(data))
+	}
+}
+
+// TestFigurePDFText reads a PDF figure's text back with pdftotext (poppler-utils): characters outside ASCII (², ×, ≥,
+// –) must come out as themselves, which needs the fonts embedded with a Unicode encoding, and the fonts must be
+// subsets, so that the file stays small.
+func TestFigurePDFText(t *testing.T) {
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("pdftotext is missing (.ci/run installs poppler-utils)")
+		}
+		t.Skip("pdftotext is missing: apt-get install poppler-utils")
+	}
+	f := synthFigure(3, false)
+	f.Title = "R² ≥ 0.9 – gains × 2"
+	f.Scaling.LineLegend = "power law, b = 0.350 [0.320, 0.380], n = 3"
+	var buf bytes.Buffer
+	if err := f.Render(&buf, PDF); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "f.pdf")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-enc", "UTF-8", path, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v\n%s", err, out)
+	}
+	text := string(out)
+	for _, want := range []string{"R² ≥ 0.9 – gains × 2", "combined gain (attention × MLP)", "power law, b = 0.350 [0.320, 0.380], n = 3"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("pdftotext lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "Â") {
+		t.Errorf("mojibake in the PDF's text:\n%s", text)
+	}
+	// Whole Liberation fonts are about 400 kB each; subsets of the glyphs a figure uses are a few kB.
+	if n := buf.Len(); n > 150_000 {
+		t.Errorf("PDF is %d bytes: the fonts are not subset", n)
 	}
 }
 

@@ -3,6 +3,7 @@ package plot
 import (
 	"image/color"
 	"math"
+	"strings"
 
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -109,7 +110,8 @@ func (o *overlay) Plot(c draw.Canvas, p *gplot.Plot) {
 	// The note goes at the bottom centre if that is free, else at the top or the middle.
 	if o.note != "" {
 		sty := noteStyle()
-		w, h := sty.Width(o.note), sty.Height(o.note)
+		note := wrapText(sty, o.note, c.Max.X-c.Min.X-2*inset)
+		w, h := sty.Width(note), sty.Height(note)
 		cx := c.Center().X
 		best, bestCost := vg.Rectangle{}, math.Inf(1)
 		for _, y := range []vg.Length{c.Min.Y + inset, c.Max.Y - inset - h, c.Center().Y - h/2} {
@@ -118,7 +120,7 @@ func (o *overlay) Plot(c draw.Canvas, p *gplot.Plot) {
 				best, bestCost = r, cost
 			}
 		}
-		c.FillText(sty, vg.Point{X: cx, Y: best.Min.Y}, o.note)
+		c.FillText(sty, vg.Point{X: cx, Y: best.Min.Y}, note)
 		taken = append(taken, obstacle{best, 1})
 	}
 	// The legend goes in the corner where it covers the least.
@@ -241,4 +243,23 @@ func overlapCost(r vg.Rectangle, taken []obstacle) float64 {
 
 func square(c vg.Point, r vg.Length) vg.Rectangle {
 	return vg.Rectangle{Min: vg.Point{X: c.X - r, Y: c.Y - r}, Max: vg.Point{X: c.X + r, Y: c.Y + r}}
+}
+
+// wrapText breaks s into lines no wider than width in style sty, at spaces; a word wider than width keeps a line of
+// its own.
+func wrapText(sty text.Style, s string, width vg.Length) string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = word
+		case sty.Width(line+" "+word) <= width:
+			line += " " + word
+		default:
+			lines = append(lines, line)
+			line = word
+		}
+	}
+	return strings.Join(append(lines, line), "\n")
 }

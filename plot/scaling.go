@@ -31,21 +31,28 @@ func (p Point) HasInterval() bool {
 // the range, sorted by x), and BandLo, BandHi, when not nil, bound its confidence band at the same x. Predictions are
 // drawn with their own marker and interval bars. Every x and y must be finite and positive.
 //
-// Note is text under the panel title (lines separated by "\n"), typically the exponent and its confidence interval,
-// and a reference law's exponent on a line of its own. Without a line
-// and with fewer than two points the panel also says, inside the plot, that a fit needs at least two models
-// (NoFitNote).
+// The line is fitted to the models between FitLo and FitHi in x; where it runs beyond them, to reach a prediction or
+// a reference's models, it is drawn dashed and lighter, as an extrapolation. Both zero means no such stretch.
+//
+// Note is a short text drawn inside the plot where it covers the least data. The law's own numbers (its exponent and
+// interval) belong in LineLegend and the references' Labels, so that the legend says which line they describe.
+// Without a line and with fewer than two points the panel says, inside the plot, that a fit needs at least two models
+// (NoFitNote). Empty says why the panel has no law to draw at all (a metric that is not positive, say): the panel is
+// then drawn as a frame with that text in it, whatever points it may still have.
 type ScalingPanel struct {
 	Points         []Point
 	LineX, LineY   []float64
 	BandLo, BandHi []float64
+	FitLo, FitHi   float64
 	Predictions    []Point
+	Empty          string
 
 	XLabel, YLabel, Title string
 	Note                  string
 
-	// Legend texts; empty ones default to "measured", "power-law fit", "confidence band" and "prediction".
-	PointsLegend, LineLegend, BandLegend, PredictionsLegend string
+	// Legend texts; empty ones default to "measured", "power-law fit", "confidence band", "prediction" and
+	// "extrapolation".
+	PointsLegend, LineLegend, BandLegend, PredictionsLegend, ExtrapolationLegend string
 
 	// References are other laws drawn beside this one for comparison, such as a law published for trained models
 	// beside the fit of the user's runs. Each has its own muted style: a dashed line, open markers and labels in a
@@ -63,6 +70,7 @@ type ScalingSeries struct {
 	Points         []Point
 	LineX, LineY   []float64
 	BandLo, BandHi []float64
+	FitLo, FitHi   float64 // the x range of the models behind the line, as in ScalingPanel
 }
 
 // NoFitNote is what the scaling panel shows in place of a fitted line when it has fewer than two points.
@@ -73,7 +81,7 @@ func (s *ScalingPanel) validate() error {
 	for _, r := range s.References {
 		n += len(r.Points)
 	}
-	if n == 0 {
+	if n == 0 && s.Empty == "" {
 		return fmt.Errorf("scaling panel has no points")
 	}
 	if err := checkPoints("point", s.Points); err != nil {
@@ -145,9 +153,6 @@ func (s *ScalingPanel) build(title string) (*gplot.Plot, *overlay, error) {
 	if err := s.validate(); err != nil {
 		return nil, nil, err
 	}
-	if s.Note != "" {
-		title += "\n" + s.Note
-	}
 	p := newPanel(title, orDefault(s.XLabel, "x"), orDefault(s.YLabel, "y"))
 	xs, ys := newSpan(), newSpan()
 	ov := &overlay{}
@@ -167,12 +172,9 @@ func (s *ScalingPanel) build(title string) (*gplot.Plot, *overlay, error) {
 		if len(r.LineX) == 0 {
 			continue
 		}
-		l, err := plotter.NewLine(xys(r.LineX, r.LineY))
-		if err != nil {
+		if err := addLine(p, r.LineX, r.LineY, r.FitLo, r.FitHi, refs[i].line, extrapolated(refs[i].line)); err != nil {
 			return nil, nil, fmt.Errorf("scaling panel: reference %q: line: %w", r.Label, err)
 		}
-		l.LineStyle = refs[i].line
-		p.Add(l)
 		xs.add(r.LineX...)
 		ys.add(r.LineY...)
 		for j := range r.LineX {
@@ -187,12 +189,11 @@ func (s *ScalingPanel) build(title string) (*gplot.Plot, *overlay, error) {
 		ys.add(s.BandHi...)
 	}
 	if len(s.LineX) > 0 {
-		l, err := plotter.NewLine(xys(s.LineX, s.LineY))
-		if err != nil {
+		solid := draw.LineStyle{Color: fitColor, Width: vg.Points(1.5)}
+		dashed := extrapolated(solid)
+		if err := addLine(p, s.LineX, s.LineY, s.FitLo, s.FitHi, solid, dashed); err != nil {
 			return nil, nil, fmt.Errorf("scaling panel: fitted line: %w", err)
 		}
-		l.LineStyle = draw.LineStyle{Color: fitColor, Width: vg.Points(1.5)}
-		p.Add(l)
 		xs.add(s.LineX...)
 		ys.add(s.LineY...)
 		for i := range s.LineX {
@@ -200,8 +201,14 @@ func (s *ScalingPanel) build(title string) (*gplot.Plot, *overlay, error) {
 		}
 		entries = append(entries, legendEntry{orDefault(s.LineLegend, "power-law fit"), func(c *draw.Canvas) {
 			y := c.Center().Y
-			c.StrokeLine2(l.LineStyle, c.Min.X, y, c.Max.X, y)
+			c.StrokeLine2(solid, c.Min.X, y, c.Max.X, y)
 		}})
+		if s.FitLo > 0 && (s.LineX[0] < s.FitLo || s.LineX[len(s.LineX)-1] > s.FitHi) {
+			entries = append(entries, legendEntry{orDefault(s.ExtrapolationLegend, "extrapolation"), func(c *draw.Canvas) {
+				y := c.Center().Y
+				c.StrokeLine2(dashed, c.Min.X, y, c.Max.X, y)
+			}})
+		}
 	}
 	if hasBand {
 		entries = append(entries, legendEntry{orDefault(s.BandLegend, "confidence band"), func(c *draw.Canvas) {
@@ -295,13 +302,85 @@ func (s *ScalingPanel) build(title string) (*gplot.Plot, *overlay, error) {
 		}})
 	}
 
-	if len(s.LineX) == 0 && len(s.Points) < 2 {
+	switch {
+	case s.Empty != "":
+		ov.note = s.Empty
+	case len(s.LineX) == 0 && len(s.Points) < 2:
 		ov.note = NoFitNote
+	default:
+		ov.note = s.Note
+	}
+	empty := xs.lo > xs.hi // nothing to draw: a frame for the Empty text
+	if empty {
+		xs.add(1, 10)
+		ys.add(1, 10)
 	}
 	ov.legend = legend{entries: entries, cols: 1, boxed: true}
 	p.Add(ov)
 
 	setLog(&p.X, xs.lo, xs.hi, 0.07)
 	setLog(&p.Y, ys.lo, ys.hi, 0.1)
+	if empty {
+		p.X.Tick.Marker = gplot.ConstantTicks(nil)
+		p.Y.Tick.Marker = gplot.ConstantTicks(nil)
+	}
 	return p, ov, nil
+}
+
+// extrapolated is the style of a law's line beyond the models it was fitted to: dashed, thinner and lighter than st.
+func extrapolated(st draw.LineStyle) draw.LineStyle {
+	r, g, b, _ := st.Color.RGBA()
+	out := draw.LineStyle{Color: color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), 0x90}, Width: st.Width * 0.8,
+		Dashes: []vg.Length{vg.Points(2), vg.Points(2.5)}}
+	if len(st.Dashes) > 0 { // a reference's dashed line becomes dotted
+		out.Dashes = []vg.Length{vg.Points(1), vg.Points(2.5)}
+	}
+	return out
+}
+
+// addLine adds the line through (xs, ys) to p: in style in on [lo, hi] and in style out beyond it, splitting it where
+// it crosses lo and hi. The line is straight on log–log axes, so the crossing points are interpolated in log space.
+// lo = hi = 0 draws it all in style in.
+func addLine(p *gplot.Plot, xs, ys []float64, lo, hi float64, in, out draw.LineStyle) error {
+	type seg struct {
+		pts   plotter.XYs
+		style draw.LineStyle
+	}
+	var segs []seg
+	inside := func(x float64) bool { return !(lo > 0) || x >= lo*(1-1e-12) && x <= hi*(1+1e-12) }
+	cur := seg{style: out}
+	if inside(xs[0]) {
+		cur.style = in
+	}
+	for i := range xs {
+		if i > 0 && inside(xs[i]) != inside(xs[i-1]) {
+			// The boundary between xs[i-1] and xs[i].
+			b := lo
+			if xs[i] > hi || xs[i-1] > hi {
+				b = hi
+			}
+			t := (math.Log(b) - math.Log(xs[i-1])) / (math.Log(xs[i]) - math.Log(xs[i-1]))
+			yb := math.Exp(math.Log(ys[i-1]) + t*(math.Log(ys[i])-math.Log(ys[i-1])))
+			cur.pts = append(cur.pts, plotter.XY{X: b, Y: yb})
+			segs = append(segs, cur)
+			cur = seg{pts: plotter.XYs{{X: b, Y: yb}}, style: out}
+			if inside(xs[i]) {
+				cur.style = in
+			}
+		}
+		cur.pts = append(cur.pts, plotter.XY{X: xs[i], Y: ys[i]})
+	}
+	segs = append(segs, cur)
+	for _, sg := range segs {
+		if len(sg.pts) < 2 {
+			continue
+		}
+		l, err := plotter.NewLine(sg.pts)
+		if err != nil {
+			return err
+		}
+		l.LineStyle = sg.style
+		p.Add(l)
+	}
+	return nil
 }

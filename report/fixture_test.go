@@ -70,7 +70,7 @@ func fixtureProfile(t testing.TB, m fixtureModel) *layers.Profile {
 }
 
 // seedLike returns four models shaped like the seed note's Pythia profiles, with the exact Pythia parameter counts of
-// DESIGN.md §6: attention falls from near 1 to an L* around depth 0.7 and rises at the end; the MLP expands early,
+// the Pythia model cards: attention falls from near 1 to an L* around depth 0.7 and rises at the end; the MLP expands early,
 // plateaus near 1, declines, and explodes at the last layer by a factor that grows with size.
 func seedLike() []fixtureModel {
 	shape := func(attn0, final float64) (func(float64) float64, func(float64) float64) {

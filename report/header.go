@@ -2,109 +2,138 @@ package report
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/scalefit/scalefit/internal/textfmt"
+	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/schema"
 )
 
-// writeHeader writes the title, the untrained-control notice, the set-up table (models, data, measurement settings),
-// the definitions of the gains, and the figure link.
-func (r *Report) writeHeader(b *strings.Builder) error {
-	o := r.Options
-	title := o.Title
+// writeTitle writes the first heading and, for untrained controls, a one-paragraph notice.
+func writeTitle(p *page, r *Report) {
+	title := r.Options.Title
 	if title == "" {
 		title = "Sublayer gains of " + joinAnd(r.names())
 	}
-	fmt.Fprintf(b, "# %s\n\n", title)
-	if o.Untrained {
-		b.WriteString("> **Untrained controls.** Every model in this report is a random-initialised GPT-NeoX checkpoint " +
-			"(scalefit synth, GPT-NeoX's Pythia initialisation): not one training step has been taken. The gains below " +
-			"show what the architecture and its initialisation alone do to a token's representation, before any " +
-			"learning. They are a baseline to compare trained models against, not a measurement of trained models, " +
-			"and the scaling law fitted to them is the size dependence of that baseline.\n\n")
+	p.heading(1, title)
+	if r.Options.Untrained {
+		p.para("> %s Every model here is a random-initialised checkpoint (scalefit synth, with Pythia's "+
+			"initialisation) that has not taken one training step: a baseline to compare trained models against.",
+			p.bold("Untrained controls."))
 	}
-	if diff := r.settingsThatDiffer(); len(diff) > 0 {
-		fmt.Fprintf(b, "%s. **Caution:** the runs differ in %s, so comparing them mixes measurement settings.",
-			describeModels(len(r.Profiles)), joinAnd(diff))
-		b.WriteString("\n\n")
-	} else if len(r.Profiles) > 1 {
-		fmt.Fprintf(b, "%s, measured on the same inputs with the same settings.\n\n", describeModels(len(r.Profiles)))
-	}
+}
 
+// writeSetup writes what was measured: one column per model for what differs between models (sizes, sequences,
+// tokens), the measurement settings once when every run shares them (and per model, with a caution, when they
+// differ), the definitions of the gains, and the figure.
+func writeSetup(p *page, r *Report) {
+	o := r.Options
 	t := textfmt.Table{Header: append([]string{""}, r.names()...), Align: []byte{'l'}}
 	for range r.Profiles {
 		t.Align = append(t.Align, 'r')
 	}
-	row := func(label string, f func(i int) string) {
+	row := func(label string, f func(pr *layers.Profile) string) {
 		cells := []string{label}
-		for i := range r.Profiles {
-			cells = append(cells, f(i))
+		for _, pr := range r.Profiles {
+			cells = append(cells, f(pr))
 		}
 		t.Add(cells...)
 	}
-	row("Architecture", func(i int) string { return r.Profiles[i].Architecture })
-	row("Parameters", func(i int) string { return textfmt.GroupDigits(r.Profiles[i].NParams) })
-	row("Non-embedding parameters", func(i int) string { return textfmt.GroupDigits(r.Profiles[i].NParamsNonembed) })
-	row("Layers", func(i int) string { return fmt.Sprint(r.Profiles[i].NLayers) })
-	row("Hidden size d", func(i int) string { return fmt.Sprint(r.Profiles[i].HiddenSize) })
-	row("Sequences", func(i int) string { return fmt.Sprint(r.Profiles[i].NSeq()) })
-	row("Tokens counted", func(i int) string { return textfmt.GroupDigits(int64(r.Profiles[i].TotalTokens())) })
-	for _, m := range settingRows {
-		row(m.label, func(i int) string { return orDash(r.Profiles[i].Meta[m.key]) })
-	}
+	row("Parameters", func(pr *layers.Profile) string { return textfmt.GroupDigits(pr.NParams) })
+	row("Layers × hidden size", func(pr *layers.Profile) string { return fmt.Sprintf("%d × %d", pr.NLayers, pr.HiddenSize) })
+	row("Sequences, tokens counted", func(pr *layers.Profile) string {
+		return fmt.Sprintf("%d, %s", pr.NSeq(), textfmt.GroupDigits(int64(pr.TotalTokens())))
+	})
 	if r.anyMeta(schema.MetaLoss) {
-		row("Loss (nats/token)", func(i int) string {
-			if v, ok := r.Profiles[i].Meta[schema.MetaLoss]; ok {
-				var f float64
-				if _, err := fmt.Sscan(v, &f); err == nil {
-					return fmt.Sprintf("%.4f", f)
-				}
+		row("Loss (nats/token)", func(pr *layers.Profile) string {
+			if v, err := strconv.ParseFloat(pr.Meta[schema.MetaLoss], 64); err == nil {
+				return fmt.Sprintf("%.4f", v)
 			}
-			return "—"
+			return textfmt.Dash
 		})
 	}
-	b.WriteString(t.Markdown())
-	b.WriteString("\n")
-
-	b.WriteString("**Definitions** (DESIGN.md §3, docs/gains.md). For block ℓ and each counted token, " +
-		"`attn` = ‖a_out‖ / ‖a_in‖, where a_in = LN₁(h) is what the attention module receives and a_out what it adds to " +
-		"the residual stream (after the dense projection and its bias); `mlp` = ‖m_out‖ / ‖m_in‖ likewise, with " +
-		"m_in = LN₂(h) for a parallel residual and LN₂(h + a_out) for a sequential one; `combined` = `attn` × `mlp` for " +
-		"the same token, the seed's net column. Norms are L2 over the hidden dimension, accumulated in float64 from " +
-		"float32 compute. A layer's gain is the token-weighted mean over sequences, g_ℓ = Σ_s n_s·ḡ_ℓ,s / Σ_s n_s. " +
-		"A layer **contracts** when its gain is < 1 and **expands** when it is > 1. ")
-	fmt.Fprintf(b, "Every interval is a %s percentile interval from a bootstrap over sequences (%d resamples, seed %d): "+
-		"tokens within a sequence are correlated, so sequences are the independent draws. A layer is called "+
-		"*significantly* contracting when its whole interval lies below 1.\n\n",
-		textfmt.Level(o.Confidence), o.Resamples, o.Seed)
-	if o.Figure != "" {
-		fmt.Fprintf(b, "![Attention, MLP and combined gain per layer, and the scaling law](%s)\n\n", o.Figure)
+	same, differ := r.settings()
+	for _, s := range settingRows {
+		if differ[s.label] {
+			row(s.label, func(pr *layers.Profile) string { return orDash(s.value(pr)) })
+		}
 	}
-	return nil
+	p.table(t)
+	var shared []string
+	for _, s := range same {
+		shared = append(shared, lowerFirst(s.label)+" "+p.code(s.value(r.Profiles[0])))
+	}
+	if len(shared) > 0 {
+		who := "All runs"
+		if len(r.Profiles) == 1 {
+			who = "The run"
+		}
+		p.para("%s: %s.", who, strings.Join(shared, ", "))
+	}
+	if diff := r.settingsThatDiffer(); len(diff) > 0 {
+		p.para("%s the runs differ in %s, so comparing them mixes measurement settings.", p.bold("Caution:"), joinAnd(diff))
+	}
+	p.para("%s For block ℓ and each counted token, attn = ‖a_out‖ / ‖a_in‖ with a_in what the attention module "+
+		"receives (after its layer norm) and a_out what it returns; mlp likewise for the MLP; combined = attn × mlp for "+
+		"the same token. A layer's gain is the token-weighted mean over sequences; it %s when below 1 and %s when above "+
+		"(docs/gains.md). Intervals are %s percentile intervals from a bootstrap over sequences (%d resamples, seed %d), "+
+		"since tokens within a sequence are correlated.",
+		p.bold("Definitions."), p.bold("contracts"), p.bold("expands"), textfmt.Level(o.Confidence), o.Resamples, o.Seed)
+	if o.Figure != "" && p.md {
+		p.para("![Attention, MLP and combined gain per layer, and the scaling law](%s)", o.Figure)
+	}
 }
 
-// settingRows are the run metadata shown in the set-up table; they must agree across runs for a clean comparison.
-var settingRows = []struct{ label, key string }{
-	{"Dataset", schema.MetaDataset},
-	{"skip_first", schema.MetaSkipFirst},
-	{"GELU", schema.MetaGELU},
-	{"Backend", schema.MetaBackend},
+// settingRow is a measurement setting read from a run's metadata; runs compared side by side should share it.
+type settingRow struct {
+	label string
+	value func(pr *layers.Profile) string
+	// informational settings (the backend) may differ without a caution: backends agree numerically.
+	informational bool
+}
+
+func metaSetting(label, key string) settingRow {
+	return settingRow{label: label, value: func(pr *layers.Profile) string { return pr.Meta[key] }}
+}
+
+// settingRows are the run metadata shown in the set-up, in order.
+var settingRows = []settingRow{
+	metaSetting("Dataset", schema.MetaDataset),
+	{label: "Dataset SHA-256", value: func(pr *layers.Profile) string { return shortHash(pr.Meta[schema.MetaDatasetSHA256]) }},
+	metaSetting("skip_first", schema.MetaSkipFirst),
+	metaSetting("GELU", schema.MetaGELU),
+	{label: "Tokenizer SHA-256", value: func(pr *layers.Profile) string { return shortHash(pr.Meta[schema.MetaTokenizerSHA256]) }},
+	metaSetting("BOS", schema.MetaBOS),
+	{label: "Backend", value: func(pr *layers.Profile) string { return pr.Meta[schema.MetaBackend] }, informational: true},
+}
+
+// settings splits the setting rows into those every run shares (and has) and those that differ between runs.
+func (r *Report) settings() (same []settingRow, differ map[string]bool) {
+	differ = map[string]bool{}
+	for _, s := range settingRows {
+		v0 := s.value(r.Profiles[0])
+		d := false
+		for _, pr := range r.Profiles[1:] {
+			d = d || s.value(pr) != v0
+		}
+		switch {
+		case d:
+			differ[s.label] = true
+		case v0 != "":
+			same = append(same, s)
+		}
+	}
+	return same, differ
 }
 
 // settingsThatDiffer names the measurement settings whose values are not the same in every run.
 func (r *Report) settingsThatDiffer() []string {
+	_, differ := r.settings()
 	var out []string
-	for _, m := range settingRows {
-		if m.key == schema.MetaBackend {
-			continue // backends that agree numerically may differ in name and version
-		}
-		v0 := r.Profiles[0].Meta[m.key]
-		for _, p := range r.Profiles[1:] {
-			if p.Meta[m.key] != v0 {
-				out = append(out, m.label)
-				break
-			}
+	for _, s := range settingRows {
+		if differ[s.label] && !s.informational {
+			out = append(out, s.label)
 		}
 	}
 	return out
@@ -119,16 +148,9 @@ func (r *Report) anyMeta(key string) bool {
 	return false
 }
 
-func describeModels(n int) string {
-	if n == 1 {
-		return "One model"
-	}
-	return fmt.Sprintf("%d models", n)
-}
-
 func orDash(s string) string {
 	if s == "" {
-		return "—"
+		return textfmt.Dash
 	}
 	return s
 }
@@ -142,4 +164,12 @@ func joinAnd(words []string) string {
 		return words[0]
 	}
 	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+}
+
+// shortHash shortens a hex digest to its first 12 digits for a table; the provenance section gives it whole.
+func shortHash(h string) string {
+	if len(h) > 12 {
+		return h[:12] + "…"
+	}
+	return h
 }

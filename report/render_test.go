@@ -77,14 +77,18 @@ func TestComparisonTablesSeed(t *testing.T) {
 			}
 		}
 	}
-	md := renderComparison(c, true)
-	if !strings.HasPrefix(md, "### Attention gains\n\n| Metric | pythia-1.4b | pythia-6.9b | Change |\n|---|---|---|---|\n| Contracting | 24/24 (100 %) | 32/32 (100 %) | ≡ (+8 layers) |\n") {
+	pm := &page{md: true}
+	writeComparison(pm, c)
+	md := pm.String()
+	if !strings.Contains(md, "### Attention gains (attn)\n\n| Metric | pythia-1.4b | pythia-6.9b | Change |\n|---|---|---|---|\n| Contracting | 24/24 (100 %) | 32/32 (100 %) | ≡ (+8 layers) |\n") {
 		t.Errorf("markdown:\n%s", md)
 	}
-	if !strings.Contains(md, "### MLP gains") || !strings.Contains(md, "### Combined (net) gains") {
+	if !strings.Contains(md, "### MLP gains (mlp)") || !strings.Contains(md, "### Combined (net) gains (combined)") {
 		t.Errorf("markdown lacks a section:\n%s", md)
 	}
-	if s := renderComparison(c, false); !strings.Contains(s, "MLP gains (mlp)") || !strings.Contains(s, "Max gain     3.60 (L23, 1.00)") {
+	pt := &page{}
+	writeComparison(pt, c)
+	if s := pt.String(); !strings.Contains(s, "MLP gains (mlp)") || !strings.Contains(s, "Max gain     3.60 (L23, 1.00)") {
 		t.Errorf("text:\n%s", s)
 	}
 }
@@ -143,7 +147,8 @@ func TestComparisonTablesThree(t *testing.T) {
 	}
 }
 
-// TestVerdictsRender checks the verdict tables of the seed-shaped runs, in text and in markdown.
+// TestVerdictsRender checks the verdict table of the seed-shaped runs: one cell per model with the evidence and its
+// significance folded in, the robust mark said once in the legend.
 func TestVerdictsRender(t *testing.T) {
 	ps := seedProfiles(t)
 	var bands []*layers.Bands
@@ -158,38 +163,57 @@ func TestVerdictsRender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := renderVerdicts(v, false)
+	pm := &page{md: true}
+	writeVerdicts(pm, v)
+	md := pm.String()
 	for _, s := range []string{
-		"32/32 (100 %) holds", "18/32 (56 %) fails", "6.24× holds", "universal; last-layer MLP gain rises with params: 3.60× → 6.24×",
-		"scale-dependent; share of MLP layers contracting falls with params: 92 % → 56 %",
-		"Significance (95 % layer-bootstrap percentile intervals, 2000 resamples of sequences):",
-		"verdict not robust",
+		"| Prediction | pythia-1.4b | pythia-6.9b | Across models |\n|---|---|---|---|\n",
+		"| Attention always contracts | holds†: 24/24 contract (24 sig.) | holds: 32/32 contract (31 sig.) | universal; share of attention layers contracting is the same at every size (100 % → 100 %) |",
+		"| MLP mostly contracts (≥ 75 % of layers) | holds†: 22/24 contract (21 sig.), 2 sig. expand | fails†: 18/32 contract (17 sig.), 12 sig. expand | scale-dependent: holds in pythia-1.4b; share of MLP layers contracting falls with size (92 % → 56 %) |",
+		"| Last-layer MLP expands | holds†: L23 3.60× [",
+		"| Last layer holds the MLP maximum | holds†: L23, 3.27× the next; CI above all others |",
+		"| Net expansion only at the last layer | holds†: L23 expands net | fails†: L0, L31 expand net, 1 before the last layer (1 sig.) |",
+		"† robust: the verdict still stands when every layer gain is replaced by the least favourable end of its 95 % interval (a bootstrap over sequences, 2000 resamples).",
 	} {
-		if !strings.Contains(text, s) {
-			t.Errorf("text lacks %q:\n%s", s, text)
+		if !strings.Contains(md, s) {
+			t.Errorf("markdown lacks %q:\n%s", s, md)
 		}
 	}
-	md := renderVerdicts(v, true)
-	if !strings.HasPrefix(md, "| Prediction | pythia-1.4b | pythia-6.9b | Across models |\n|---|---|---|---|\n| Attention always contracts | 24/24 (100 %) holds | 32/32 (100 %) holds | universal;") {
-		t.Errorf("markdown starts\n%s", md[:min(len(md), 300)])
+	if n := strings.Count(md, "robust"); n != 1 {
+		t.Errorf("\"robust\" said %d times, want once:\n%s", n, md)
 	}
+	pt := &page{width: 80}
+	writeVerdicts(pt, v)
+	for _, line := range strings.Split(pt.String(), "\n") {
+		if len([]rune(line)) > 80 {
+			t.Errorf("text line wider than 80 columns: %q", line)
+		}
+	}
+	if !strings.Contains(pt.String(), "holds†: 24/24") {
+		t.Errorf("text at 80 columns lost the cells:\n%s", pt.String())
+	}
+
 	v, err = layers.Judge(ps, nil, layers.VerdictOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(renderVerdicts(v, false), "Significance") {
-		t.Error("significance table without a bootstrap")
+	pm = &page{md: true}
+	writeVerdicts(pm, v)
+	if md := pm.String(); strings.Contains(md, "†") || strings.Contains(md, "sig.") || !strings.Contains(md, "rest on the point estimates alone") {
+		t.Errorf("verdicts without a bootstrap:\n%s", md)
 	}
 }
 
-// TestPhasesRender checks the phase table of the seed note's 6.9B MLP profile.
+// TestPhasesRender checks the phase line of the seed note's 6.9B MLP profile.
 func TestPhasesRender(t *testing.T) {
 	s, err := layers.SegmentGains(layerstest.Seed69MLP(), layers.PhaseOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	md := phasesMarkdown(s)
-	if !strings.Contains(md, "| 1 | L0–1 | 0.00–0.03 |") || !strings.Contains(md, "| L31 | 1.00–1.00 | 6.24 | expanding |") {
+	s.Model = "pythia-6.9b"
+	p := &page{md: true}
+	writePhases(p, []*layers.Segmentation{s})
+	if md := p.String(); !strings.Contains(md, "- pythia-6.9b: 7 phases: L0–1 expanding (1.38×) → L2–5 expanding") || !strings.Contains(md, "→ L31 expanding (6.24×)") {
 		t.Errorf("markdown:\n%s", md)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/scalefit/scalefit/backends/checkpoint"
 	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/schema"
 )
@@ -101,10 +100,10 @@ func Build(profiles []*layers.Profile, opt Options) (*Report, error) {
 	if opt.Resamples < 1 {
 		return nil, fmt.Errorf("report: resamples must be at least 1, got %d", opt.Resamples)
 	}
-	// Runs of scalefit synth checkpoints say so in the config.json their run file carries.
+	// Runs of scalefit synth checkpoints say so in their metadata.
 	synthetic := true
 	for _, p := range profiles {
-		synthetic = synthetic && checkpoint.IsSynthetic([]byte(p.Meta[schema.MetaConfig]))
+		synthetic = synthetic && p.Meta[schema.MetaSynthetic] == "true"
 	}
 	opt.Untrained = opt.Untrained || synthetic
 	seen := map[string]bool{}
@@ -134,15 +133,31 @@ func Build(profiles []*layers.Profile, opt Options) (*Report, error) {
 	if r.Scaling, err = r.fitScaling(); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	var b strings.Builder
-	for _, section := range []func(*strings.Builder) error{
-		r.writeHeader, r.writeSummary, r.writeComparison, r.writeLayers, r.writePhases, r.writeScaling, r.writeProvenance,
-	} {
-		if err := section(&b); err != nil {
-			return nil, fmt.Errorf("report: %w", err)
-		}
+	p := &page{md: true}
+	writeTitle(p, r)
+	p.heading(2, "Finding")
+	writeFinding(p, r)
+	p.heading(2, "Set-up")
+	writeSetup(p, r)
+	p.heading(2, "Verdicts on the seed note's predictions")
+	writeVerdicts(p, r.Verdicts)
+	p.heading(2, "Scaling law: "+opt.Y+" against "+opt.X)
+	writeScaling(p, r)
+	if len(profiles) > 1 {
+		p.heading(2, "Cross-model comparison")
+	} else {
+		p.heading(2, "Profile summary")
 	}
-	r.markdown = b.String()
+	writeComparison(p, r.Analysis.Comparison)
+	if len(r.Phases) > 0 {
+		p.heading(2, "Phases of the "+r.Phases[0].Component+" gain")
+		writePhases(p, r.Phases)
+	}
+	p.heading(2, "Layer tables")
+	writeLayerTables(p, r)
+	p.heading(2, "Provenance")
+	writeProvenance(p, r)
+	r.markdown = strings.TrimRight(p.String(), "\n") + "\n"
 	return r, nil
 }
 

@@ -103,9 +103,9 @@ func TestLayerTableKnown(t *testing.T) {
 		"| L3 | 1.00 | 0.800 [0.800, 0.800] ▼ | 4.00 [4.00, 4.00] ▲ | 3.20 [3.20, 3.20] ▲ |",
 		"**attn**: 4/4 contract, 4 significantly; 0 expand significantly; min 0.125 (L2), max 0.800 (L3), last 0.800.",
 		"**mlp**: 2/4 contract, 2 significantly; 2 expand significantly; min 0.750 (L1), max 4.00 (L3), last 4.00.",
-		"**combined**: 3/4 contract, 3 significantly; 1 expand significantly; min 0.109 (L2), max 3.20 (L3), last 3.20.",
-		"| MLP mostly contracts (≥ 75 % of layers) | 2/4 (50 %) fails |",
-		"| Net expansion only at the last layer | 1/4 (25 %) at L3 holds |",
+		"**combined**: 3/4 contract, 3 significantly; 1 expands significantly; min 0.109 (L2), max 3.20 (L3), last 3.20.",
+		"| MLP mostly contracts (≥ 75 % of layers) | fails†: 2/4 contract (2 sig.), 2 sig. expand |",
+		"| Net expansion only at the last layer | holds†: L3 expands net |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q", want)
@@ -210,5 +210,29 @@ func TestScalingKnown(t *testing.T) {
 	}
 	if f := r.Scaling.Fit; math.Abs(f.Exponent-0.5) > 1e-12 || math.Abs(f.Prefactor-0.002) > 1e-14 {
 		t.Errorf("fit gives y = %v·x^%v, want 0.002·x^0.5", f.Prefactor, f.Exponent)
+	}
+}
+
+// TestPhasesNone checks that --phases none leaves the phases out of the report, as it does in compare.
+func TestPhasesNone(t *testing.T) {
+	r, err := Build(profiles(t, seedLike()[:2]), Options{Resamples: 50, Phases: layers.PhaseOptions{Component: "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md := r.Markdown(); strings.Contains(md, "## Phases") || len(r.Phases) != 0 {
+		t.Errorf("report with --phases none has phases:\n%s", md)
+	}
+}
+
+// TestOrderIsTheCallers checks that Build keeps the order it is given (the commands order runs by size first), so
+// the change columns compare the neighbours the caller chose.
+func TestOrderIsTheCallers(t *testing.T) {
+	ms := seedLike()
+	r, err := Build(profiles(t, []fixtureModel{ms[1], ms[0]}), Options{Resamples: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Markdown(), "| Metric | fixture-1.4b | fixture-410m | Change |") {
+		t.Error("Build reordered the models")
 	}
 }

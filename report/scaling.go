@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 
 	"github.com/scalefit/scalefit/datasets"
@@ -57,7 +56,7 @@ func (r *Report) fitScaling() (*Scaling, error) {
 		return nil, err
 	}
 	if len(points) < 2 {
-		s.NoFit = fmt.Sprintf("a power law needs at least two models of different size; this report has %d", len(points))
+		s.NoFit = fmt.Sprintf("a power law needs at least two models of different size; this report has %s %s", countWord(len(points)), verb(len(points), "model", "models"))
 	} else {
 		fopt.Bootstrap = fit.DefaultBootstraps(points)
 		if s.Fit, err = fit.PowerLaw(points, fopt); err != nil {
@@ -82,105 +81,41 @@ func (r *Report) fitScaling() (*Scaling, error) {
 	return s, nil
 }
 
-// writeScaling writes the scaling-law section: the points, the exponent with its t interval, the bootstraps, the
-// predictions, leave-one-out, the warnings, and the reference's law beside the runs' own.
-func (r *Report) writeScaling(b *strings.Builder) error {
-	s := r.Scaling
-	o := r.Options
-	fmt.Fprintf(b, "## Scaling law: %s against %s\n\n", o.Y, o.X)
-	fmt.Fprintf(b, "The power law %s = a·%s^b, fitted by least squares on (ln %s, ln %s), where %s is the %s.",
+// writeScaling writes the scaling-law section: the fit of the runs (writeFit) and the reference's law beside it.
+func writeScaling(p *page, r *Report) {
+	s, o := r.Scaling, r.Options
+	if s.Fit == nil && s.Reference == nil {
+		p.para("No scaling law: %s.", s.NoFit)
+		return
+	}
+	intro := fmt.Sprintf("The power law %s = a·%s^b, fitted by least squares on (ln %s, ln %s); %s is the %s.",
 		o.Y, o.X, o.X, o.Y, o.Y, s.Metric.Doc)
 	if o.Untrained {
-		b.WriteString(" These runs are untrained controls, so the law describes how the gain at initialisation changes " +
-			"with size; it says nothing about trained models.")
+		intro += " These runs are untrained controls, so the law describes how the gain at initialisation changes " +
+			"with size; it says nothing about trained models."
 		if s.Reference != nil {
-			fmt.Fprintf(b, " The %s law below, from trained models, is the comparison.", s.Reference.Name)
+			intro += fmt.Sprintf(" The %s law below, from trained models, is the comparison.", s.Reference.Name)
 		}
 	}
-	b.WriteString("\n\n")
+	p.para("%s", intro)
 	if s.Fit == nil {
-		fmt.Fprintf(b, "No fit: %s.\n\n", s.NoFit)
+		p.para("No fit: %s.", s.NoFit)
 	} else {
-		r.writeFit(b, s.Fit, "")
+		writeFit(p, s.Fit)
 	}
 	if s.Reference != nil {
-		r.writeReference(b)
-	}
-	return nil
-}
-
-// writeFit writes one fitted law. prefix heads its subsections ("" for the runs' own law).
-func (r *Report) writeFit(b *strings.Builder, f *fit.Result, prefix string) {
-	conf := textfmt.Level(f.Confidence)
-	t := textfmt.Table{Header: []string{"Model", f.X, f.Y, "y SE", "Fitted", "ln residual"}, Align: []byte{'l', 'r', 'r', 'r', 'r', 'r'}}
-	for i, p := range f.Points {
-		t.Add(p.Model, textfmt.X(p.X), textfmt.Num(p.Y), textfmt.Num(p.YSE), textfmt.Num(f.Fitted[i]), textfmt.Signed(f.Line.Resid[i]))
-	}
-	b.WriteString(t.Markdown())
-	b.WriteString("\n")
-	if f.ExponentCI.Defined() {
-		fmt.Fprintf(b, "**Exponent b = %s**, %s CI [%s, %s] (Student t, %d df, se %s); prefactor a = %s, %s CI [%s, %s]; R² = %s; n = %d.\n\n",
-			textfmt.Num(f.Exponent), conf, textfmt.Num(f.ExponentCI.Lo), textfmt.Num(f.ExponentCI.Hi), f.Line.DF, textfmt.Num(f.ExponentSE),
-			textfmt.Num(f.Prefactor), conf, textfmt.Num(f.PrefactorCI.Lo), textfmt.Num(f.PrefactorCI.Hi), textfmt.Num(f.R2), f.N)
-	} else {
-		fmt.Fprintf(b, "**Exponent b = %s**, prefactor a = %s; n = %d, so the line passes exactly through the points and has no interval.\n\n",
-			textfmt.Num(f.Exponent), textfmt.Num(f.Prefactor), f.N)
-	}
-	if len(f.Bootstraps) > 0 {
-		fmt.Fprintf(b, "Bootstrap intervals of the exponent (%d resamples each, seed %d), beside the t interval above:\n\n", f.Bootstraps[0].Resamples, f.Seed)
-		bt := textfmt.Table{Header: []string{"Method", "Resamples used", "Percentile", "Basic", "BCa", "Caveat"}, Align: []byte{'l', 'r'}}
-		for _, bs := range f.Bootstraps {
-			bt.Add(bs.Method, strconv.Itoa(bs.Used), fmtBounds(bs.Exponent.Percentile), fmtBounds(bs.Exponent.Basic), fmtBounds(bs.Exponent.BCa), bs.Warning)
-		}
-		b.WriteString(bt.Markdown())
-		b.WriteString("\n")
-	}
-	if len(f.Predictions) > 0 {
-		boot := "Bootstrap"
-		if p := f.Primary(); p != nil {
-			boot = fmt.Sprintf("Bootstrap (%s, %s)", p.Method, f.Interval)
-		}
-		fmt.Fprintf(b, "Predictions: the fitted median a·x^b, its %s confidence interval, and the %s prediction interval for "+
-			"a new model of that size.\n\n", conf, conf)
-		pt := textfmt.Table{Header: []string{"Target", f.X, "Predicted " + f.Y, conf + " CI (median)", conf + " PI (new model)", boot, "Beyond the data"},
-			Align: []byte{'l', 'r', 'r', 'l', 'l', 'l', 'r'}}
-		for _, p := range f.Predictions {
-			pt.Add(p.Label, textfmt.X(p.X), textfmt.Num(p.Y), fmtBounds(p.CI), fmtBounds(p.PI), fmtBounds(p.Boot), fmtExtrapolation(p.Extrapolation))
-		}
-		b.WriteString(pt.Markdown())
-		b.WriteString("\n")
-	}
-	if len(f.LOO) > 0 {
-		fmt.Fprintf(b, "Leave-one-out: each model predicted by the law fitted to the others.\n\n")
-		lt := textfmt.Table{Header: []string{"Held out", f.Y, "Predicted", "Error", conf + " PI", "Covered"}, Align: []byte{'l', 'r', 'r', 'r', 'l', 'l'}}
-		for _, l := range f.LOO {
-			lt.Add(l.Model, textfmt.Num(l.Y), textfmt.Num(l.Predicted), l.ErrorText(), fmtBounds(l.PI), l.CoveredText())
-		}
-		b.WriteString(lt.Markdown())
-		if cov, def := fit.LOOCoverage(f.LOO); def > 0 {
-			fmt.Fprintf(b, "\n%d of %d held-out models fall inside their prediction interval.\n", cov, def)
-		}
-		b.WriteString("\n")
-	}
-	for _, w := range f.Warnings {
-		fmt.Fprintf(b, "- ⚠ %s\n", w)
-	}
-	for _, n := range f.Notes {
-		fmt.Fprintf(b, "- %s\n", n)
-	}
-	if len(f.Warnings)+len(f.Notes) > 0 {
-		b.WriteString("\n")
+		writeReference(p, r)
 	}
 }
 
 // writeReference writes the reference set's law beside the runs' own.
-func (r *Report) writeReference(b *strings.Builder) {
+func writeReference(p *page, r *Report) {
 	s := r.Scaling
 	ref := s.Reference
-	fmt.Fprintf(b, "### Beside the reference: %s\n\n", ref.Name)
-	fmt.Fprintf(b, "%s. Source: %s.\n\n", upperFirst(ref.Description), ref.Provenance)
+	p.heading(3, "Beside the reference: "+ref.Name)
+	p.para("%s. Source: %s.", upperFirst(ref.Description), ref.Provenance)
 	if s.RefFit == nil {
-		fmt.Fprintf(b, "No reference law: %s.\n\n", s.NoReference)
+		p.para("No reference law: %s.", s.NoReference)
 		return
 	}
 	rf := s.RefFit
@@ -189,31 +124,31 @@ func (r *Report) writeReference(b *strings.Builder) {
 	if r.Options.Untrained {
 		label = "These runs (untrained)"
 	}
-	t := textfmt.Table{Header: []string{"", label, ref.Name + " (published)"}, Align: []byte{'l', 'l', 'l'}}
+	t := textfmt.Table{Header: []string{"", label, ref.Name + " (published)"}}
 	models := func(f *fit.Result) string {
 		var names []string
-		for _, p := range f.Points {
-			names = append(names, p.Model)
+		for _, pt := range f.Points {
+			names = append(names, pt.Model)
 		}
 		return strings.Join(names, ", ")
 	}
 	xrange := func(f *fit.Result) string {
 		lo, hi := f.Points[0].X, f.Points[0].X
-		for _, p := range f.Points {
-			lo, hi = math.Min(lo, p.X), math.Max(hi, p.X)
+		for _, pt := range f.Points {
+			lo, hi = math.Min(lo, pt.X), math.Max(hi, pt.X)
 		}
 		return textfmt.X(lo) + " – " + textfmt.X(hi)
 	}
 	exponent := func(f *fit.Result) string {
 		if f.ExponentCI.Defined() {
-			return fmt.Sprintf("%s [%s, %s]", textfmt.Num(f.Exponent), textfmt.Num(f.ExponentCI.Lo), textfmt.Num(f.ExponentCI.Hi))
+			return textfmt.Num(f.Exponent) + " " + fitBounds(f.ExponentCI)
 		}
 		return textfmt.Num(f.Exponent) + " (no interval: two points)"
 	}
 	ours := s.Fit
 	cell := func(f func(*fit.Result) string) string {
 		if ours == nil {
-			return "—"
+			return textfmt.Dash
 		}
 		return f(ours)
 	}
@@ -221,44 +156,27 @@ func (r *Report) writeReference(b *strings.Builder) {
 	t.Add("Range of "+rf.X, cell(xrange), xrange(rf))
 	t.Add(fmt.Sprintf("Exponent b (%s CI)", conf), cell(exponent), exponent(rf))
 	t.Add("Prefactor a", cell(func(f *fit.Result) string { return textfmt.Num(f.Prefactor) }), textfmt.Num(rf.Prefactor))
-	for j, p := range rf.Predictions {
-		ourCell := "—"
+	for j, pr := range rf.Predictions {
+		ourCell := textfmt.Dash
 		if ours != nil {
 			op := ours.Predictions[j]
 			ourCell = textfmt.Num(op.Y)
 			if op.PI.Defined() {
-				ourCell += " (PI " + fmtBounds(op.PI) + ")"
+				ourCell += " (PI " + fitBounds(op.PI) + ")"
 			}
 		}
-		refCell := textfmt.Num(p.Y)
-		if p.PI.Defined() {
-			refCell += " (PI " + fmtBounds(p.PI) + ")"
+		refCell := textfmt.Num(pr.Y)
+		if pr.PI.Defined() {
+			refCell += " (PI " + fitBounds(pr.PI) + ")"
 		}
-		t.Add(fmt.Sprintf("Predicted %s at %s", rf.Y, p.Label), ourCell, refCell)
+		t.Add(fmt.Sprintf("Predicted %s at %s", rf.Y, pr.Label), ourCell, refCell)
 	}
-	b.WriteString(t.Markdown())
-	b.WriteString("\n")
+	p.table(t)
+	var items []string
 	for _, w := range rf.Warnings {
-		fmt.Fprintf(b, "- ⚠ %s: %s\n", ref.Name, w)
+		items = append(items, "⚠ "+ref.Name+": "+w)
 	}
-	b.WriteString("\n")
-}
-
-// fmtBounds writes an interval of a fit, or a dash when it is undefined.
-func fmtBounds(b fit.Bounds) string { return textfmt.Interval(b.Lo, b.Hi, textfmt.Num) }
-
-// fmtExtrapolation writes how far a target lies outside the data: "29×" beyond the largest model, "1/3.2" below the
-// smallest, "inside" within the range.
-func fmtExtrapolation(e float64) string {
-	switch {
-	case math.IsNaN(e):
-		return "—"
-	case e > 1:
-		return textfmt.Num(e) + "×"
-	case e < 1:
-		return "1/" + textfmt.Num(1/e)
-	}
-	return "inside"
+	p.list(items)
 }
 
 func upperFirst(s string) string {

@@ -2,7 +2,7 @@
 // backend produces, the schema metadata that records how a run was made, and reading and writing those rows as
 // Parquet (zstd) or Arrow IPC files.
 //
-// The column set is the contract in DESIGN.md §4. A row summarises the per-token gains of one component of one layer
+// The columns and metadata keys are documented in docs/run-file.md. A row summarises the per-token gains of one component of one layer
 // over the counted tokens of one input sequence.
 package schema
 
@@ -57,14 +57,26 @@ type Row struct {
 // Metadata keys stored in the Arrow schema metadata (and the Parquet key-value metadata).
 const (
 	MetaConfig    = "scalefit.config"     // the model's config.json, verbatim
-	MetaTokenizer = "scalefit.tokenizer"  // where the token ids came from: a tokenizer.json path, or "token ids"
-	MetaDataset   = "scalefit.dataset"    // the input file or embedded corpus name
+	MetaTokenizer = "scalefit.tokenizer"  // where the token ids came from: the model id or tokenizer file name, or "token ids"
+	MetaDataset   = "scalefit.dataset"    // the input file's name or the embedded corpus ("corpus:mixed")
 	MetaSkipFirst = "scalefit.skip_first" // decimal integer
 	MetaGELU      = "scalefit.gelu"       // "erf" or "tanh"
 	MetaBackend   = "scalefit.backend"    // backend name and version
 	MetaVersion   = "scalefit.version"    // scalefit version that wrote the file
 	MetaTime      = "scalefit.time"       // RFC 3339 time the run finished
 	MetaLoss      = "scalefit.loss"       // mean next-token cross-entropy in nats, when --loss was given
+
+	// Provenance: enough to run the same measurement again (docs/run-file.md).
+	MetaHubID           = "scalefit.hub_id"           // the Hugging Face repo id, when the model came from the HF cache
+	MetaRevision        = "scalefit.revision"         // the revision asked for (branch, tag or commit), when any
+	MetaCommit          = "scalefit.commit"           // the full commit hash of the cached snapshot that was loaded
+	MetaWeightDType     = "scalefit.weight_dtype"     // storage dtype of the weights: F32, F16 or BF16 (a list if mixed)
+	MetaDatasetSHA256   = "scalefit.dataset_sha256"   // SHA-256 of the input file's bytes, or of the embedded corpus text
+	MetaSeqLen          = "scalefit.seq_len"          // window length in tokens for text inputs (absent for --tokens)
+	MetaMaxTokens       = "scalefit.max_tokens"       // cap on the total tokens; 0 when there is none
+	MetaTokenizerSHA256 = "scalefit.tokenizer_sha256" // SHA-256 of the tokenizer.json used (absent for --tokens)
+	MetaSynthetic       = "scalefit.synthetic"        // "true" for a scalefit synth checkpoint (an untrained control)
+
 	// MetaBOS records the special tokens that begin every sequence, as the tokenizer's post-processor puts them
 	// there: comma-separated decimal ids ("2" for Gemma's <bos>, "128000" for Llama-3's <|begin_of_text|>), "none"
 	// when the sequences start without them (text encoded with --no-special-tokens, a tokenizer that adds none

@@ -26,7 +26,7 @@ const hashScheme = "scalefit-sweep-options/1"
 //   - the model: its id, its revision and, for a hub snapshot, the commit; for a local directory the bytes of
 //     config.json and tokenizer.json and the names and sizes of its weight files.
 //
-// It leaves out the threads and the scalefit version, which change neither.
+// It leaves out the threads, the device and the scalefit version, which change none of them.
 type hasher struct {
 	common []byte // the JSON of the plan-wide part
 }

@@ -57,6 +57,7 @@ type RunOptions struct {
 	Loss      bool
 	Backend   string // "cpu", a plugin name, or an absolute path to a plugin binary
 	Threads   int    // per task; 0 splits the cores between the tasks that run at once
+	Device    int    // which of the backend's devices to run on (the vulkan backend's GPU)
 	Tokenizer string // a tokenizer.json to use instead of each model's own; empty for the model's
 	NoSpecial bool   // encode text without the special tokens the tokenizer adds (its BOS)
 }
@@ -153,6 +154,7 @@ type runTable struct {
 	Loss      *bool   `toml:"loss"`
 	Backend   *string `toml:"backend"`
 	Threads   *int    `toml:"threads"`
+	Device    *int    `toml:"device"`
 	Tokenizer *string `toml:"tokenizer"`
 	NoSpecial *bool   `toml:"no_special_tokens"`
 }
@@ -446,6 +448,7 @@ func (l *loader) run(f *planFile, p *Plan) {
 	l.intAtLeast("run.max_tokens", r.MaxTokens, 0, &o.MaxTokens)
 	l.intAtLeast("run.skip_first", r.SkipFirst, 0, &o.SkipFirst)
 	l.intAtLeast("run.threads", r.Threads, 0, &o.Threads)
+	l.intAtLeast("run.device", r.Device, 0, &o.Device)
 	if r.GELU != nil {
 		if *r.GELU != "erf" && *r.GELU != "tanh" {
 			l.fail("run.gelu", "%q: want erf or tanh", *r.GELU)

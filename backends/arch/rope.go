@@ -2,6 +2,7 @@ package arch
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 )
@@ -51,7 +52,11 @@ func RopeBlocks(ropeParameters, ropeScaling json.RawMessage) ([]RopeBlock, error
 			PartialRotaryFactor *float64 `json:"partial_rotary_factor"`
 		}
 		if err := json.Unmarshal(b.raw, &rp); err != nil {
-			return nil, fmt.Errorf("key %q: %w", b.key, err)
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) && te.Field != "" {
+				return nil, fmt.Errorf("key %q: field %q: value of type %s is not a valid %s", b.key, te.Field, te.Value, te.Type)
+			}
+			return nil, fmt.Errorf("key %q: not an object of rope settings", b.key)
 		}
 		block := RopeBlock{Key: b.key, Type: "default", Theta: rp.RopeTheta, PartialRotaryFactor: rp.PartialRotaryFactor, Raw: b.raw}
 		if rp.RopeType != nil {

@@ -246,6 +246,7 @@ type RunHeader struct {
 	Threads       int32                  `protobuf:"varint,7,opt,name=threads,proto3" json:"threads,omitempty"`                         // worker threads; 0 means all cores
 	NSequences    int64                  `protobuf:"varint,8,opt,name=n_sequences,json=nSequences,proto3" json:"n_sequences,omitempty"` // number of token sequences that the chunks carry
 	NTokens       int64                  `protobuf:"varint,9,opt,name=n_tokens,json=nTokens,proto3" json:"n_tokens,omitempty"`          // total number of token ids that the chunks carry
+	Device        int32                  `protobuf:"varint,10,opt,name=device,proto3" json:"device,omitempty"`                          // which of the backend's devices to run on, as its Info lists them; 0 is the first
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -339,6 +340,13 @@ func (x *RunHeader) GetNSequences() int64 {
 func (x *RunHeader) GetNTokens() int64 {
 	if x != nil {
 		return x.NTokens
+	}
+	return 0
+}
+
+func (x *RunHeader) GetDevice() int32 {
+	if x != nil {
+		return x.Device
 	}
 	return 0
 }
@@ -575,7 +583,7 @@ func (x *Progress) GetStage() string {
 //
 // The arrow_ipc bytes of consecutive RowsChunk events, up to and including one with last = true, concatenate to one
 // complete Arrow IPC stream: a schema message, any number of record batches, and optionally the end-of-stream marker.
-// The schema must have the run-file columns (names and types of DESIGN.md §4); their order does not matter, and extra
+// The schema must have the run-file columns (names and types of docs/run-file.md); their order does not matter, and extra
 // columns are ignored. A run sends any number of such streams. Progress events may come between the chunks of one.
 type RowsChunk struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -709,7 +717,7 @@ const file_backends_proto_scalefit_proto_rawDesc = "" +
 	"RunRequest\x128\n" +
 	"\x06header\x18\x01 \x01(\v2\x1e.scalefit.backend.v1.RunHeaderH\x00R\x06header\x129\n" +
 	"\x06tokens\x18\x02 \x01(\v2\x1f.scalefit.backend.v1.TokenChunkH\x00R\x06tokensB\x05\n" +
-	"\x03msg\"\xf7\x01\n" +
+	"\x03msg\"\x8f\x02\n" +
 	"\tRunHeader\x12\x1b\n" +
 	"\tmodel_dir\x18\x01 \x01(\tR\bmodelDir\x12\x14\n" +
 	"\x05model\x18\x02 \x01(\tR\x05model\x12\x1a\n" +
@@ -721,7 +729,9 @@ const file_backends_proto_scalefit_proto_rawDesc = "" +
 	"\athreads\x18\a \x01(\x05R\athreads\x12\x1f\n" +
 	"\vn_sequences\x18\b \x01(\x03R\n" +
 	"nSequences\x12\x19\n" +
-	"\bn_tokens\x18\t \x01(\x03R\anTokens\">\n" +
+	"\bn_tokens\x18\t \x01(\x03R\anTokens\x12\x16\n" +
+	"\x06device\x18\n" +
+	" \x01(\x05R\x06device\">\n" +
 	"\n" +
 	"TokenChunk\x12\x18\n" +
 	"\alengths\x18\x01 \x01(\fR\alengths\x12\x16\n" +

@@ -2,6 +2,7 @@ package textfmt
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -55,5 +56,45 @@ func TestTable(t *testing.T) {
 	}
 	if got := (&Table{}).Text(); got != "" {
 		t.Errorf("Text of a table without columns = %q, want empty", got)
+	}
+}
+
+func TestTextWidth(t *testing.T) {
+	tab := Table{Header: []string{"Metric", "model-a", "model-b", "model-c"}}
+	tab.Add("Contracting", "24/24 (100 %)", "32/32 (100 %)", "36/36 (100 %)")
+	tab.Add("Last", "3.60", "6.24", "7.00")
+	if got := tab.TextWidth(200); got != tab.Text() {
+		t.Errorf("a table that fits changed:\n%s", got)
+	}
+	got := tab.TextWidth(44)
+	want := "Metric       model-a        model-b\n" +
+		"-----------------------------------------\n" +
+		"Contracting  24/24 (100 %)  32/32 (100 %)\n" +
+		"Last         3.60           6.24\n" +
+		"\n" +
+		"Metric       model-c\n" +
+		"--------------------------\n" +
+		"Contracting  36/36 (100 %)\n" +
+		"Last         7.00\n"
+	if got != want {
+		t.Errorf("wrapped:\n%s\nwant\n%s", got, want)
+	}
+	for _, line := range strings.Split(got, "\n") {
+		if len([]rune(line)) > 44 {
+			t.Errorf("line %q is wider than 44", line)
+		}
+	}
+}
+
+func TestWrap(t *testing.T) {
+	got := Wrap("one two three four five six", 10, 2)
+	if want := "one two\n  three\n  four\n  five six"; got != want {
+		t.Errorf("Wrap = %q, want %q", got, want)
+	}
+	if got := Wrap("a verylongwordthatdoesnotfit b", 8, 0); got != "a\nverylongwordthatdoesnotfit\nb" {
+		t.Errorf("Wrap of a long word = %q", got)
+	}
+	if got := Wrap("x  y", 0, 0); got != "x  y" {
+		t.Errorf("Wrap without width = %q", got)
 	}
 }

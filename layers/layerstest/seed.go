@@ -74,7 +74,8 @@ func Seed69MLP() []float64 {
 	return append(g, 0.87, 0.87, 6.24)
 }
 
-// seedRuns builds synthetic runs shaped like the seed's Pythia-1.4B and Pythia-6.9B with the counts of DESIGN.md §6.
+// SeedRuns builds synthetic runs shaped like the seed note's Pythia-1.4B and Pythia-6.9B, with their exact
+// parameter counts from the Pythia model cards.
 //
 // 6.9B: attn interpolates the note's layer profile (0.99 … 0.27) with L0 = 0.999 and the minimum 0.079 at L23;
 // mlp is seed69MLP with the note's minimum 0.262 at L1, so that 18 layers contract and 14 expand; combined is

@@ -267,6 +267,15 @@ CASES = [
                              rope_scaling={"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
                                            "original_max_position_embeddings": 8192, "type": "llama3"}),
          runs=[run(0, loss=True), run(3)]),
+    # Llama's optional biases: attention_bias (q, k, v and o) and mlp_bias (gate, up, down); hidden_act gelu, so the
+    # gated MLP is a GeGLU that --gelu may override; rope_scaling of type linear (factor 4) in a Llama-2-style config.
+    dict(name="llama-bias-linear-f32", seed=24, dtype="F32", shards=1, buffers=False, lengths=[18, 11, 7],
+         config=llama_config("F32", hidden_size=32, intermediate_size=48, num_hidden_layers=2,
+                             num_attention_heads=4, num_key_value_heads=2, vocab_size=64,
+                             max_position_embeddings=4096, rope_theta=10000.0, tie_word_embeddings=False,
+                             attention_bias=True, mlp_bias=True, hidden_act="gelu",
+                             rope_scaling={"factor": 4.0, "type": "linear"}, transformers_version="4.40.0"),
+         runs=[run(0, loss=True), run(1, "tanh")]),
 
     # --- Mistral --------------------------------------------------------------------------------------------------
     # A window of 5, shorter than two of the sequences; multi-query attention (one kv head).

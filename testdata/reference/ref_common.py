@@ -141,6 +141,8 @@ def inv_freq_for(config, head_dim):
     rp = rope_parameters(config)
     if rp["rope_type"] == "default":
         return default_inv_freq(rp["rope_theta"], head_dim)
+    if rp["rope_type"] == "linear":
+        return default_inv_freq(rp["rope_theta"], head_dim) / rp["factor"]  # _compute_linear_scaling_rope_parameters
     if rp["rope_type"] == "llama3":
         return llama3_inv_freq(rp, head_dim)
     raise ValueError("rope type %r is not covered by the reference" % rp["rope_type"])

@@ -1,7 +1,9 @@
 """Llama, Mistral and Qwen2 (model_type llama, mistral, qwen2) as HF's modeling_llama.py, modeling_mistral.py and
 modeling_qwen2.py run them in eval mode. The three share one block: RMSNorm, grouped-query attention with RoPE over the
 whole head_dim, SwiGLU; they differ in the window (Mistral: sliding_window on every layer, null for none; Qwen2: only
-when use_sliding_window is true, and then from layer max_window_layers on) and in biases (Qwen2: on q, k and v)."""
+when use_sliding_window is true, and then from layer max_window_layers on) and in biases (Qwen2: on q, k and v; Llama:
+on q, k, v and o with attention_bias, on gate, up and down with mlp_bias; MistralConfig and Qwen2Config have neither
+key)."""
 
 import math
 
@@ -29,8 +31,8 @@ def windows(config):
 def resolve(config):
     mt = config["model_type"]
     assert mt in MODEL_TYPES, mt
-    if config.get("attention_bias") or config.get("mlp_bias"):
-        raise ValueError("attention_bias / mlp_bias are not covered by the reference")
+    attention_bias = mt == "llama" and bool(config.get("attention_bias", False))
+    mlp_bias = mt == "llama" and bool(config.get("mlp_bias", False))
     d, H = config["hidden_size"], config["num_attention_heads"]
     kv = config.get("num_key_value_heads") or H
     hd = config.get("head_dim") or d // H
@@ -48,7 +50,9 @@ def resolve(config):
         rms_norm_eps=config.get("rms_norm_eps", 1e-6),
         hidden_act=config.get("hidden_act", "silu"),
         tie_word_embeddings=config.get("tie_word_embeddings", False),
-        qkv_bias=(mt == "qwen2"),
+        qkv_bias=(mt == "qwen2" or attention_bias),
+        o_bias=attention_bias,
+        mlp_bias=mlp_bias,
         inv_freq=inv_freq_for(config, hd),
         windows=windows(config),
     )
@@ -70,10 +74,16 @@ def random_params(c, seed):
             p[pre + "self_attn.k_proj.bias"] = randn(kv * hd, std=0.3)
             p[pre + "self_attn.v_proj.bias"] = randn(kv * hd, std=0.1)
         p[pre + "self_attn.o_proj.weight"] = randn(d, H * hd, std=0.7 / math.sqrt(H * hd))
+        if c["o_bias"]:
+            p[pre + "self_attn.o_proj.bias"] = randn(d, std=0.1)
         p[pre + "post_attention_layernorm.weight"] = randn(d, std=0.2, mean=1.0)
         p[pre + "mlp.gate_proj.weight"] = randn(ff, d, std=1.0 / math.sqrt(d))
         p[pre + "mlp.up_proj.weight"] = randn(ff, d, std=1.0 / math.sqrt(d))
         p[pre + "mlp.down_proj.weight"] = randn(d, ff, std=1.0 / math.sqrt(ff))
+        if c["mlp_bias"]:
+            p[pre + "mlp.gate_proj.bias"] = randn(ff, std=0.3)
+            p[pre + "mlp.up_proj.bias"] = randn(ff, std=0.3)
+            p[pre + "mlp.down_proj.bias"] = randn(d, std=0.1)
     # A tied unembedding has the embedding's unit rows: the final norm's 1/√d keeps the logits near unit size.
     p["model.norm.weight"] = randn(d, std=0.2, mean=1.0) / (math.sqrt(d) if c["tie_word_embeddings"] else 1.0)
     if not c["tie_word_embeddings"]:
@@ -106,13 +116,16 @@ def attention(p, pre, c, i, x):
     cos, sin = rope_cos_sin(c["inv_freq"], T)  # [T, hd]
     q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
     out = causal_attention(q, k, v, scale=hd ** -0.5, window=c["windows"][i])  # [T, H·hd]
-    return linear(out, p[pre + "self_attn.o_proj.weight"])  # [T, d]
+    ob = p[pre + "self_attn.o_proj.bias"] if c["o_bias"] else None
+    return linear(out, p[pre + "self_attn.o_proj.weight"], ob)  # [T, d]
 
 
-def mlp(p, pre, x, act):
-    """LlamaMLP: down_proj(act(gate_proj(x)) · up_proj(x))."""
-    gate = act(linear(x, p[pre + "mlp.gate_proj.weight"]))
-    return linear(gate * linear(x, p[pre + "mlp.up_proj.weight"]), p[pre + "mlp.down_proj.weight"])
+def mlp(p, pre, c, x, act):
+    """LlamaMLP: down_proj(act(gate_proj(x)) · up_proj(x)), each with a bias under mlp_bias."""
+    b = (lambda n: p[pre + n]) if c["mlp_bias"] else (lambda n: None)
+    gate = act(linear(x, p[pre + "mlp.gate_proj.weight"], b("mlp.gate_proj.bias")))
+    up = linear(x, p[pre + "mlp.up_proj.weight"], b("mlp.up_proj.bias"))
+    return linear(gate * up, p[pre + "mlp.down_proj.weight"], b("mlp.down_proj.bias"))
 
 
 def block(p, c, i, h, act):
@@ -123,7 +136,7 @@ def block(p, c, i, h, act):
     a_out = attention(p, pre, c, i, a_in)
     m_res = h + a_out
     m_in = rms_norm(m_res, p[pre + "post_attention_layernorm.weight"], eps)
-    m_out = mlp(p, pre, m_in, act)
+    m_out = mlp(p, pre, c, m_in, act)
     h_out = m_res + m_out
     return dict(h=h, a_in=a_in, a_out=a_out, a_add=a_out, m_res=m_res, m_in=m_in, m_out=m_out, m_add=m_out,
                 h_out=h_out)

@@ -8,4 +8,5 @@ import (
 	_ "github.com/scalefit/scalefit/backends/arch/gemma"   // gemma, gemma2
 	_ "github.com/scalefit/scalefit/backends/arch/gpt2"    // gpt2
 	_ "github.com/scalefit/scalefit/backends/arch/gptneox" // gpt_neox
+	_ "github.com/scalefit/scalefit/backends/arch/llama"   // llama, mistral, qwen2
 )

@@ -77,7 +77,7 @@ func TestRegistryCounts(t *testing.T) {
 		checked[mt]++
 	}
 	// The families whose real models the registry holds: each must have been checked.
-	for _, mt := range []string{"gpt_neox", "gpt2", "gemma2"} {
+	for _, mt := range []string{"gpt_neox", "gpt2", "gemma2", "llama", "mistral", "qwen2"} {
 		if checked[mt] == 0 {
 			t.Errorf("no %s model of the registry checked", mt)
 		}

@@ -23,7 +23,7 @@ func TestFitTextTwoPoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := WriteFitText(&buf, r); err != nil {
+	if err := WriteFitText(&buf, r, 0); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "no interval") {
@@ -58,11 +58,11 @@ func TestFitTextFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := WriteFitText(&buf, r); err != nil {
+	if err := WriteFitText(&buf, r, 0); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"exponent b", "Student t, 3 df", "hierarchical", "pairs", "n = 5 < 8", "leave-one-out",
-		"model comparison", "median"} {
+	for _, want := range []string{"Exponent b = 0.347", "Student t, 3 df", "hierarchical", "pairs", "n = 5 < 8", "Leave-one-out",
+		"Model comparison", "ΔAIC", "median"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("text output lacks %q:\n%s", want, buf.String())
 		}
