@@ -13,7 +13,6 @@ const ChunkPayload = chunkPayload
 
 var (
 	SendRequest = sendRequest
-	OneLine     = oneLine
 )
 
 // AssembleRequest rebuilds a Request from the messages of the host's side of Run, as a plugin does.

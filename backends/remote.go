@@ -7,9 +7,6 @@ import (
 	"io"
 	"math"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
 	pb "github.com/scalefit/scalefit/backends/proto"
 )
 
@@ -123,28 +120,6 @@ func (r *remote) Run(ctx context.Context, req *Request, sink Sink) (Result, erro
 		return Result{}, errors.New("protocol error: the run ended without a result")
 	}
 	return *result, nil
-}
-
-// fromStatus turns the error of a gRPC call into a one-line error. When ctx itself is done, the error is ctx.Err(),
-// so that errors.Is(err, context.Canceled) holds after the caller cancels a run.
-func fromStatus(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	st, ok := status.FromError(err)
-	if !ok {
-		return errors.New(oneLine(err.Error()))
-	}
-	msg := oneLine(st.Message())
-	switch st.Code() {
-	case codes.Unavailable:
-		return fmt.Errorf("%w: %s", errConnLost, msg)
-	case codes.Canceled:
-		return fmt.Errorf("%w: %s", context.Canceled, msg)
-	case codes.DeadlineExceeded:
-		return fmt.Errorf("%w: %s", context.DeadlineExceeded, msg)
-	}
-	return errors.New(msg)
 }
 
 var _ Backend = (*remote)(nil)

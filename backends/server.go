@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	pb "github.com/scalefit/scalefit/backends/proto"
+	"github.com/scalefit/scalefit/internal/quote"
 	"github.com/scalefit/scalefit/schema"
 )
 
@@ -84,7 +85,7 @@ func (s *grpcServer) recoverPanic(err *error) {
 		if s.log != nil {
 			s.log.Debug("backend panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		}
-		*err = status.Errorf(codes.Internal, "backend panicked: %s", oneLine(fmt.Sprint(p)))
+		*err = status.Errorf(codes.Internal, "backend panicked: %s", quote.Line(fmt.Sprint(p), maxStatusMessage))
 	}
 }
 

@@ -2,17 +2,13 @@ package backends
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	pb "github.com/scalefit/scalefit/backends/proto"
 	"github.com/scalefit/scalefit/schema"
@@ -238,23 +234,10 @@ func encodeRows(rows []schema.Row) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// decodeRows reads every record batch of the Arrow IPC stream b as run-file rows.
+// decodeRows reads every record batch of the Arrow IPC stream b as run-file rows. A plugin's rows are as untrusted
+// as a file, so they go through the guards of schema.DecodeStream.
 func decodeRows(b []byte) ([]schema.Row, error) {
-	r, err := ipc.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("arrow ipc: %w", err)
-	}
-	defer r.Release()
-	var rows []schema.Row
-	for r.Next() {
-		if rows, err = schema.RowsFromRecord(rows, r.RecordBatch()); err != nil {
-			return nil, fmt.Errorf("arrow ipc: %w", err)
-		}
-	}
-	if err := r.Err(); err != nil {
-		return nil, fmt.Errorf("arrow ipc: %w", err)
-	}
-	return rows, nil
+	return schema.DecodeStream(b, memory.DefaultAllocator)
 }
 
 // chunks splits b into pieces of at most chunkPayload bytes. An empty b gives one empty piece.
@@ -265,32 +248,4 @@ func chunks(b []byte) [][]byte {
 		b = b[chunkPayload:]
 	}
 	return append(out, b)
-}
-
-// toStatus turns an error of a backend into the gRPC status that ends a Run or Info call. Cancellation keeps its
-// code, so that the host can tell it apart; every other error becomes codes.Unknown with a one-line message.
-func toStatus(ctx context.Context, err error) error {
-	switch {
-	case ctx.Err() != nil:
-		return status.FromContextError(ctx.Err()).Err()
-	case errors.Is(err, context.Canceled):
-		return status.Error(codes.Canceled, oneLine(err.Error()))
-	case errors.Is(err, context.DeadlineExceeded):
-		return status.Error(codes.DeadlineExceeded, oneLine(err.Error()))
-	}
-	return status.Error(codes.Unknown, oneLine(err.Error()))
-}
-
-// oneLine joins the non-blank lines of s with "; ", so that an error message fits on one line.
-func oneLine(s string) string {
-	if !strings.ContainsAny(s, "\r\n") {
-		return s
-	}
-	var parts []string
-	for _, l := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }) {
-		if l = strings.TrimSpace(l); l != "" {
-			parts = append(parts, l)
-		}
-	}
-	return strings.Join(parts, "; ")
 }

@@ -124,16 +124,3 @@ func TestAssembleRequestErrors(t *testing.T) {
 		})
 	}
 }
-
-func TestOneLine(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"plain", "plain"},
-		{"a\nb", "a; b"},
-		{"a\r\n  b  \n\n c\n", "a; b; c"},
-		{"", ""},
-	} {
-		if got := backends.OneLine(tc.in); got != tc.want {
-			t.Errorf("OneLine(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}

@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -95,7 +96,12 @@ func Main(args []string) (code int) {
 	}()
 	// Plugins are killed when their command finishes; CloseAll also catches the ones a panic or an early return left.
 	defer backends.CloseAll()
-	err := App(os.Stdout, os.Stderr).Run(interspersed(args))
+	intr := watchInterrupts(context.Background(), os.Stderr, isTerminal(os.Stderr))
+	err := App(os.Stdout, os.Stderr).RunContext(intr.ctx, interspersed(args))
+	if intr.interrupted() {
+		return intr.finish(0) // "interrupted" and 130, whatever the command made of its cancelled context
+	}
+	intr.finish(0)
 	if err == nil {
 		return 0
 	}

@@ -26,9 +26,10 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 // keepOrderFlag lets a user keep the models in the order given instead of ordering them by size.
 var keepOrderFlag = &ucli.BoolFlag{Name: "keep-order", Usage: "keep the runs in the order given, instead of by parameter count and then revision"}
 
-// readRuns reads the run files named by c's arguments, ordered by size (layers.SizeOrder) unless --keep-order is set,
-// and returns them with their paths in the same order. It is a usage error to name none, or, with a --json flag that
-// takes no value, to name a .json file as if it were its value.
+// readRuns reads the run files named by c's arguments (files, directories and patterns: runPaths), ordered by size
+// (layers.SizeOrder) unless --keep-order is set, and returns them with their paths in the same order. It is a usage
+// error to name none, or, with a --json flag that takes no value, to name a .json file as if it were its value; two
+// files of one (model, revision) are an error that names both.
 func readRuns(c *ucli.Context) ([]*layers.Profile, []string, error) {
 	paths := c.Args().Slice()
 	if len(paths) == 0 {
@@ -41,18 +42,24 @@ func readRuns(c *ucli.Context) ([]*layers.Profile, []string, error) {
 			}
 		}
 	}
-	profiles, err := readProfiles(paths)
+	profiles, paths, err := readRunFiles(paths)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%s: %w", c.Command.Name, err)
 	}
 	if c.Bool("keep-order") {
 		return profiles, paths, nil
 	}
+	ps, srcs := sizeOrdered(profiles, paths)
+	return ps, srcs, nil
+}
+
+// sizeOrdered returns profiles and their paths in the order of size (layers.SizeOrder).
+func sizeOrdered(profiles []*layers.Profile, paths []string) ([]*layers.Profile, []string) {
 	ps, srcs := make([]*layers.Profile, len(paths)), make([]string, len(paths))
 	for i, j := range layers.SizeOrder(profiles) {
 		ps[i], srcs[i] = profiles[j], paths[j]
 	}
-	return ps, srcs, nil
+	return ps, srcs
 }
 
 // prepareOut creates the directory that will hold the output file path, so that "--out runs/x.parquet" works in a
@@ -66,23 +73,6 @@ func prepareOut(path string) error {
 		return fmt.Errorf("--out %s: cannot create directory %s: %w", path, dir, errors.Unwrap(err))
 	}
 	return nil
-}
-
-// readProfiles reads run files and arranges each as a layers.Profile, in the order given.
-func readProfiles(paths []string) ([]*layers.Profile, error) {
-	out := make([]*layers.Profile, 0, len(paths))
-	for _, path := range paths {
-		run, err := schema.Read(path)
-		if err != nil {
-			return nil, err
-		}
-		p, err := layers.NewProfile(run)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		out = append(out, p)
-	}
-	return out, nil
 }
 
 // writeJSONFile writes v as indented JSON to path atomically, creating its directory; "-" writes to w.

@@ -46,6 +46,9 @@ phases (docs/verdicts.md). Runs are ordered by parameter count, then revision (-
 			if err := prepareOut(c.String("out")); err != nil {
 				return fmt.Errorf("compare: %w", err)
 			}
+			if err := checkOutputs(c.App.ErrWriter, runInputs(c.Args().Slice()), output{"--out", c.String("out")}); err != nil {
+				return fmt.Errorf("compare: %w", err)
+			}
 			profiles, _, err := readRuns(c)
 			if err != nil {
 				return err

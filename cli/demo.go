@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/scalefit/scalefit/backends"
 	"github.com/scalefit/scalefit/backends/arch"
 	"github.com/scalefit/scalefit/backends/checkpoint"
 	"github.com/scalefit/scalefit/backends/synth"
@@ -43,6 +43,7 @@ complete files behind. It takes about 40 s on two cores.`,
 			&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bars"},
 			// --tokens shrinks the demo for tests; the default is what the timing above refers to.
 			&ucli.IntFlag{Name: "tokens", Value: demoTokens, Usage: "tokens of the embedded corpus to run each model on", Hidden: true},
+			pluginLogFlags()[0], pluginLogFlags()[1],
 		},
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
@@ -51,11 +52,14 @@ complete files behind. It takes about 40 s on two cores.`,
 			if c.Int64("seed") < 0 {
 				return fmt.Errorf("demo: --seed %d: want 0 or more", c.Int64("seed"))
 			}
-			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt)
-			defer stop()
-			return runDemo(ctx, demoOptions{
+			launch, closeLog, err := launchOptions(c)
+			if err != nil {
+				return err
+			}
+			defer closeLog()
+			return runDemo(c.Context, demoOptions{
 				Out: c.String("out"), Seed: c.Int64("seed"), Threads: c.Int("threads"), Quiet: c.Bool("quiet"),
-				Tokens: c.Int("tokens"),
+				Tokens: c.Int("tokens"), Launch: launch,
 			}, c.App.Writer, c.App.ErrWriter)
 		},
 	})
@@ -96,6 +100,7 @@ type demoOptions struct {
 	Threads int
 	Quiet   bool
 	Tokens  int
+	Launch  backends.LaunchOptions // the plugin log of --verbose and --log-file
 }
 
 // runDemo synthesises the control suite into a temporary directory (removed afterwards), runs it, and writes the run
@@ -133,7 +138,7 @@ func runDemo(ctx context.Context, o demoOptions, w, errw io.Writer) error {
 		_, _, err = runModel(ctx, runOptions{
 			ModelDir: dir, Model: m.Name, Out: filepath.Join(o.Out, rel),
 			Input:   input{Corpus: datasets.DefaultCorpus, SeqLen: demoSeqLen, MaxTokens: o.Tokens},
-			Backend: "cpu", Threads: o.Threads, Quiet: o.Quiet,
+			Backend: "cpu", Threads: o.Threads, Quiet: o.Quiet, Launch: o.Launch,
 		}, errw)
 		if err != nil {
 			if ctx.Err() != nil {

@@ -8,7 +8,6 @@ import (
 	"github.com/scalefit/scalefit/export"
 	"github.com/scalefit/scalefit/internal/textfmt"
 	"github.com/scalefit/scalefit/layers"
-	"github.com/scalefit/scalefit/schema"
 )
 
 func init() {
@@ -19,11 +18,13 @@ func init() {
 		Description: `Without --summary, writes the per-sequence rows of the runs as they are (every column of a run
 file), one run after another; the model column tells them apart. With --summary, writes one row per (model, layer,
 component): the token-weighted mean gain with its bootstrap percentile interval (gain_lo, gain_hi; empty or null
-when a run has a single sequence), n_tokens and n_seqs. The format follows the --out extension unless --format
+when a run has a single sequence), n_tokens, n_seqs and the training step the revision names (stepN; empty for
+main). Run arguments may be directories, as a sweep writes them. The format follows the --out extension unless --format
 names one; --out - writes CSV or JSON Lines to stdout. Examples:
 
    scalefit export runs/*.parquet --out rows.csv
    scalefit export runs/*.parquet --summary --out layers.parquet
+   scalefit export sweep-out/ --summary --out checkpoints.parquet
    scalefit export runs/p160m.parquet --summary --format jsonl --out - | head`,
 		Flags: append([]ucli.Flag{
 			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "file to write, or - for stdout (csv or jsonl)"},
@@ -44,6 +45,9 @@ names one; --out - writes CSV or JSON Lines to stdout. Examples:
 			if err := prepareOut(out); err != nil {
 				return fmt.Errorf("export: %w", err)
 			}
+			if err := checkOutputs(c.App.ErrWriter, runInputs(paths), output{"--out", out}); err != nil {
+				return fmt.Errorf("export: %w", err)
+			}
 			var tab *export.Table
 			if c.Bool("summary") {
 				cfg := layers.BootConfig{Resamples: c.Int("resamples"), Confidence: c.Float64("confidence"), Seed: c.Uint64("seed")}
@@ -61,13 +65,9 @@ names one; --out - writes CSV or JSON Lines to stdout. Examples:
 				}
 				tab = export.SummaryTable(rows, cfg)
 			} else {
-				runs := make([]*schema.Run, 0, len(paths))
-				for _, path := range paths {
-					run, err := schema.Read(path)
-					if err != nil {
-						return err
-					}
-					runs = append(runs, run)
+				runs, _, err := readRawRuns(paths)
+				if err != nil {
+					return fmt.Errorf("export: %w", err)
 				}
 				tab = export.RunsTable(runs)
 			}

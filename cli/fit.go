@@ -25,10 +25,14 @@ func init() {
 and prefactor with standard errors and Student-t intervals, R², the residuals, predictions with confidence and
 prediction intervals, bootstrap intervals, and leave-one-out predictions.
 
-Inputs, in any mix: run files from scalefit run (one model each; y is recomputed from the run), --points FILE.csv
-with a header model,x,y and an optional y_se column, and --reference NAME (seed-pythia: the seed note's two models).
+Inputs, in any mix: run files from scalefit run (one model each; y is recomputed from the run), directories of
+run files (a sweep's output: every .parquet, .arrow and .feather file under it), --points FILE.csv with a header
+model,x,y and an optional y_se column, and --reference NAME (seed-pythia: the seed note's two models).
 
-y is a model-level metric (--y, default final_mlp_gain); x is params, params_nonembed, layers or hidden (--x).
+y is a model-level metric (--y, default final_mlp_gain); x is params, params_nonembed, layers or hidden (--x). When
+the runs hold a model at several checkpoints, the law across sizes takes the last of each (main, else the highest
+step). --x step fits instead one law y = a·step^b per model over its checkpoints (revisions stepN): step 0 and
+revisions without a step are left out and listed, and --predict takes steps.
 
 The headline intervals are the t intervals: at small n they are the ones whose coverage is honest (see
 docs/statistics.md). With two models the exponent is exactly determined and no interval exists. exp() of a
@@ -49,12 +53,13 @@ Examples:
    scalefit fit runs/*.parquet --predict pythia-12b,175e9
    scalefit fit runs/*.parquet --y min_attn_gain --x params_nonembed --out fit.json --out fit.parquet
    scalefit fit --reference seed-pythia --predict pythia-12b,175e9,1e12
-   scalefit fit --points sizes.csv --json`,
+   scalefit fit --points sizes.csv --json
+   scalefit fit sweep-out/ --x step --predict 286000`,
 		Flags: append([]ucli.Flag{
 			&ucli.StringSliceFlag{Name: "points", Usage: "CSV `FILE` with columns model,x,y[,y_se] (repeatable)"},
 			&ucli.StringFlag{Name: "reference", Usage: "embedded reference dataset `NAME` (seed-pythia)"},
 			&ucli.StringFlag{Name: "y", Value: "final_mlp_gain", Usage: "model-level `METRIC` to regress"},
-			&ucli.StringFlag{Name: "x", Value: "params", Usage: "covariate: params, params_nonembed, layers or hidden"},
+			&ucli.StringFlag{Name: "x", Value: "params", Usage: "covariate: params, params_nonembed, layers or hidden; or step, for one law in training steps per model"},
 			&ucli.StringFlag{Name: "form", Value: fit.FormPower, Usage: "power (y = a·x^b), offset (y = c + a·x^b) or both (power headline, offset compared by AIC/BIC)"},
 			&ucli.StringFlag{Name: "weights", Value: fit.WeightsNone, Usage: "none, or inverse-variance (WLS with w = 1/se(ln y)², se(ln y) = y_se/y)"},
 			&ucli.StringFlag{Name: "bootstrap", Value: "auto", Usage: "`METHODS`: auto, none, or a comma list of hierarchical, pairs, residual (the first is the one shown with predictions)"},
@@ -79,8 +84,8 @@ func fitAction(c *ucli.Context) error {
 		return usagef("fit: --y: %w", err)
 	}
 	xname := c.String("x")
-	if !slices.Contains(layers.Covariates, xname) {
-		return usagef("fit: --x %q: want one of %s", xname, strings.Join(layers.Covariates, ", "))
+	if !slices.Contains(layers.Covariates, xname) && xname != layers.StepCovariate {
+		return usagef("fit: --x %q: want one of %s or %s", xname, strings.Join(layers.Covariates, ", "), layers.StepCovariate)
 	}
 	outs := splitList(c.StringSlice("out"))
 	for _, out := range outs {
@@ -94,18 +99,34 @@ func fitAction(c *ucli.Context) error {
 		}
 	}
 	seed := c.Uint64("seed")
+	inputs := append(runInputs(c.Args().Slice()), c.StringSlice("points")...)
+	var checks []output
+	for _, out := range outs {
+		checks = append(checks, output{"--out", out})
+		if !strings.HasSuffix(strings.ToLower(out), ".json") {
+			checks = append(checks, output{"--out", fit.PredictionsPath(out)}) // WriteTables writes it beside out
+		}
+	}
+	if err := checkOutputs(c.App.ErrWriter, inputs, checks...); err != nil {
+		return fmt.Errorf("fit: %w", err)
+	}
+	if xname == layers.StepCovariate {
+		return fitSteps(c, metric, outs)
+	}
 
 	var pts []fit.Point
+	var checkpointsNote string
 	if paths := c.Args().Slice(); len(paths) > 0 {
 		for _, p := range paths {
 			if c.Bool("json") && strings.HasSuffix(strings.ToLower(p), ".json") {
 				return usagef("fit: --json prints JSON to stdout and takes no file; write %s with --out %s", p, p)
 			}
 		}
-		profiles, err := readProfiles(paths)
+		profiles, paths, err := readRunFiles(paths)
 		if err != nil {
 			return fmt.Errorf("fit: %w", err)
 		}
+		profiles, paths, checkpointsNote = lastCheckpoints(profiles, paths)
 		p, err := fit.PointsFromProfiles(profiles, paths, metric, xname, seed)
 		if err != nil {
 			return fmt.Errorf("fit: %w", err)
@@ -138,6 +159,9 @@ func fitAction(c *ucli.Context) error {
 	if len(pts) == 0 {
 		return usagef("fit: no input: give run files, --points FILE.csv or --reference seed-pythia (see scalefit help fit)")
 	}
+	if err := fit.DistinctModels(pts); err != nil {
+		return fmt.Errorf("fit: %w", err)
+	}
 
 	targets, err := fit.ParseTargets(splitList(c.StringSlice("predict")), func(name string) (fit.Target, bool) {
 		return fit.RegistryTarget(name, xname)
@@ -163,41 +187,12 @@ func fitAction(c *ucli.Context) error {
 	if err != nil {
 		return fmt.Errorf("fit: %w", err)
 	}
+	if checkpointsNote != "" {
+		res.Notes = append(res.Notes, checkpointsNote)
+	}
 
-	for _, out := range outs {
-		var err error
-		if strings.HasSuffix(strings.ToLower(out), ".json") {
-			err = writeJSONFile(out, c.App.Writer, res)
-		} else {
-			meta := map[string]string{
-				schema.MetaVersion: "scalefit " + Version,
-				schema.MetaTime:    time.Now().UTC().Format(time.RFC3339),
-				"scalefit.fit":     fmt.Sprintf("y=%s x=%s form=%s weights=%s confidence=%g seed=%d", metric.Name, xname, res.Form, res.Weights, res.Confidence, seed),
-			}
-			err = res.WriteTables(out, meta)
-		}
-		if err != nil {
-			return fmt.Errorf("fit: --out %s: %w", out, err)
-		}
-	}
-	if c.Bool("json") {
-		// The tables would show the warnings; with JSON on stdout they go to stderr as well as into the JSON.
-		for _, w := range res.Warnings {
-			fmt.Fprintf(c.App.ErrWriter, "scalefit: fit: warning: %s\n", w)
-		}
-		return writeJSONFile("-", c.App.Writer, res)
-	}
-	if err := report.WriteFitText(c.App.Writer, res, outputWidth(c.App.Writer)); err != nil {
-		return err
-	}
-	for _, out := range outs {
-		if strings.HasSuffix(strings.ToLower(out), ".json") {
-			fmt.Fprintf(c.App.Writer, "wrote %s\n", out)
-		} else {
-			fmt.Fprintf(c.App.Writer, "wrote %s and %s\n", out, fit.PredictionsPath(out))
-		}
-	}
-	return nil
+	desc := fmt.Sprintf("y=%s x=%s form=%s weights=%s confidence=%g seed=%d", metric.Name, xname, res.Form, res.Weights, res.Confidence, seed)
+	return writeFitResult(c, outs, fitOutput{res, res, res.Warnings, desc, func(w io.Writer, width int) error { return report.WriteFitText(w, res, width) }})
 }
 
 // fitSimulate runs the coverage simulation and prints its markdown table.

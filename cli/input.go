@@ -3,6 +3,7 @@ package cli
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,6 +27,10 @@ type input struct {
 	Tokenizer                          string // tokenizer.json to use instead of the model's own
 	SeqLen, MaxTokens                  int
 	NoSpecial                          bool // encode text without the special tokens the tokenizer adds (BOS)
+
+	// MaxLen, when > 0, is the longest sequence load accepts: the model's max_position_embeddings, unless AllowLong.
+	MaxLen    int
+	AllowLong bool
 }
 
 func inputFlags() []ucli.Flag {
@@ -39,6 +44,7 @@ func inputFlags() []ucli.Flag {
 		&ucli.IntFlag{Name: "seq-len", Category: "input", Value: 512, Usage: "window length in tokens for text inputs, the tokenizer's BOS included"},
 		&ucli.IntFlag{Name: "max-tokens", Category: "input", Usage: "cap on the total number of tokens (0: no cap)"},
 		&ucli.BoolFlag{Name: "no-special-tokens", Category: "input", Usage: "encode text without the special tokens the tokenizer adds (by default every window starts with its BOS, as HF's tok.encode(text) starts a text)"},
+		&ucli.BoolFlag{Name: "allow-long-sequences", Category: "input", Usage: "run sequences (and --seq-len windows) longer than the model's max_position_embeddings, which are refused otherwise"},
 	}
 }
 
@@ -46,7 +52,7 @@ func inputFromFlags(c *ucli.Context) input {
 	return input{
 		Tokens: c.String("tokens"), Text: c.String("text"), JSONL: c.String("jsonl"), Field: c.String("field"),
 		Corpus: c.String("corpus"), Tokenizer: c.String("tokenizer"), SeqLen: c.Int("seq-len"), MaxTokens: c.Int("max-tokens"),
-		NoSpecial: c.Bool("no-special-tokens"),
+		NoSpecial: c.Bool("no-special-tokens"), AllowLong: c.Bool("allow-long-sequences"),
 	}
 }
 
@@ -146,13 +152,20 @@ func (in input) load(modelDir string, vocab int) ([][]int32, string, error) {
 	var bos string
 	if in.Tokens != "" {
 		var err error
-		if seqs, err = datasets.LoadTokensVocab(in.Tokens, vocab); err != nil {
+		if seqs, err = datasets.LoadTokensLimits(in.Tokens, vocab, in.MaxLen); err != nil {
+			if tl := (*datasets.TooLongError)(nil); errors.As(err, &tl) {
+				err = fmt.Errorf("load tokens %s: line %d: a sequence of %d tokens, more than the model's max_position_embeddings of %d; give --allow-long-sequences to run it anyway",
+					tl.Path, tl.Line, tl.Len, tl.Max)
+			}
 			return nil, "", err
 		}
 		bos = in.tokensBOS(modelDir, seqs)
 	} else {
 		if in.SeqLen < 2 {
 			return nil, "", fmt.Errorf("--seq-len %d: must be ≥ 2", in.SeqLen)
+		}
+		if in.MaxLen > 0 && in.SeqLen > in.MaxLen {
+			return nil, "", fmt.Errorf("--seq-len %d is above the model's max_position_embeddings of %d; give a shorter --seq-len, or --allow-long-sequences to run it anyway", in.SeqLen, in.MaxLen)
 		}
 		texts, err := in.texts()
 		if err != nil {
@@ -167,7 +180,11 @@ func (in input) load(modelDir string, vocab int) ([][]int32, string, error) {
 			prefix, suffix = tok.Specials()
 		}
 		for _, t := range texts {
-			w, err := datasets.SpecialWindows(tok.Encode(t), in.SeqLen, prefix, suffix)
+			ids, err := tok.TryEncode(t, false)
+			if err != nil {
+				return nil, "", fmt.Errorf("%s: %w", in.tokenizerPath(modelDir), err)
+			}
+			w, err := datasets.SpecialWindows(ids, in.SeqLen, prefix, suffix)
 			if err != nil {
 				return nil, "", fmt.Errorf("--seq-len %d: %w (or give --no-special-tokens)", in.SeqLen, err)
 			}

@@ -6,22 +6,36 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/scalefit/scalefit/backends"
+	"github.com/scalefit/scalefit/backends/backendtest"
 )
 
 // TestMain lets the test binary serve as the cpu backend plugin: the run command re-executes os.Executable(), which
 // under go test is this binary, exactly as the scalefit binary re-executes itself.
 //
-// With SCALEFIT_TEST_MAIN=1 the test binary is the scalefit command itself, for tests that start scalefit as a
-// process of its own (a sweep to kill, a Slurm job).
+// With SCALEFIT_TEST_MAIN=1 the test binary is the scalefit command itself (its arguments are the command line), for
+// tests that start scalefit as a process of its own (a sweep to kill, a Slurm job, a run to interrupt); with
+// envFakeBackend set its builtin "cpu" backend is backendtest.Fake, whose run of a model named "block" waits until it
+// is cancelled.
 func TestMain(m *testing.M) {
+	if os.Getenv(envFakeBackend) != "" {
+		builtinBackends[backends.BuiltinCPU] = func() backends.Backend { return &backendtest.Fake{} }
+	}
 	if servePlugin() {
 		os.Exit(0)
 	}
-	if os.Getenv("SCALEFIT_TEST_MAIN") == "1" {
+	if os.Getenv(envTestMain) == "1" {
 		os.Exit(Main(os.Args))
 	}
 	os.Exit(m.Run())
 }
+
+// Environment variables of the roles of the test binary; see TestMain.
+const (
+	envTestMain    = "SCALEFIT_TEST_MAIN"
+	envFakeBackend = "SCALEFIT_TEST_FAKE_BACKEND"
+)
 
 // scalefit runs the command line in-process and returns its stdout and the error the command returned.
 func scalefit(t *testing.T, args ...string) (string, error) {

@@ -24,18 +24,24 @@ func init() {
 		Description: `Draws four panels: (a) attention, (b) MLP and (c) combined gain per layer, one line per model with
 its bootstrap band on a log axis, and (d) the --y metric against --x on log-log axes with the fitted power law, its
 confidence band and any --predict targets. --reference draws a published law beside the runs' own in panel (d),
-dashed, with its points. --panel draws one panel alone. The format follows the --out extension. Examples:
+dashed, with its points. --panel draws one panel alone. The format follows the --out extension.
+
+Run arguments may be directories (a sweep's output: every run file under it). When the runs hold a model at several
+checkpoints, the figure across sizes takes the last of each. --x step draws instead the --y metric of every
+checkpoint against its training step (revisions stepN) on log–log axes, one line per model with its bootstrap band;
+step 0 and revisions without a step are left out with a warning. Examples:
 
    scalefit plot runs/*.parquet --out figure.png
    scalefit plot runs/*.parquet --depth --out profiles.pdf
    scalefit plot runs/*.parquet --panel scaling --y final_mlp_gain --predict pythia-12b,175B --out law.svg
-   scalefit plot runs/*.parquet --reference seed-pythia --out figure.png`,
+   scalefit plot runs/*.parquet --reference seed-pythia --out figure.png
+   scalefit plot sweep-out/ --x step --out dynamics.png`,
 		Flags: append([]ucli.Flag{
 			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Required: true, Usage: "figure to write: .png, .svg or .pdf"},
 			&ucli.StringFlag{Name: "panel", Usage: "draw one panel only: attn, mlp, combined or scaling"},
 			&ucli.BoolFlag{Name: "depth", Usage: "put normalised depth layer/(L-1) on the x axis of the layer panels"},
 			&ucli.StringFlag{Name: "y", Value: "final_mlp_gain", Usage: "metric of the scaling panel (see scalefit summary)"},
-			&ucli.StringFlag{Name: "x", Value: "params", Usage: "size covariate: params, params_nonembed, layers or hidden"},
+			&ucli.StringFlag{Name: "x", Value: "params", Usage: "size covariate: params, params_nonembed, layers or hidden; or step, for the metric against training step, one line per model"},
 			&ucli.StringSliceFlag{Name: "predict", Usage: "x values to predict at: model names like pythia-12b, or numbers like 12e9 or 12B (repeatable)"},
 			&ucli.StringFlag{Name: "reference", Usage: "published results whose law is drawn beside the runs' own in the scaling panel, e.g. seed-pythia (see scalefit datasets)"},
 			&ucli.StringFlag{Name: "title", Usage: "title above the panels"},
@@ -55,6 +61,13 @@ dashed, with its points. --panel draws one panel alone. The format follows the -
 			if err := checkConfidence(opt.Confidence); err != nil {
 				return usagef("plot: %w", err)
 			}
+			if opt.X == layers.StepCovariate {
+				for _, f := range []string{"panel", "predict", "reference", "depth"} {
+					if c.IsSet(f) {
+						return usagef("plot: --x step draws one panel, the metric against training step: --%s does not apply", f)
+					}
+				}
+			}
 			if name := c.String("panel"); name != "" {
 				p, err := plot.ParsePanel(name)
 				if err != nil {
@@ -64,6 +77,9 @@ dashed, with its points. --panel draws one panel alone. The format follows the -
 			}
 			if _, err := plot.FormatOf(c.String("out")); err != nil {
 				return usagef("plot: --out %w", err)
+			}
+			if err := checkOutputs(c.App.ErrWriter, runInputs(c.Args().Slice()), output{"--out", c.String("out")}); err != nil {
+				return fmt.Errorf("plot: %w", err)
 			}
 			if opt.Reference != "" {
 				if _, err := fit.LookupReference(opt.Reference); err != nil {
@@ -77,7 +93,21 @@ dashed, with its points. --panel draws one panel alone. The format follows the -
 			if err != nil {
 				return err
 			}
-			fig, warnings, err := buildFigure(profiles, runs, opt)
+			var fig *plot.Figure
+			var warnings []string
+			var models string // what the figure shows, for the last line
+			if opt.X == layers.StepCovariate {
+				fig, warnings, err = buildStepFigure(profiles, runs, opt)
+				models = fmt.Sprintf("%s, %s", textfmt.Plural(len(layers.ByModel(profiles)), "model"), textfmt.Plural(len(profiles), "checkpoint"))
+			} else {
+				var note string
+				profiles, runs, note = lastCheckpoints(profiles, runs)
+				fig, warnings, err = buildFigure(profiles, runs, opt)
+				if note != "" {
+					warnings = append([]string{note}, warnings...)
+				}
+				models = textfmt.Plural(len(profiles), "model")
+			}
 			if err != nil {
 				return fmt.Errorf("plot: %w", err)
 			}
@@ -90,7 +120,7 @@ dashed, with its points. --panel draws one panel alone. The format follows the -
 			if err := fig.Save(c.String("out")); err != nil {
 				return fmt.Errorf("plot: %w", err)
 			}
-			fmt.Fprintf(c.App.Writer, "wrote %s (%s)\n", c.String("out"), textfmt.Plural(len(profiles), "model"))
+			fmt.Fprintf(c.App.Writer, "wrote %s (%s)\n", c.String("out"), models)
 			return nil
 		},
 	})

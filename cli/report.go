@@ -58,6 +58,9 @@ bootstrap intervals. Every number is computed from the runs, ordered by paramete
 			if err := checkReportOptions(opt, c.String("figure")); err != nil {
 				return usagef("report: %w", err)
 			}
+			if err := checkOutputs(c.App.ErrWriter, runInputs(c.Args().Slice()), output{"--out", out}, output{"--figure", c.String("figure")}); err != nil {
+				return fmt.Errorf("report: %w", err)
+			}
 			for _, path := range []string{out, c.String("figure")} {
 				if err := prepareOut(path); err != nil {
 					return fmt.Errorf("report: %w", err)
@@ -117,7 +120,7 @@ func writeReport(profiles []*layers.Profile, opt report.Options, out, figure str
 		return nil, err
 	}
 	if figure != "" {
-		if err := drawReportFigure(profiles, r, figure); err != nil {
+		if err := drawReportFigure(r, figure); err != nil {
 			return nil, err
 		}
 	}
@@ -131,13 +134,14 @@ func writeReport(profiles []*layers.Profile, opt report.Options, out, figure str
 	return r, nil
 }
 
-// drawReportFigure draws the plot command's 4-panel figure for the report r of profiles. The figure reuses the
+// drawReportFigure draws the plot command's 4-panel figure of the report r's models (each model's last checkpoint
+// when the runs hold several: r.Profiles). The figure reuses the
 // report's numbers rather than computing them again: its bands are the report's layer bootstraps, its scaling panel
 // draws the report's fit of the runs and, when the report fitted a reference's law (RefFit), that same law beside it;
 // a reference the report could not fit is left out of the figure, as the report says why. Prediction targets named
 // after registered models are passed to the figure as their sizes and labelled with their names. The fit's warnings
 // are not printed: the report states them.
-func drawReportFigure(profiles []*layers.Profile, r *report.Report, path string) error {
+func drawReportFigure(r *report.Report, path string) error {
 	opt, s := r.Options, r.Scaling
 	popt := plotOptions{
 		Y: opt.Y, X: opt.X, Predict: opt.Predict, Resamples: opt.Resamples, Seed: opt.Seed, Confidence: opt.Confidence,
@@ -149,7 +153,7 @@ func drawReportFigure(profiles []*layers.Profile, r *report.Report, path string)
 			popt.Reference, popt.RefFit = s.Reference.Name, s.RefFit
 		}
 	}
-	fig, _, err := buildFigure(profiles, opt.Sources, popt)
+	fig, _, err := buildFigure(r.Profiles, opt.Sources, popt)
 	if err != nil {
 		return fmt.Errorf("report: --figure: %w", err)
 	}

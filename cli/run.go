@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -49,7 +47,7 @@ sequence) to --out (.parquet, or .arrow/.feather). Give the input as exactly one
 			&ucli.IntFlag{Name: "threads", Usage: "worker threads in the backend (0: all cores)"},
 			&ucli.IntFlag{Name: "device", Usage: "which of the backend's devices to run on, numbered as `scalefit backends` lists them"},
 			&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar"},
-		}, inputFlags()...),
+		}, append(inputFlags(), pluginLogFlags()...)...),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
 				return fmt.Errorf("run takes no arguments (got %q); use --model and --out", c.Args().First())
@@ -61,13 +59,16 @@ sequence) to --out (.parquet, or .arrow/.feather). Give the input as exactly one
 			if c.String("name") != "" {
 				m.ID = c.String("name")
 			}
-			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt)
-			defer stop()
-			run, res, err := runModel(ctx, runOptions{
+			launch, closeLog, err := launchOptions(c)
+			if err != nil {
+				return err
+			}
+			defer closeLog()
+			run, res, err := runModel(c.Context, runOptions{
 				ModelDir: m.Dir, Model: m.ID, Revision: m.Revision, HubID: m.HubID, Commit: m.Commit, Out: c.String("out"),
 				Input: inputFromFlags(c), SkipFirst: c.Int("skip-first"), GELU: c.String("gelu"), Loss: c.Bool("loss"),
 				Backend: c.String("backend"), Threads: c.Int("threads"), Device: c.Int("device"), Quiet: c.Bool("quiet"),
-				Speed: c.App.ErrWriter,
+				Speed: c.App.ErrWriter, Launch: launch,
 			}, c.App.ErrWriter)
 			if err != nil {
 				return err
@@ -93,6 +94,7 @@ type runOptions struct {
 	Meta                           map[string]string       // further run-file metadata, e.g. a sweep's options hash
 	OnProgress                     func(backends.Progress) // also told the backend's progress, when set
 	Speed                          io.Writer               // when set, told a long run's time estimate and every run's speed
+	Launch                         backends.LaunchOptions  // the plugin log of --verbose and --log-file
 }
 
 // runModel loads the inputs, drives the backend plugin, and writes the run file. The output file is written only
@@ -119,6 +121,9 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 	if err := prepareOut(o.Out); err != nil {
 		return nil, res, err
 	}
+	if err := checkOutputs(progressOut, append(o.Input.files(), dirFiles(o.ModelDir)...), output{"--out", o.Out}); err != nil {
+		return nil, res, err
+	}
 	raw, err := checkpoint.ReadConfig(o.ModelDir)
 	if err != nil {
 		return nil, res, err
@@ -128,6 +133,9 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 		return nil, res, fmt.Errorf("%s: %w", filepath.Join(o.ModelDir, checkpoint.ConfigFile), err)
 	}
 	cfg := m.Config()
+	if !o.Input.AllowLong {
+		o.Input.MaxLen = cfg.MaxPositions // checked here, before the plugin starts: a 10M-token line grew it to 20 GB
+	}
 	seqs, bos, err := o.Input.load(o.ModelDir, cfg.Vocab)
 	if err != nil {
 		return nil, res, err
@@ -138,7 +146,7 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 		}
 	}
 
-	be, closeBackend, err := backends.Launch(ctx, o.Backend, backends.LaunchOptions{})
+	be, closeBackend, err := backends.Launch(ctx, o.Backend, o.Launch)
 	if err != nil {
 		return nil, res, err
 	}

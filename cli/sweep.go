@@ -160,7 +160,8 @@ func sweepRunFunc(p *sweep.Plan) sweep.RunFunc {
 func planInput(p *sweep.Plan) input {
 	d := p.Dataset
 	return input{Tokens: d.Tokens, Text: d.Text, JSONL: d.JSONL, Field: d.Field, Corpus: d.Corpus,
-		Tokenizer: p.Run.Tokenizer, SeqLen: p.Run.SeqLen, MaxTokens: p.Run.MaxTokens, NoSpecial: p.Run.NoSpecial}
+		Tokenizer: p.Run.Tokenizer, SeqLen: p.Run.SeqLen, MaxTokens: p.Run.MaxTokens, NoSpecial: p.Run.NoSpecial,
+		AllowLong: p.Run.AllowLong}
 }
 
 // sweepResult prints what a sweep did, and turns interruptions and failures into the command's error.

@@ -343,6 +343,7 @@ func TestSweepDefaults(t *testing.T) {
 	}
 	// Every run flag but those that name one run's model, output and dataset is a [run] key.
 	perRun := map[string]bool{"model": true, "revision": true, "name": true, "out": true, "quiet": true, "help": true,
+		"verbose": true, "log-file": true, // how this invocation logs, not how a run measures
 		"tokens": true, "text": true, "jsonl": true, "field": true, "corpus": true}
 	keys := map[string]bool{}
 	for _, k := range sweep.RunKeys() {

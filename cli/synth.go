@@ -1,8 +1,13 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"math/rand/v2"
 	"os"
+	"path/filepath"
+	"strconv"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -10,6 +15,7 @@ import (
 	"github.com/scalefit/scalefit/backends/synth"
 	"github.com/scalefit/scalefit/datasets"
 	"github.com/scalefit/scalefit/datasets/tokenizer"
+	"github.com/scalefit/scalefit/internal/cleanup"
 	"github.com/scalefit/scalefit/internal/textfmt"
 )
 
@@ -77,7 +83,9 @@ settings, and override any shape with the other flags. The same --seed always gi
 	})
 }
 
-// synthModel writes a random-init checkpoint with a byte-level BPE tokenizer learned on the embedded corpus.
+// synthModel writes a random-init checkpoint with a byte-level BPE tokenizer learned on the embedded corpus. It builds
+// the directory under a temporary name beside dir and renames it into place when it is complete, so that a failed or
+// interrupted synth leaves nothing behind: no half-written directory, and no empty one.
 func synthModel(dir string, opt synth.Options) (arch.Model, error) {
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return nil, fmt.Errorf("synth: %s exists and is not empty; choose a new directory", dir)
@@ -94,10 +102,68 @@ func synthModel(dir string, opt synth.Options) (arch.Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("synth: tokenizer: %w", err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	created, err := mkdirParents(filepath.Dir(filepath.Clean(dir)))
+	if err != nil {
 		return nil, fmt.Errorf("synth: %w", err)
 	}
-	return synth.Synth(dir, opt, tok)
+	tmp, err := mkdirTemp(dir)
+	if err != nil {
+		removeDirs(created)
+		return nil, fmt.Errorf("synth: %w", err)
+	}
+	forget := cleanup.Register(func() { os.RemoveAll(tmp); removeDirs(created) })
+	defer forget()
+	m, err := synth.Synth(tmp, opt, tok)
+	if err == nil {
+		os.Remove(dir) // an empty directory given as --out (os.Rename will not replace a directory)
+		err = os.Rename(tmp, dir)
+	}
+	if err != nil {
+		os.RemoveAll(tmp)
+		removeDirs(created)
+		return nil, fmt.Errorf("synth: %w", err)
+	}
+	return m, nil
+}
+
+// mkdirParents creates dir and any missing parents, like os.MkdirAll, and returns those it created, deepest last.
+func mkdirParents(dir string) ([]string, error) {
+	var missing []string
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil || d == filepath.Dir(d) {
+			break
+		}
+		missing = append([]string{d}, missing...)
+	}
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return nil, err
+	}
+	return missing, nil
+}
+
+// removeDirs removes the directories mkdirParents created, deepest first, as long as they are empty.
+func removeDirs(dirs []string) {
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if os.Remove(dirs[i]) != nil {
+			return
+		}
+	}
+}
+
+// mkdirTemp creates a new directory .<base>.tmp-<random> beside path, with the permissions 0777 less the umask.
+func mkdirTemp(path string) (string, error) {
+	parent, base := filepath.Split(filepath.Clean(path))
+	for range 100 {
+		name := filepath.Join(parent, "."+base+".tmp-"+strconv.FormatUint(rand.Uint64()%1e10, 10))
+		err := os.Mkdir(name, 0o777)
+		if err == nil {
+			return name, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("cannot create a temporary directory beside %s", path)
 }
 
 // synthTokenizerJSON returns the tokenizer.json of a byte-level BPE of vocabSize tokens trained on the default

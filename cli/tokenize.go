@@ -61,6 +61,9 @@ feeds the model, each starting with the BOS, counted inside N. Examples:
 			case in.Tokenizer == "":
 				return fmt.Errorf("give --model or --tokenizer")
 			}
+			if err := checkOutputs(c.App.ErrWriter, in.files(), output{"--out", c.String("out")}); err != nil {
+				return err
+			}
 			seqs, skipped, err := tokenizeInput(in)
 			if err != nil {
 				return err
@@ -115,11 +118,21 @@ func tokenizeInput(in input) (seqs [][]int32, skipped int, err error) {
 	for _, t := range texts {
 		var w [][]int32
 		if in.SeqLen == 0 {
-			if ids := encode(tok, t, in.NoSpecial); len(ids) > 0 {
+			ids, err := tok.TryEncode(t, !in.NoSpecial)
+			if err != nil {
+				return nil, 0, fmt.Errorf("%s: %w", in.Tokenizer, err)
+			}
+			if len(ids) > 0 {
 				w = [][]int32{ids}
 			}
-		} else if w, err = datasets.SpecialWindows(tok.Encode(t), in.SeqLen, prefix, suffix); err != nil {
-			return nil, 0, fmt.Errorf("--seq-len %d: %w", in.SeqLen, err)
+		} else {
+			ids, err := tok.TryEncode(t, false)
+			if err != nil {
+				return nil, 0, fmt.Errorf("%s: %w", in.Tokenizer, err)
+			}
+			if w, err = datasets.SpecialWindows(ids, in.SeqLen, prefix, suffix); err != nil {
+				return nil, 0, fmt.Errorf("--seq-len %d: %w", in.SeqLen, err)
+			}
 		}
 		if len(w) == 0 {
 			skipped++
@@ -127,14 +140,6 @@ func tokenizeInput(in input) (seqs [][]int32, skipped int, err error) {
 		seqs = append(seqs, w...)
 	}
 	return seqs, skipped, nil
-}
-
-// encode is tok.encode(text) of transformers, with or without special tokens.
-func encode(tok *tokenizer.Tokenizer, text string, noSpecial bool) []int32 {
-	if noSpecial {
-		return tok.Encode(text)
-	}
-	return tok.EncodeSpecial(text)
 }
 
 // writeTokens writes one JSON array of ids per line.

@@ -25,11 +25,30 @@ func LoadTokens(path string) ([][]int32, error) { return LoadTokensVocab(path, 0
 // LoadTokensVocab is LoadTokens that also checks every id against a vocabulary of vocab tokens (no check when
 // vocab ≤ 0), so that an out-of-range id is reported with its line number.
 func LoadTokensVocab(path string, vocab int) ([][]int32, error) {
+	return LoadTokensLimits(path, vocab, 0)
+}
+
+// TooLongError is the error of LoadTokensLimits for a sequence longer than its limit.
+type TooLongError struct {
+	Path           string
+	Line, Len, Max int
+}
+
+func (e *TooLongError) Error() string {
+	return fmt.Sprintf("load tokens %s: line %d: a sequence of %d tokens, more than %d", e.Path, e.Line, e.Len, e.Max)
+}
+
+// LoadTokensLimits is LoadTokensVocab that also refuses a sequence of more than maxLen tokens (no limit when
+// maxLen ≤ 0) with a *TooLongError, which names its line.
+func LoadTokensLimits(path string, vocab, maxLen int) ([][]int32, error) {
 	var seqs [][]int32
 	err := eachLine(path, func(line int, text []byte) error {
 		ids, err := parseIDs(text)
 		if err != nil {
 			return fmt.Errorf("line %d: %w", line, err)
+		}
+		if maxLen > 0 && len(ids) > maxLen {
+			return &TooLongError{Path: path, Line: line, Len: len(ids), Max: maxLen}
 		}
 		if vocab > 0 {
 			for j, id := range ids {
@@ -44,10 +63,11 @@ func LoadTokensVocab(path string, vocab int) ([][]int32, error) {
 	if err == nil && len(seqs) == 0 {
 		err = errors.New("no sequences")
 	}
-	if err != nil {
+	var tooLong *TooLongError
+	if err != nil && !errors.As(err, &tooLong) {
 		return nil, fmt.Errorf("load tokens %s: %w", path, err)
 	}
-	return seqs, nil
+	return seqs, err
 }
 
 // parseIDs parses one JSON array of token ids.

@@ -18,7 +18,9 @@ import (
 //
 // Gain is the token-weighted mean over the run's sequences (layers.Profile.LayerGain, docs/run-file.md). [GainLo, GainHi] is
 // the percentile interval of that mean over resamples of the sequences (layers.Bootstrap); both are NaN, written
-// as null, when the run holds a single sequence. NTokens and NSeqs count the tokens and sequences behind Gain.
+// as null, when the run holds a single sequence. NTokens and NSeqs count the tokens and sequences behind Gain. Step is
+// the training step that Revision names (schema/revision: step1000 is 1000) when HasStep; a revision without one
+// (main, a commit, none) writes it as null.
 type SummaryRow struct {
 	Model     string
 	Revision  string
@@ -32,6 +34,8 @@ type SummaryRow struct {
 	GainHi    float64
 	NTokens   int64
 	NSeqs     int32
+	Step      int64
+	HasStep   bool
 }
 
 // Summarize returns the summary rows of p: one per (layer, component) for every component the run holds, layer by
@@ -50,6 +54,7 @@ func Summarize(p *layers.Profile, cfg layers.BootConfig) ([]SummaryRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	step, hasStep := p.Step()
 	rows := make([]SummaryRow, 0, p.NLayers*len(comps))
 	for l := 0; l < p.NLayers; l++ {
 		for _, c := range comps {
@@ -58,7 +63,7 @@ func Summarize(p *layers.Profile, cfg layers.BootConfig) ([]SummaryRow, error) {
 				Model: p.Model, Revision: p.Revision, NParams: p.NParams, NLayers: int32(p.NLayers),
 				Layer: int32(l), Depth: p.Depth(l), Component: c,
 				Gain: iv.Gain, GainLo: iv.Lo, GainHi: iv.Hi,
-				NTokens: int64(math.Round(iv.Tokens)), NSeqs: int32(p.NSeq()),
+				NTokens: int64(math.Round(iv.Tokens)), NSeqs: int32(p.NSeq()), Step: step, HasStep: hasStep,
 			})
 		}
 	}
@@ -78,6 +83,7 @@ var summaryFields = []arrow.Field{
 	{Name: "gain_hi", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 	{Name: "n_tokens", Type: arrow.PrimitiveTypes.Int64},
 	{Name: "n_seqs", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "step", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 }
 
 // SummaryColumns lists the columns of the summary table in order.
@@ -122,6 +128,11 @@ func SummaryTable(rows []SummaryRow, cfg layers.BootConfig) *Table {
 			appendNullable(b.Field(9).(*array.Float64Builder), r.GainHi)
 			b.Field(10).(*array.Int64Builder).Append(r.NTokens)
 			b.Field(11).(*array.Int32Builder).Append(r.NSeqs)
+			if r.HasStep {
+				b.Field(12).(*array.Int64Builder).Append(r.Step)
+			} else {
+				b.Field(12).AppendNull()
+			}
 		}
 		t.Batches = append(t.Batches, b.NewRecordBatch())
 		b.Release()

@@ -322,27 +322,51 @@ func hierResampler(bp *bootProblem) resampler {
 }
 
 // casesJackknife leaves out one model at a time and refits. It returns jack[stat][0][i], or nil when some
-// leave-one-out fit has every x equal.
+// leave-one-out fit has every x equal. Each refit comes from the full fit's sums in O(1), so the jackknife of n models
+// costs O(n), not O(n²): with W, t̄, ū, Stt and Stu of the full fit, leaving out model i gives
+//
+//	W' = W − w_i,   t̄' = (W·t̄ − w_i·t_i)/W',   ū' = (W·ū − w_i·u_i)/W',
+//	Stt' = Stt − w_i·W/W'·(t_i − t̄)²,   Stu' = Stu − w_i·W/W'·(t_i − t̄)(u_i − ū),
+//
+// and b' = Stu'/Stt', α' = ū' − b'·t̄', as lineStats would compute them from the n − 1 models.
 func casesJackknife(bp *bootProblem, u []float64) [][][]float64 {
 	n, k := len(bp.t), bp.k()
+	t, w := bp.t, bp.w
 	jack := make([][][]float64, k)
 	for j := range jack {
 		jack[j] = [][]float64{make([]float64, n)}
 	}
-	t, uu, w := make([]float64, 0, n), make([]float64, 0, n), make([]float64, 0, n)
-	out := make([]float64, k)
+	var sw, st, su float64
+	distinct := map[float64]int{}
 	for i := range n {
-		t, uu, w = t[:0], uu[:0], w[:0]
-		for m := range n {
-			if m != i {
-				t, uu, w = append(t, bp.t[m]), append(uu, u[m]), append(w, bp.w[m])
-			}
+		sw += w[i]
+		st += w[i] * t[i]
+		su += w[i] * u[i]
+		distinct[t[i]]++
+	}
+	tbar, ubar := st/sw, su/sw
+	var stt, stu float64
+	for i := range n {
+		dt := t[i] - tbar
+		stt += w[i] * dt * dt
+		stu += w[i] * dt * (u[i] - ubar)
+	}
+	for i := range n {
+		if n < 3 || len(distinct) < 2 || (len(distinct) == 2 && distinct[t[i]] == 1) {
+			return nil // the others all have one x
 		}
-		if !lineStats(t, uu, w, bp.targets, out) {
+		sw1 := sw - w[i]
+		f := w[i] * sw / sw1
+		dt := t[i] - tbar
+		stt1 := stt - f*dt*dt
+		if !(stt1 > 0) {
 			return nil
 		}
-		for j := range jack {
-			jack[j][0][i] = out[j]
+		b := (stu - f*dt*(u[i]-ubar)) / stt1
+		a := (sw*ubar-w[i]*u[i])/sw1 - b*(sw*tbar-w[i]*t[i])/sw1
+		jack[0][0][i], jack[1][0][i] = b, a
+		for j, t0 := range bp.targets {
+			jack[2+j][0][i] = a + b*t0
 		}
 	}
 	return jack

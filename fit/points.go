@@ -182,3 +182,24 @@ func validatePoints(pts []Point) error {
 	}
 	return fmt.Errorf("all %d models have x = %g: %w", len(pts), x0, errSameX)
 }
+
+// DistinctModels reports a model that pts hold twice, naming both sources: two run files of the same model and
+// revision, or a run and a reference or CSV row of the same model, would count as two models in a fit.
+func DistinctModels(pts []Point) error {
+	first := make(map[string]int, len(pts))
+	for i, p := range pts {
+		if j, dup := first[p.Model]; dup {
+			return fmt.Errorf("model %q appears twice (%s and %s): give each model once", p.Model, sourceName(pts[j]), sourceName(p))
+		}
+		first[p.Model] = i
+	}
+	return nil
+}
+
+// sourceName says where a point came from, for errors.
+func sourceName(p Point) string {
+	if p.Source == "" {
+		return "a point without a source"
+	}
+	return p.Source
+}

@@ -428,28 +428,65 @@ func (bi BootIntervals) Pick(kind string) Bounds {
 func leaveOneOut(points []Point, t, u, w []float64, confidence float64) []LOOPrediction {
 	n := len(points)
 	out := make([]LOOPrediction, n)
-	tt, uu, ww := make([]float64, 0, n), make([]float64, 0, n), make([]float64, 0, n)
+	full, err := FitLine(t, u, w)
 	for i, p := range points {
-		tt, uu, ww = tt[:0], uu[:0], ww[:0]
-		for j := range n {
-			if j != i {
-				tt, uu, ww = append(tt, t[j]), append(uu, u[j]), append(ww, w[j])
-			}
-		}
-		lp := LOOPrediction{Model: p.Model, X: p.X, Y: p.Y, Predicted: math.NaN(), PI: undefinedBounds,
+		out[i] = LOOPrediction{Model: p.Model, X: p.X, Y: p.Y, Predicted: math.NaN(), PI: undefinedBounds,
 			LogError: math.NaN(), RelError: math.NaN()}
-		if l, err := FitLine(tt, uu, ww); err == nil {
-			m, _ := l.Predict(t[i])
-			lp.Predicted = math.Exp(m)
-			lp.LogError = u[i] - m
-			lp.RelError = p.Y/lp.Predicted - 1
-			lp.PI = l.PredCI(t[i], w[i], confidence).Exp()
-			if lp.PI.Defined() {
-				c := lp.PI.Contains(p.Y)
-				lp.Covered = &c
-			}
+	}
+	if err != nil || n < 3 {
+		return out // no fit to the other n − 1 models
+	}
+	// A held-out model leaves the others on one x only when it is the single point off the one other x.
+	distinct := map[float64]int{}
+	for _, ti := range t {
+		distinct[ti]++
+	}
+	q := olsTQuantile(n-3, confidence)
+	rss := full.RSS()
+	for i := range points {
+		if len(distinct) == 2 && distinct[t[i]] == 1 {
+			continue
 		}
-		out[i] = lp
+		l := full.without(i, t, u, rss)
+		m, _ := l.Predict(t[i])
+		lp := &out[i]
+		lp.Predicted = math.Exp(m)
+		lp.LogError = u[i] - m
+		lp.RelError = lp.Y/lp.Predicted - 1
+		lp.PI = l.predCIq(t[i], full.Weights[i], q).Exp()
+		if lp.PI.Defined() {
+			c := lp.PI.Contains(lp.Y)
+			lp.Covered = &c
+		}
+	}
+	return out
+}
+
+// without returns the line fitted to every point but i, from the full fit in O(1) rather than by a refit of n − 1
+// points, so that the leave-one-out of n models costs O(n), not O(n²) (200 000 points took minutes). With the
+// leverage h_i = w_i·(1/W + (t_i − t̄)²/Stt) and the residual e_i of the full fit, the fit without point i has
+//
+//	W' = W − w_i,   t̄' = (W·t̄ − w_i·t_i)/W',   Stt' = Stt − w_i·W/W'·(t_i − t̄)²,
+//	b' = b − w_i·(t_i − t̄)·e_i / (Stt·(1 − h_i)),   α' = ū' − b'·t̄' with ū' = (W·ū − w_i·u_i)/W',
+//	RSS' = RSS − w_i·e_i²/(1 − h_i),   s'² = RSS'/(n − 3),
+//
+// the deletion formulas of regression diagnostics (statsmodels' OLSInfluence computes s'² the same way). Only the
+// fields Predict and PredCI read are set.
+func (l *Line) without(i int, t, u []float64, rss float64) Line {
+	w, dt, e := l.Weights[i], t[i]-l.TBar, l.Resid[i]
+	h := w * (1/l.SumW + dt*dt/l.Stt) // the leverage of point i, < 1 while the others span two x
+	sw := l.SumW - w
+	ubar := l.Intercept + l.Slope*l.TBar // the full fit passes through (t̄, ū)
+	out := Line{
+		N: l.N - 1, DF: l.N - 3, SumW: sw,
+		TBar:  (l.SumW*l.TBar - w*t[i]) / sw,
+		Stt:   l.Stt - w*l.SumW/sw*dt*dt,
+		Slope: l.Slope - w*dt*e/(l.Stt*(1-h)),
+		Scale: math.NaN(),
+	}
+	out.Intercept = (l.SumW*ubar-w*u[i])/sw - out.Slope*out.TBar
+	if out.DF > 0 {
+		out.Scale = max(0, rss-w*e*e/(1-h)) / float64(out.DF)
 	}
 	return out
 }

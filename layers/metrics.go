@@ -153,6 +153,12 @@ func Covariate(name string, p *Profile) (float64, error) {
 		return float64(p.NLayers), nil
 	case "hidden":
 		return float64(p.HiddenSize), nil
+	case StepCovariate:
+		s, ok := p.Step()
+		if !ok {
+			return 0, fmt.Errorf("model %s: revision %q names no training step", p.Name(), p.Revision)
+		}
+		return float64(s), nil
 	}
-	return 0, fmt.Errorf("unknown x %q (known: %s)", name, strings.Join(Covariates, ", "))
+	return 0, fmt.Errorf("unknown x %q (known: %s, %s)", name, strings.Join(Covariates, ", "), StepCovariate)
 }

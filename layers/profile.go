@@ -40,6 +40,11 @@ type Profile struct {
 
 // NewProfile checks that run holds exactly one model with a complete (layer, component, sequence) grid and arranges it
 // as a Profile. Components missing from the run are simply absent from the profile.
+//
+// A run file is untrusted: its n_layers and seq columns are only numbers in a file. The grid is allocated only after
+// the rows have been counted, so a 16 KB file that declares n_layers = 1e9 is refused instead of allocating gigabytes.
+// Every gain must be a finite number: a NaN or an infinity, which a forward pass that overflowed writes, is reported
+// with its place rather than skipped (a NaN would otherwise drop out of every comparison in the metrics).
 func NewProfile(run *schema.Run) (*Profile, error) {
 	if len(run.Rows) == 0 {
 		return nil, fmt.Errorf("run has no rows")
@@ -64,6 +69,10 @@ func NewProfile(run *schema.Run) (*Profile, error) {
 		}
 		nseq = max(nseq, int(r.Seq)+1)
 	}
+	// Every component present needs n_layers × sequences rows: count before allocating grids of that size.
+	if need := int64(p.NLayers) * int64(nseq); need > int64(len(run.Rows)) {
+		return nil, firstMissing(run.Rows, p.Model, p.NLayers, nseq)
+	}
 	p.Tokens = make([]float64, nseq)
 	tokSeen := make([]bool, nseq)
 	seen := map[string][]bool{}
@@ -82,6 +91,10 @@ func NewProfile(run *schema.Run) (*Profile, error) {
 			return nil, fmt.Errorf("model %q: duplicate row for layer %d, %s, seq %d", p.Model, r.Layer, r.Component, r.Seq)
 		}
 		seen[r.Component][i] = true
+		if v := r.GainMean; math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("model %q: layer %d, %s, seq %d: gain_mean is %v, not a number a statistic can use; the backend's forward pass may have overflowed",
+				p.Model, r.Layer, r.Component, r.Seq, v)
+		}
 		g[i] = r.GainMean
 		if !tokSeen[r.Seq] {
 			p.Tokens[r.Seq], tokSeen[r.Seq] = float64(r.NTokens), true
@@ -102,6 +115,25 @@ func NewProfile(run *schema.Run) (*Profile, error) {
 		}
 	}
 	return p, nil
+}
+
+// firstMissing names the first (layer, sequence) of the first row's component that has no row, for a run whose rows
+// cannot fill an n_layers × nseq grid. It needs memory for the rows only: among the first len(rows)+1 cells of the
+// grid at least one is missing.
+func firstMissing(rows []schema.Row, model string, nLayers, nseq int) error {
+	comp := rows[0].Component
+	have := make(map[int64]bool, len(rows))
+	for _, r := range rows {
+		if r.Component == comp {
+			have[int64(r.Layer)*int64(nseq)+int64(r.Seq)] = true
+		}
+	}
+	i := int64(0)
+	for have[i] {
+		i++
+	}
+	return fmt.Errorf("model %q: no row for layer %d, %s, seq %d (the run declares %d layers and %d sequences, %d rows for %d cells)",
+		model, i/int64(nseq), comp, i%int64(nseq), nLayers, nseq, len(rows), int64(nLayers)*int64(nseq))
 }
 
 func revSuffix(rev string) string {

@@ -33,17 +33,39 @@ func newPanel(title, xlabel, ylabel string) *gplot.Plot {
 	return p
 }
 
+// maxLogRange is the widest ratio hi/lo a log axis spans: twelve decades. Values further below the top are drawn at
+// the bottom edge rather than stretching the axis to a subnormal gain (5e-324 is 324 decades below 1).
+const maxLogRange = 1e12
+
 // setLog makes ax a log axis over [lo, hi], widened on each side by the fraction pad of its length in log space and
-// to at least a factor of 1.25, with readable ticks.
+// to at least a factor of 1.25, with readable ticks. The range is cut to maxLogRange below hi, and the axis never
+// panics on a value ≤ 0 or below its range (see clampedLog), as gonum's LogScale does.
 func setLog(ax *gplot.Axis, lo, hi, pad float64) {
+	if !(hi > 0) || math.IsInf(hi, 0) { // no positive finite value at all
+		lo, hi = 0.1, 10
+	}
+	if !(lo > 0) || hi/lo > maxLogRange {
+		lo = hi / maxLogRange
+	}
 	if hi/lo < 1.25 { // (nearly) one value: show at least a factor of 1.25 around the middle
 		m := math.Sqrt(lo * hi)
 		lo, hi = m/math.Sqrt(1.25), m*math.Sqrt(1.25)
 	}
 	f := math.Pow(hi/lo, pad)
 	ax.Min, ax.Max = extendToLabels(lo/f, hi*f)
-	ax.Scale = gplot.LogScale{}
+	ax.Scale = clampedLog{}
 	ax.Tick.Marker = logTicks{}
+}
+
+// clampedLog is gonum's LogScale for values inside the axis range; a value below it, zero or negative included, is
+// placed just below the axis (and so clipped to its edge) instead of panicking.
+type clampedLog struct{}
+
+func (clampedLog) Normalize(min, max, x float64) float64 {
+	if !(x >= min) {
+		return -0.01
+	}
+	return gplot.LogScale{}.Normalize(min, max, x)
 }
 
 // extendToLabels widens a log range [lo, hi] to the next labelled tick beyond either end when that end is far from

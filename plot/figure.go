@@ -77,6 +77,7 @@ type Figure struct {
 
 	Attn, MLP, Combined []Series
 	Scaling             *ScalingPanel
+	Steps               *StepPanel // a metric against training step (PanelSteps), drawn when named or alone
 
 	// Depth says that the X of the layer series are normalised depths ℓ/(L−1) rather than layer indices, which puts
 	// models of different depth on a common axis.
@@ -99,6 +100,10 @@ func (f *Figure) series(p Panel) []Series {
 		return f.MLP
 	case PanelCombined:
 		return f.Combined
+	case PanelSteps:
+		if f.Steps != nil {
+			return f.Steps.Series
+		}
 	}
 	return nil
 }
@@ -112,6 +117,9 @@ func (f *Figure) panels() ([]Panel, error) {
 				out = append(out, p)
 			}
 		}
+		if len(out) == 0 && f.Steps != nil {
+			out = append(out, PanelSteps)
+		}
 		if len(out) == 0 {
 			return nil, fmt.Errorf("figure has no data to draw")
 		}
@@ -122,7 +130,7 @@ func (f *Figure) panels() ([]Panel, error) {
 	}
 	for _, p := range f.Panels {
 		switch {
-		case p < PanelAttn || p > PanelScaling:
+		case p < PanelAttn || p > PanelSteps:
 			return nil, fmt.Errorf("figure: unknown panel %d", int(p))
 		case p == PanelScaling && f.Scaling == nil:
 			return nil, fmt.Errorf("figure: panel scaling has no data")
@@ -188,13 +196,19 @@ func (f *Figure) Render(w io.Writer, format Format) error {
 		if p == PanelScaling && f.Scaling.Title != "" {
 			title = f.Scaling.Title
 		}
+		if p == PanelSteps && f.Steps.Title != "" {
+			title = f.Steps.Title
+		}
 		if len(panels) > 1 {
 			title = fmt.Sprintf("(%c) %s", 'a'+rune(i), title)
 		}
-		if p == PanelScaling {
+		switch {
+		case p == PanelScaling:
 			plots[i], scaling, err = f.Scaling.build(title)
 			scalingAt = i
-		} else {
+		case p == PanelSteps:
+			plots[i], err = f.Steps.build(title, style)
+		default:
 			plots[i], err = layerPanel(title, f.series(p), style, f.Depth)
 		}
 		if err != nil {

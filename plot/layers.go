@@ -18,12 +18,30 @@ func layerPanel(title string, series []Series, style map[string]int, depth bool)
 		xlabel = "normalised depth  layer / (L − 1)"
 	}
 	p := newPanel(title, xlabel, "gain  |out| / |in|")
-	xs, ys := newSpan(), newSpan()
+	xs, ys, err := addSeries(p, title, series, style,
+		refLine{Y: 1, Style: draw.LineStyle{Color: refLineColor, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}})
+	if err != nil {
+		return nil, err
+	}
 	ys.add(1)
+	if depth {
+		setLinear(&p.X, min(xs.lo, 0), max(xs.hi, 1), false)
+	} else {
+		setLinear(&p.X, xs.lo, xs.hi, true)
+	}
+	setLog(&p.Y, ys.lo, ys.hi, 0.04)
+	return p, nil
+}
+
+// addSeries validates series and adds them to p: their bands first, then the plotters of under (a reference line),
+// then the lines, then the markers, so that nothing hides a marker. It returns the span of their x and of their y,
+// bands included. style maps a series label to its style index.
+func addSeries(p *gplot.Plot, title string, series []Series, style map[string]int, under ...gplot.Plotter) (xs, ys span, err error) {
+	xs, ys = newSpan(), newSpan()
 	for i := range series {
 		s := &series[i]
 		if err := s.validate(); err != nil {
-			return nil, fmt.Errorf("%s: %w", title, err)
+			return xs, ys, fmt.Errorf("%s: %w", title, err)
 		}
 		xs.add(s.X...)
 		ys.add(s.Y...)
@@ -32,17 +50,16 @@ func layerPanel(title string, series []Series, style map[string]int, depth bool)
 			ys.add(s.Hi...)
 		}
 	}
-	// Bands first, then the reference line, then lines, then markers: nothing hides a marker.
 	for _, s := range series {
 		if s.HasBand() {
 			p.Add(bandPolygon(s.X, s.Lo, s.Hi, styleOf(style[s.Label]).band))
 		}
 	}
-	p.Add(refLine{Y: 1, Style: draw.LineStyle{Color: refLineColor, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}})
+	p.Add(under...)
 	for _, s := range series {
 		l, err := plotter.NewLine(xys(s.X, s.Y))
 		if err != nil {
-			return nil, fmt.Errorf("%s: series %q: %w", title, s.Label, err)
+			return xs, ys, fmt.Errorf("%s: series %q: %w", title, s.Label, err)
 		}
 		l.LineStyle = styleOf(style[s.Label]).line
 		p.Add(l)
@@ -50,16 +67,10 @@ func layerPanel(title string, series []Series, style map[string]int, depth bool)
 	for _, s := range series {
 		sc, err := plotter.NewScatter(xys(s.X, s.Y))
 		if err != nil {
-			return nil, fmt.Errorf("%s: series %q: %w", title, s.Label, err)
+			return xs, ys, fmt.Errorf("%s: series %q: %w", title, s.Label, err)
 		}
 		sc.GlyphStyle = styleOf(style[s.Label]).glyph
 		p.Add(sc)
 	}
-	if depth {
-		setLinear(&p.X, min(xs.lo, 0), max(xs.hi, 1), false)
-	} else {
-		setLinear(&p.X, xs.lo, xs.hi, true)
-	}
-	setLog(&p.Y, ys.lo, ys.hi, 0.04)
-	return p, nil
+	return xs, ys, nil
 }

@@ -13,12 +13,14 @@ const (
 	PanelMLP                   // (b) MLP gain per layer
 	PanelCombined              // (c) combined gain (attn × mlp) per layer
 	PanelScaling               // (d) model-level metric against model size, log–log
+	PanelSteps                 // a model-level metric against training step, one line per model, log–log (StepPanel)
 )
 
-// AllPanels lists the panels of the full figure in drawing order.
+// AllPanels lists the panels of the full figure in drawing order. PanelSteps is not among them: a figure of training
+// dynamics is drawn on its own.
 var AllPanels = []Panel{PanelAttn, PanelMLP, PanelCombined, PanelScaling}
 
-var panelNames = [...]string{"attn", "mlp", "combined", "scaling"}
+var panelNames = [...]string{"attn", "mlp", "combined", "scaling", "steps"}
 
 // String returns the panel's command-line name: attn, mlp, combined or scaling.
 func (p Panel) String() string {
@@ -28,7 +30,7 @@ func (p Panel) String() string {
 	return panelNames[p]
 }
 
-// ParsePanel returns the panel named s (attn, mlp, combined or scaling; case-insensitive).
+// ParsePanel returns the panel named s (attn, mlp, combined, scaling or steps; case-insensitive).
 func ParsePanel(s string) (Panel, error) {
 	for i, n := range panelNames {
 		if strings.EqualFold(s, n) {
@@ -60,6 +62,8 @@ func (p Panel) title() string {
 		return "MLP gain"
 	case PanelCombined:
 		return "combined gain (attention × MLP)"
+	case PanelSteps:
+		return "training dynamics"
 	}
 	return "scaling law"
 }

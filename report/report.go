@@ -80,7 +80,10 @@ type Report struct {
 	Verdicts *layers.Verdicts       // the seed's five predictions
 	Phases   []*layers.Segmentation // per profile
 	Scaling  *Scaling               // the power-law fit of Options.Y against Options.X, and the reference's
-	markdown string
+	// Checkpoints follows Options.Y through training when the runs hold a model at several revisions; nil when
+	// they don't. Profiles, Bands and the sections across sizes then hold each model's last checkpoint only.
+	Checkpoints *Checkpoints
+	markdown    string
 }
 
 // Build computes every number of the report from profiles and renders it. It fails, with the reason, when the runs
@@ -100,6 +103,13 @@ func Build(profiles []*layers.Profile, opt Options) (*Report, error) {
 	if opt.Resamples < 1 {
 		return nil, fmt.Errorf("report: resamples must be at least 1, got %d", opt.Resamples)
 	}
+	// A run set of training checkpoints is reported across sizes with each model's last, and followed through
+	// training in a section of its own.
+	profiles, sources, checkpoints, err := latestCheckpoints(profiles, opt)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	opt.Sources = sources
 	// Runs of scalefit synth checkpoints say so in their metadata.
 	synthetic := true
 	for _, p := range profiles {
@@ -121,7 +131,7 @@ func Build(profiles []*layers.Profile, opt Options) (*Report, error) {
 			return nil, fmt.Errorf("report: %s: model %s has no %q rows to segment into phases (--phases)", sourceOf(opt, i), p.Name(), c)
 		}
 	}
-	r := &Report{Options: opt, Profiles: profiles}
+	r := &Report{Options: opt, Profiles: profiles, Checkpoints: checkpoints}
 	a, err := layers.Analyze(profiles, layers.AnalysisOptions{
 		Components: layers.Components, Resamples: opt.Resamples, Confidence: opt.Confidence, Seed: opt.Seed,
 		Verdicts: opt.Verdicts, Phases: opt.Phases,
@@ -143,6 +153,10 @@ func Build(profiles []*layers.Profile, opt Options) (*Report, error) {
 	writeVerdicts(p, r.Verdicts)
 	p.heading(2, "Scaling law: "+opt.Y+" against "+opt.X)
 	writeScaling(p, r)
+	if r.Checkpoints != nil {
+		p.heading(2, "Training checkpoints")
+		writeCheckpoints(p, r)
+	}
 	if len(profiles) > 1 {
 		p.heading(2, "Cross-model comparison")
 	} else {

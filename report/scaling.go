@@ -34,6 +34,9 @@ func (r *Report) fitScaling() (*Scaling, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--y: %w", err)
 	}
+	if o.X == layers.StepCovariate {
+		return nil, fmt.Errorf("--x step: the report's law is across model sizes; its section on training checkpoints fits the laws in steps")
+	}
 	if _, err := layers.Covariate(o.X, r.Profiles[0]); err != nil {
 		return nil, fmt.Errorf("--x: %w", err)
 	}

@@ -1,12 +1,15 @@
 package schema
 
 import (
-	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -14,8 +17,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/scalefit/scalefit/internal/cleanup"
 )
 
 // Format is a run-file container format, chosen by the file extension.
@@ -43,17 +47,26 @@ const batchRows = 64 * 1024
 // Write writes run to path as Parquet or Arrow IPC according to the extension. It writes a temporary file in the same
 // directory and renames it over path only when everything succeeded, so a failed write never damages an existing file.
 func Write(path string, run *Run) error {
-	return WriteAtomic(path, func(w io.Writer) error { return Encode(w, path, run) })
+	return WriteWith(path, run, memory.NewGoAllocator())
+}
+
+// WriteWith is Write with the Arrow allocator mem.
+func WriteWith(path string, run *Run, mem memory.Allocator) error {
+	return WriteAtomic(path, func(w io.Writer) error { return EncodeWith(w, path, run, mem) })
 }
 
 // Encode writes run to w in the format that path's extension names.
 func Encode(w io.Writer, path string, run *Run) error {
+	return EncodeWith(w, path, run, memory.NewGoAllocator())
+}
+
+// EncodeWith is Encode with the Arrow allocator mem.
+func EncodeWith(w io.Writer, path string, run *Run, mem memory.Allocator) error {
 	format, err := FormatOf(path)
 	if err != nil {
 		return err
 	}
 	sc := Arrow(run.Meta)
-	mem := memory.NewGoAllocator()
 	var fw batchWriter
 	switch format {
 	case Parquet:
@@ -100,13 +113,21 @@ func writeBatches(sc *arrow.Schema, mem memory.Allocator, rows []Row, fw batchWr
 }
 
 // WriteAtomic creates path through a temporary file in the same directory: write fills it, and it is synced and
-// renamed over path only when write returned nil. On any error the temporary file is removed and path is untouched.
+// renamed over path only when write returned nil. On any error, and when the process is interrupted (package
+// cleanup), the temporary file is removed and path is untouched. A new file gets the permissions 0666 less the umask;
+// a file that is replaced keeps its own.
 func WriteAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	var keep *os.FileMode // the permissions of the file replaced
+	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+		perm := st.Mode().Perm()
+		keep = &perm
+	}
+	tmp, err := createTemp(path)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	forget := cleanup.Register(func() { os.Remove(tmp.Name()) })
+	defer forget()
 	defer func() {
 		if err != nil {
 			tmp.Close()
@@ -123,8 +144,10 @@ func WriteAtomic(path string, write func(io.Writer) error) (err error) {
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	if keep != nil {
+		if err = os.Chmod(tmp.Name(), *keep); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
@@ -132,72 +155,18 @@ func WriteAtomic(path string, write func(io.Writer) error) (err error) {
 	return nil
 }
 
-// Read reads a run file written by Write (or by any tool that wrote the same columns).
-func Read(path string) (*Run, error) {
-	format, err := FormatOf(path)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read run: %w", err)
-	}
-	defer f.Close()
-	mem := memory.NewGoAllocator()
-	var sc *arrow.Schema
-	var rows []Row
-	switch format {
-	case Parquet:
-		pf, err := file.NewParquetReader(f)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: not a Parquet file: %w", path, err)
-		}
-		defer pf.Close()
-		fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: batchRows}, mem)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
-		}
-		if sc, err = fr.Schema(); err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
-		}
-		rr, err := fr.GetRecordReader(context.Background(), nil, nil)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
-		}
-		defer rr.Release()
-		for rr.Next() {
-			if rows, err = RowsFromRecord(rows, rr.RecordBatch()); err != nil {
-				return nil, fmt.Errorf("read %s: %w", path, err)
-			}
-		}
-		if err := rr.Err(); err != nil && err != io.EOF {
-			return nil, fmt.Errorf("read %s: %w", path, err)
-		}
-	default:
-		fr, err := ipc.NewFileReader(f, ipc.WithAllocator(mem))
-		if err != nil {
-			return nil, fmt.Errorf("read %s: not an Arrow IPC file: %w", path, err)
-		}
-		defer fr.Close()
-		sc = fr.Schema()
-		for i := 0; i < fr.NumRecords(); i++ {
-			rec, err := fr.RecordBatch(i)
-			if err != nil {
-				return nil, fmt.Errorf("read %s: batch %d: %w", path, i, err)
-			}
-			if rows, err = RowsFromRecord(rows, rec); err != nil {
-				return nil, fmt.Errorf("read %s: %w", path, err)
-			}
+// createTemp creates a new file .<base>.tmp-<random> beside path with the permissions 0666, which the kernel reduces by
+// the umask (os.CreateTemp would give 0600 whatever the umask).
+func createTemp(path string) (*os.File, error) {
+	dir, base := filepath.Split(path)
+	for range 100 {
+		name := filepath.Join(dir, "."+base+".tmp-"+strconv.FormatUint(rand.Uint64()%1e10, 10))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
 		}
 	}
-	meta := map[string]string{}
-	md := sc.Metadata()
-	for i, k := range md.Keys() {
-		if strings.HasPrefix(k, "scalefit.") {
-			meta[k] = md.Values()[i]
-		}
-	}
-	return &Run{Meta: meta, Rows: rows}, nil
+	return nil, fmt.Errorf("cannot create a temporary file beside %s", path)
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -8,6 +8,7 @@ package schema
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -190,6 +191,7 @@ func RowsFromRecord(dst []Row, rec arrow.RecordBatch) ([]Row, error) {
 	i64 := func(i int) *array.Int64 { return col[i].(*array.Int64) }
 	i32 := func(i int) *array.Int32 { return col[i].(*array.Int32) }
 	f64 := func(i int) *array.Float64 { return col[i].(*array.Float64) }
+	dst = slices.Grow(dst, int(rec.NumRows()))
 	for j := 0; j < int(rec.NumRows()); j++ {
 		dst = append(dst, Row{
 			Model:           str(0).Value(j),

@@ -3,12 +3,16 @@ package schema
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/scalefit/scalefit/internal/cleanup"
 )
 
 func sampleRun() *Run {
@@ -106,5 +110,54 @@ func TestReadErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Read(%s) error = %v, want it to mention %q", tc.path, err, tc.want)
 		}
+	}
+}
+
+// TestWriteAtomicPermissions checks that a new file gets 0666 less the umask (os.CreateTemp alone would give 0600, and
+// the writer used to force 0644 whatever the umask), and that a replaced file keeps its permissions.
+func TestWriteAtomicPermissions(t *testing.T) {
+	dir := t.TempDir()
+	write := func(path string) {
+		if err := WriteAtomic(path, func(w io.Writer) error { _, err := w.Write([]byte("x")); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		umask int
+		want  os.FileMode
+	}{{0o022, 0o644}, {0o077, 0o600}, {0o002, 0o664}} {
+		old := syscall.Umask(tt.umask)
+		path := filepath.Join(dir, fmt.Sprintf("new-%o", tt.umask))
+		write(path)
+		syscall.Umask(old)
+		if st, err := os.Stat(path); err != nil || st.Mode().Perm() != tt.want {
+			t.Errorf("umask %03o: mode %v, want %v", tt.umask, st.Mode().Perm(), tt.want)
+		}
+	}
+	path := filepath.Join(dir, "kept")
+	write(path)
+	if err := os.Chmod(path, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	write(path)
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o640 {
+		t.Errorf("replaced file: mode %v, want 0640", st.Mode().Perm())
+	}
+}
+
+// TestWriteAtomicRegistersCleanup: while WriteAtomic writes, the removal of its temporary file is registered with
+// package cleanup, which the signal handler runs, so that an interrupt leaves no partial file.
+func TestWriteAtomicRegistersCleanup(t *testing.T) {
+	before := cleanup.Len()
+	path := filepath.Join(t.TempDir(), "out.parquet")
+	err := WriteAtomic(path, func(w io.Writer) error {
+		if cleanup.Len() != before+1 {
+			t.Errorf("during the write %d cleanups are registered, want %d", cleanup.Len(), before+1)
+		}
+		_, err := w.Write([]byte("x"))
+		return err
+	})
+	if err != nil || cleanup.Len() != before {
+		t.Errorf("after the write: %v, %d cleanups registered, want %d", err, cleanup.Len(), before)
 	}
 }

@@ -60,6 +60,7 @@ type RunOptions struct {
 	Device    int    // which of the backend's devices to run on (the vulkan backend's GPU)
 	Tokenizer string // a tokenizer.json to use instead of each model's own; empty for the model's
 	NoSpecial bool   // encode text without the special tokens the tokenizer adds (its BOS)
+	AllowLong bool   // run sequences longer than a model's max_position_embeddings, which are refused otherwise
 }
 
 // Task is one run of a sweep: one model at one revision, written to one file.
@@ -157,6 +158,7 @@ type runTable struct {
 	Device    *int    `toml:"device"`
 	Tokenizer *string `toml:"tokenizer"`
 	NoSpecial *bool   `toml:"no_special_tokens"`
+	AllowLong *bool   `toml:"allow_long_sequences"`
 }
 
 // RunKeys lists the keys of a plan's [run] table.
@@ -460,6 +462,9 @@ func (l *loader) run(f *planFile, p *Plan) {
 	}
 	if r.NoSpecial != nil {
 		o.NoSpecial = *r.NoSpecial
+	}
+	if r.AllowLong != nil {
+		o.AllowLong = *r.AllowLong
 	}
 	if r.Backend != nil {
 		o.Backend = *r.Backend

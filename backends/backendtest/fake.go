@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/scalefit/scalefit/backends"
@@ -29,6 +30,17 @@ const (
 	ModelPanic = "panic"
 	// ModelExit makes Run end the whole process with exit status 3, to test a plugin that dies during a run.
 	ModelExit = "exit"
+	// ModelCrash makes Run panic on a goroutine of its own, which no handler recovers: the process dies with a Go
+	// panic trace on its stderr, as a third-party plugin with a bug would.
+	ModelCrash = "crash"
+	// ModelUnsupported, ModelInvalid and ModelCorrupt make Run return an error that wraps
+	// backends.ErrUnsupportedModel, ErrInvalidRequest or ErrCorrupt.
+	ModelUnsupported = "unsupported"
+	ModelInvalid     = "invalid"
+	ModelCorrupt     = "corrupt"
+	// ModelHugeError makes Run return an error of 16 MiB, with escape sequences, as a checkpoint's hostile tensor
+	// name could make one.
+	ModelHugeError = "huge-error"
 )
 
 // CancelledFile is the file that a ModelBlock run creates in Request.ModelDir once its context is cancelled.
@@ -102,6 +114,17 @@ func (f *Fake) Run(ctx context.Context, req *backends.Request, sink backends.Sin
 		panic("fake panic")
 	case ModelExit:
 		os.Exit(3)
+	case ModelCrash:
+		go func() { panic("fake crash on a goroutine") }()
+		select {}
+	case ModelUnsupported:
+		return backends.Result{}, fmt.Errorf("fake: architecture \"mamba\": %w", backends.ErrUnsupportedModel)
+	case ModelInvalid:
+		return backends.Result{}, fmt.Errorf("fake: --gelu %q: %w", req.GELU, backends.ErrInvalidRequest)
+	case ModelCorrupt:
+		return backends.Result{}, fmt.Errorf("fake: tensor \"w\" runs past the end of the file: %w", backends.ErrCorrupt)
+	case ModelHugeError:
+		return backends.Result{}, fmt.Errorf("fake: tensor %q is missing", "\x1b[2K"+strings.Repeat("n", 16<<20))
 	}
 
 	layers := f.Layers

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math/bits"
 	"sort"
+
+	"github.com/scalefit/scalefit/internal/quote"
 )
 
 // MaxHeaderBytes bounds the JSON header of a safetensors file. A header longer than this is taken as corruption. (The
@@ -101,9 +103,9 @@ func parseHeader(buf []byte) (*header, error) {
 	for _, t := range order {
 		if t.end > dataLen {
 			if t.begin < dataLen {
-				return nil, fmt.Errorf("tensor %q: data_offsets [%d, %d) run past the end of the data buffer (%d bytes): the file is truncated", t.name, t.begin, t.end, dataLen)
+				return nil, fmt.Errorf("tensor %s: data_offsets [%d, %d) run past the end of the data buffer (%d bytes): the file is truncated", quote.String(t.name), t.begin, t.end, dataLen)
 			}
-			return nil, fmt.Errorf("tensor %q: data_offsets [%d, %d) are out of range: the data buffer holds %d bytes", t.name, t.begin, t.end, dataLen)
+			return nil, fmt.Errorf("tensor %s: data_offsets [%d, %d) are out of range: the data buffer holds %d bytes", quote.String(t.name), t.begin, t.end, dataLen)
 		}
 	}
 	var prev *tensorEntry
@@ -112,7 +114,7 @@ func parseHeader(buf []byte) (*header, error) {
 			continue // an empty tensor occupies no bytes
 		}
 		if prev != nil && t.begin < prev.end {
-			return nil, fmt.Errorf("tensors %q [%d, %d) and %q [%d, %d) overlap in the data buffer", prev.name, prev.begin, prev.end, t.name, t.begin, t.end)
+			return nil, fmt.Errorf("tensors %s [%d, %d) and %s [%d, %d) overlap in the data buffer", quote.String(prev.name), prev.begin, prev.end, quote.String(t.name), t.begin, t.end)
 		}
 		prev = t
 	}
@@ -136,23 +138,29 @@ func shapeNumel(shape []int) (uint64, error) {
 	return n, nil
 }
 
+// maxRank bounds the dimensions of a tensor, as torch does (64), so that no shape can flood an error message.
+const maxRank = 64
+
 // parseEntry decodes and checks one parameter's header entry.
 func parseEntry(name string, msg json.RawMessage) (*tensorEntry, error) {
 	var e rawEntry
 	if err := json.Unmarshal(msg, &e); err != nil {
-		return nil, fmt.Errorf("tensor %q: malformed header entry: %w", name, err)
+		return nil, fmt.Errorf("tensor %s: malformed header entry: %w", quote.String(name), err)
 	}
 	if len(e.DataOffsets) != 2 {
-		return nil, fmt.Errorf("tensor %q: data_offsets has %d values, want [begin, end]", name, len(e.DataOffsets))
+		return nil, fmt.Errorf("tensor %s: data_offsets has %d values, want [begin, end]", quote.String(name), len(e.DataOffsets))
 	}
 	size, known := dtypeSizes[e.DType]
 	switch {
 	case e.DType == "":
-		return nil, fmt.Errorf("tensor %q: dtype is missing", name)
+		return nil, fmt.Errorf("tensor %s: dtype is missing", quote.String(name))
 	case !known:
-		return nil, fmt.Errorf("tensor %q: unknown dtype %q", name, e.DType)
+		return nil, fmt.Errorf("tensor %s: unknown dtype %s", quote.String(name), quote.String(e.DType))
 	case !isFloatParamDType(e.DType):
-		return nil, fmt.Errorf("tensor %q: dtype %s is not supported for a parameter (want F32, F16 or BF16)", name, e.DType)
+		return nil, fmt.Errorf("tensor %s: dtype %s is not supported for a parameter (want F32, F16 or BF16)", quote.String(name), e.DType)
+	}
+	if len(e.Shape) > maxRank {
+		return nil, fmt.Errorf("tensor %s: shape of %d dimensions, more than %d", quote.String(name), len(e.Shape), maxRank)
 	}
 	t := &tensorEntry{name: name, dtype: e.DType, shape: make([]int, len(e.Shape)), begin: e.DataOffsets[0], end: e.DataOffsets[1]}
 	for i, d := range e.Shape {
@@ -160,14 +168,14 @@ func parseEntry(name string, msg json.RawMessage) (*tensorEntry, error) {
 	}
 	numel, err := shapeNumel(t.shape)
 	if err != nil {
-		return nil, fmt.Errorf("tensor %q: %w", name, err)
+		return nil, fmt.Errorf("tensor %s: %w", quote.String(name), err)
 	}
 	t.numel = int(numel)
 	if t.end < t.begin {
-		return nil, fmt.Errorf("tensor %q: data_offsets [%d, %d) end before they begin", name, t.begin, t.end)
+		return nil, fmt.Errorf("tensor %s: data_offsets [%d, %d) end before they begin", quote.String(name), t.begin, t.end)
 	}
 	if want := numel * uint64(size); t.end-t.begin != want {
-		return nil, fmt.Errorf("tensor %q: data_offsets [%d, %d) hold %d bytes, but shape %v of %s needs %d", name, t.begin, t.end, t.end-t.begin, t.shape, t.dtype, want)
+		return nil, fmt.Errorf("tensor %s: data_offsets [%d, %d) hold %d bytes, but shape %v of %s needs %d", quote.String(name), t.begin, t.end, t.end-t.begin, t.shape, t.dtype, want)
 	}
 	return t, nil
 }

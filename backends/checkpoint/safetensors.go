@@ -16,6 +16,7 @@ import (
 	"unsafe"
 
 	conv "github.com/scalefit/scalefit/backends/checkpoint/decode"
+	"github.com/scalefit/scalefit/internal/quote"
 )
 
 // File names of the weights inside a Hugging Face model directory.
@@ -141,7 +142,7 @@ func findWeightFiles(dir, single, indexName string, torch bool) ([]weightFile, e
 	byShard := make(map[string][]string)
 	for name, shard := range idx.WeightMap {
 		if shard == "" || shard != filepath.Base(shard) || shard == "." || shard == ".." || strings.ContainsAny(shard, `/\`) {
-			return nil, fmt.Errorf("checkpoint: %s: tensor %q: shard name %q is not a plain file name", index, name, shard)
+			return nil, fmt.Errorf("checkpoint: %s: tensor %s: shard name %s is not a plain file name", index, quote.String(name), quote.String(shard))
 		}
 		if IsBuffer(name) {
 			byShard[shard] = byShard[shard] // the shard must still exist, but the buffer is not looked for
@@ -204,13 +205,13 @@ func (c *Checkpoint) mapFile(wf weightFile) error {
 	}
 	for _, name := range wf.names {
 		if _, ok := tensors[name]; !ok {
-			return fmt.Errorf("checkpoint: %s: tensor %q, which the index places in this shard, is not in it", path, name)
+			return fmt.Errorf("checkpoint: %s: tensor %s, which the index places in this shard, is not in it", path, quote.String(name))
 		}
 	}
 	base := uintptr(unsafe.Pointer(unsafe.SliceData(buf)))
 	for name, t := range tensors {
 		if prev, dup := c.tensors[name]; dup {
-			return fmt.Errorf("checkpoint: %s: tensor %q is also in %s", path, name, prev.file)
+			return fmt.Errorf("checkpoint: %s: tensor %s is also in %s", path, quote.String(name), prev.file)
 		}
 		t.file, t.handle, t.mapping = path, f, buf
 		t.offset = int64(uintptr(unsafe.Pointer(unsafe.SliceData(t.data))) - base)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/scalefit/scalefit/internal/quote"
 	"math"
 	"strings"
 	"sync"
@@ -178,7 +179,7 @@ func parseMerges(raw json.RawMessage) ([][2]string, error) {
 		}
 		var p []string
 		if err := json.Unmarshal(it, &p); err != nil || len(p) != 2 {
-			return nil, fmt.Errorf("merges[%d] = %s: want \"a b\" or [\"a\", \"b\"]", i, capRunes(string(it), 60))
+			return nil, fmt.Errorf("merges[%d] = %s: want \"a b\" or [\"a\", \"b\"]", i, quote.Bytes(it))
 		}
 		out[i] = [2]string{p[0], p[1]}
 	}

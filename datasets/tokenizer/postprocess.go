@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/scalefit/scalefit/internal/quote"
 	"maps"
 	"slices"
 )
@@ -70,7 +71,7 @@ func parsePostProcessor(raw json.RawMessage, vocabSize int) (specials, error) {
 			}
 			if seq, ok := item["Sequence"]; ok {
 				if seq.ID != "A" || seen {
-					return none, fmt.Errorf("post_processor TemplateProcessing: the single template must hold the sequence $A once (single[%d] is $%s)", i, capRunes(seq.ID, 20))
+					return none, fmt.Errorf("post_processor TemplateProcessing: the single template must hold the sequence $A once (single[%d] is $%s)", i, quote.Line(seq.ID, 20))
 				}
 				seen = true
 				continue

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -42,9 +43,19 @@ type pattern interface {
 type regexPattern struct{ re *regexp2.Regexp }
 
 func compileRegex(expr string) (*regexp2.Regexp, error) {
-	// An unbounded backtracking stack: `\s+(?!\S)` on a long run of spaces backtracks once per character.
-	return regexp2.Compile(expr, regexp2.None, regexp2.OptionMaxBacktrackingStackSize(-1))
+	// An unbounded backtracking stack: `\s+(?!\S)` on a long run of spaces backtracks once per character. A pattern
+	// from a file may instead backtrack catastrophically, as (a+)+$ does on a run of a's followed by anything else,
+	// and would then never return: every search for a match is bounded by regexTimeout.
+	re, err := regexp2.Compile(expr, regexp2.None, regexp2.OptionMaxBacktrackingStackSize(-1))
+	if err == nil {
+		re.MatchTimeout = regexTimeout
+	}
+	return re, err
 }
+
+// regexTimeout bounds one search for the next match of a tokenizer.json regex. The patterns tokenizers ship find
+// each match in microseconds.
+var regexTimeout = 2 * time.Second
 
 func (p regexPattern) findMatches(s string) ([]span, error) {
 	if s == "" {
@@ -52,6 +63,9 @@ func (p regexPattern) findMatches(s string) ([]span, error) {
 	}
 	idx, err := p.re.FindAllStringIndex(s, -1)
 	if err != nil {
+		if strings.Contains(err.Error(), "timeout") {
+			return nil, fmt.Errorf("regex %s found no match within %v: it backtracks catastrophically on this text", quoteCap(p.re.String()), p.re.MatchTimeout)
+		}
 		return nil, fmt.Errorf("regex %s: %w", quoteCap(p.re.String()), err)
 	}
 	return spansFromMatches(s, idx), nil

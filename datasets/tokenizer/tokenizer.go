@@ -213,11 +213,28 @@ func (t *Tokenizer) normalize(s string) (string, error) {
 // Encode returns the token ids of text without special tokens, as Hugging Face's
 // tok.encode(text, add_special_tokens=False) does. Invalid UTF-8 in text is first replaced with U+FFFD, since
 // Hugging Face only accepts valid strings.
+//
+// A tokenizer.json regex that backtracks catastrophically on text stops after its time limit, and Encode then returns
+// nil: use TryEncode, which says why.
 func (t *Tokenizer) Encode(text string) []int32 {
-	// encode fails only when regexp2 reports a timeout or a full backtracking stack, and our regexes are compiled
-	// with neither limit, so there is no error to return.
-	ids, _ := t.encode(text)
+	ids, _ := t.TryEncode(text, false)
 	return ids
+}
+
+// TryEncode is Encode, or EncodeSpecial when special is set, with the error of a tokenizer.json regex that ran out of
+// time on text (the only way encoding fails).
+func (t *Tokenizer) TryEncode(text string, special bool) ([]int32, error) {
+	ids, err := t.encode(text)
+	if err != nil {
+		return nil, err
+	}
+	if !special {
+		return ids, nil
+	}
+	out := make([]int32, 0, len(t.specials.prefix)+len(ids)+len(t.specials.suffix))
+	out = append(out, t.specials.prefix...)
+	out = append(out, ids...)
+	return append(out, t.specials.suffix...), nil
 }
 
 // EncodeSpecial returns the token ids of text with the special tokens that the tokenizer adds around a sequence,

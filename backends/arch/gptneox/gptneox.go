@@ -117,7 +117,7 @@ var presets = []arch.Preset{
 	{Name: "pythia-2.8b", Note: "Pythia-2.8B shape", Shape: arch.Shape{Layers: 32, Hidden: 2560, Heads: 32, FFN: 10240, Vocab: 50304}},
 	{Name: "pythia-6.9b", Note: "Pythia-6.9B shape", Shape: arch.Shape{Layers: 32, Hidden: 4096, Heads: 32, FFN: 16384, Vocab: 50432}},
 	{Name: "pythia-12b", Note: "Pythia-12B shape", Shape: arch.Shape{Layers: 36, Hidden: 5120, Heads: 40, FFN: 20480, Vocab: 50688}},
-	{Name: "micro", Note: "smallest test model", Shape: arch.Shape{Layers: 1, Hidden: 32, Heads: 2, FFN: 128, Vocab: 256}},
+	{Name: "micro", Note: "smallest test model", Shape: arch.Shape{Layers: 1, Hidden: 32, Heads: 2, FFN: 128, Vocab: 320}}, // vocab: the embedded byte-level tokenizer needs 257 or more
 	{Name: "tiny", Note: "tiny test/demo model", Shape: arch.Shape{Layers: 2, Hidden: 64, Heads: 4, FFN: 256, Vocab: 512}},
 	{Name: "small", Note: "small test/demo model", Shape: arch.Shape{Layers: 4, Hidden: 128, Heads: 4, FFN: 512, Vocab: 1024}},
 }

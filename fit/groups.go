@@ -1,0 +1,178 @@
+package fit
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/scalefit/scalefit/internal/arrowio"
+	"github.com/scalefit/scalefit/schema"
+)
+
+// GroupOptions configures ByGroup: the options of every group's law, and how points fall into groups.
+type GroupOptions struct {
+	Options
+	// By names what the groups are ("model" for the laws in training steps); it heads the group column of the
+	// tables and the JSON.
+	By string
+	// Group names the group of a point.
+	Group func(Point) string
+	// AutoBootstrap replaces Options.Bootstrap, in each group, by DefaultBootstraps of that group's points: the
+	// pairs and residual bootstraps need three points, which one group may have and another not.
+	AutoBootstrap bool
+}
+
+// LeftOut is a point that a grouped fit could not use, and why.
+type LeftOut struct {
+	Model  string `json:"model"`
+	Reason string `json:"reason"`
+}
+
+// GroupLaw is the law of one group. Fit is nil when the group's points cannot carry a law (fewer than two, all at
+// one x, a y ≤ 0); NoFit then says why.
+type GroupLaw struct {
+	Group string
+	Fit   *Result
+	NoFit string
+	Left  []LeftOut // points of this group left out before the fit
+}
+
+// Grouped is one power law per group of points, each fitted on its own as PowerLaw fits all of them.
+type Grouped struct {
+	By, X, Y string
+	Laws     []GroupLaw
+}
+
+// ByGroup fits the power law of opts separately to the points of each group (opts.Group), groups in the order of
+// their first point. Data that cannot carry a law make that group's NoFit, not an error; invalid options are an
+// error.
+func ByGroup(pts []Point, opts GroupOptions) (*Grouped, error) {
+	o, err := opts.Options.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if opts.Group == nil {
+		return nil, fmt.Errorf("grouped fit: no grouping")
+	}
+	g := &Grouped{By: opts.By, X: o.X, Y: o.Y}
+	var order []string
+	members := map[string][]Point{}
+	for _, p := range pts {
+		k := opts.Group(p)
+		if _, ok := members[k]; !ok {
+			order = append(order, k)
+		}
+		members[k] = append(members[k], p)
+	}
+	for _, k := range order {
+		law := GroupLaw{Group: k}
+		gopt := opts.Options
+		if opts.AutoBootstrap {
+			gopt.Bootstrap = DefaultBootstraps(members[k])
+		}
+		if law.Fit, err = PowerLaw(members[k], gopt); err != nil {
+			law.Fit, law.NoFit = nil, err.Error()
+		}
+		g.Laws = append(g.Laws, law)
+	}
+	return g, nil
+}
+
+// Fitted counts the groups that have a law.
+func (g *Grouped) Fitted() int {
+	n := 0
+	for _, l := range g.Laws {
+		if l.Fit != nil {
+			n++
+		}
+	}
+	return n
+}
+
+type groupJSON struct {
+	Group string    `json:"group"`
+	Fit   *Result   `json:"fit"`
+	NoFit string    `json:"no_fit,omitempty"`
+	Left  []LeftOut `json:"left_out"`
+}
+
+// MarshalJSON writes {"by", "x", "y", "laws": [{"group", "fit", "no_fit", "left_out"}]}, each fit as Result's JSON
+// (null without a law).
+func (g *Grouped) MarshalJSON() ([]byte, error) {
+	laws := make([]groupJSON, len(g.Laws))
+	for i, l := range g.Laws {
+		laws[i] = groupJSON{Group: l.Group, Fit: l.Fit, NoFit: l.NoFit, Left: l.Left}
+		if laws[i].Left == nil {
+			laws[i].Left = []LeftOut{}
+		}
+	}
+	return json.Marshal(struct {
+		By   string      `json:"by"`
+		X    string      `json:"x"`
+		Y    string      `json:"y"`
+		Laws []groupJSON `json:"laws"`
+	}{g.By, g.X, g.Y, laws})
+}
+
+// WriteTables writes the laws' parameters and predictions tables as Result.WriteTables does, one table each with
+// a leading column named g.By that says whose law a row belongs to. Groups without a law have no rows.
+func (g *Grouped) WriteTables(path string, meta map[string]string) error {
+	format, err := schema.FormatOf(path)
+	if err != nil {
+		return err
+	}
+	mem := memory.NewGoAllocator()
+	for _, t := range []struct {
+		path  string
+		base  *arrow.Schema
+		build func(*Result) arrow.RecordBatch
+	}{
+		{path, paramsSchema, func(r *Result) arrow.RecordBatch { return r.ParametersRecord(mem) }},
+		{PredictionsPath(path), predsSchema, func(r *Result) arrow.RecordBatch { return r.PredictionsRecord(mem) }},
+	} {
+		keys, vals := make([]string, 0, len(meta)), make([]string, 0, len(meta))
+		for k, v := range meta {
+			keys, vals = append(keys, k), append(vals, v)
+		}
+		md := arrow.NewMetadata(keys, vals)
+		sc := arrow.NewSchema(append([]arrow.Field{{Name: g.By, Type: arrow.BinaryTypes.String}}, t.base.Fields()...), &md)
+		var batches []arrow.RecordBatch
+		for _, l := range g.Laws {
+			if l.Fit == nil {
+				continue
+			}
+			rec := t.build(l.Fit)
+			sb := array.NewStringBuilder(mem)
+			for range rec.NumRows() {
+				sb.Append(l.Group)
+			}
+			col := sb.NewArray()
+			sb.Release()
+			batches = append(batches, array.NewRecordBatch(sc, append([]arrow.Array{col}, rec.Columns()...), rec.NumRows()))
+			col.Release()
+			rec.Release()
+		}
+		if len(batches) == 0 {
+			b := array.NewRecordBuilder(mem, sc)
+			batches = append(batches, b.NewRecordBatch())
+			b.Release()
+		}
+		err := schema.WriteAtomic(t.path, func(w io.Writer) error {
+			if format == schema.Parquet {
+				return arrowio.WriteParquet(w, sc, batches...)
+			}
+			return arrowio.WriteIPC(w, sc, batches...)
+		})
+		for _, b := range batches {
+			b.Release()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
