@@ -327,28 +327,18 @@ func (c *Checkpoint) RowsInto(dst []float32, name string, rows []int32) error {
 		return nil
 	}
 	const rowsPerTask = 16
-	tasks := (len(rows) + rowsPerTask - 1) / rowsPerTask
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make([]error, tasks)
-	for range min(tasks, runtime.GOMAXPROCS(0)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, cols*size)
-			for k := int(next.Add(1) - 1); k < tasks; k = int(next.Add(1) - 1) {
-				for i := k * rowsPerTask; i < min((k+1)*rowsPerTask, len(rows)); i++ {
-					if _, err := t.handle.ReadAt(buf, t.offset+int64(rows[i])*int64(cols*size)); err != nil {
-						errs[k] = fmt.Errorf("checkpoint: %s: tensor %q: row %d: %w", t.file, name, rows[i], err)
-						break
-					}
-					conv.Into(dst[i*cols:(i+1)*cols], buf, t.dtype)
+	return forEachTask((len(rows)+rowsPerTask-1)/rowsPerTask, func() func(k int) error {
+		buf := make([]byte, cols*size)
+		return func(k int) error {
+			for i := k * rowsPerTask; i < min((k+1)*rowsPerTask, len(rows)); i++ {
+				if _, err := t.handle.ReadAt(buf, t.offset+int64(rows[i])*int64(cols*size)); err != nil {
+					return fmt.Errorf("checkpoint: %s: tensor %q: row %d: %w", t.file, name, rows[i], err)
 				}
+				conv.Into(dst[i*cols:(i+1)*cols], buf, t.dtype)
 			}
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+			return nil
+		}
+	})
 }
 
 // RawTensor is a parameter as stored: its dtype (F32, F16 or BF16), shape, and little-endian row-major bytes.
@@ -414,24 +404,47 @@ func (c *Checkpoint) ReadInto(dst []byte, name string) (RawTensor, error) {
 		gatherStrided(dst[:0], t.data, size, t.shape, t.strides)
 		return r, nil
 	}
-	chunks := (n + readChunk - 1) / readChunk
+	return r, forEachTask((n+readChunk-1)/readChunk, func() func(i int) error {
+		return func(i int) error {
+			lo, hi := i*readChunk, min((i+1)*readChunk, n)
+			if _, err := t.handle.ReadAt(r.Data[lo:hi], t.offset+int64(lo)); err != nil {
+				return fmt.Errorf("checkpoint: %s: tensor %q: %w", t.file, name, err)
+			}
+			return nil
+		}
+	})
+}
+
+// forEachTask runs task k for every k in [0, tasks) on up to GOMAXPROCS goroutines, each taking the next k when it has
+// finished one, and returns the tasks' errors joined. newWorker is called once per goroutine and returns its task
+// function, so that a goroutine can own a scratch buffer. With one worker the tasks run on the caller's goroutine.
+func forEachTask(tasks int, newWorker func() func(k int) error) error {
+	if tasks <= 0 {
+		return nil
+	}
+	errs := make([]error, tasks)
+	workers := min(tasks, runtime.GOMAXPROCS(0))
+	if workers == 1 {
+		work := newWorker()
+		for k := range tasks {
+			errs[k] = work(k)
+		}
+		return errors.Join(errs...)
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	errs := make([]error, chunks)
-	for range min(chunks, runtime.GOMAXPROCS(0)) {
-		wg.Add(1)
+	wg.Add(workers)
+	for range workers {
 		go func() {
 			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < chunks; i = int(next.Add(1) - 1) {
-				lo, hi := i*readChunk, min((i+1)*readChunk, n)
-				if _, err := t.handle.ReadAt(r.Data[lo:hi], t.offset+int64(lo)); err != nil {
-					errs[i] = fmt.Errorf("checkpoint: %s: tensor %q: %w", t.file, name, err)
-				}
+			work := newWorker()
+			for k := int(next.Add(1) - 1); k < tasks; k = int(next.Add(1) - 1) {
+				errs[k] = work(k)
 			}
 		}()
 	}
 	wg.Wait()
-	return r, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 // readChunk is how many bytes one goroutine of ReadInto reads at a time.
@@ -468,25 +481,13 @@ func decode(dst []float32, src []byte, dtype string) {
 	if !isFloatParamDType(dtype) {
 		panic("checkpoint: decode: unvalidated dtype " + dtype) // parseHeader admits only F32, F16 and BF16
 	}
-	chunks := (len(dst) + decodeChunk - 1) / decodeChunk
-	workers := min(chunks, runtime.GOMAXPROCS(0))
-	if workers <= 1 {
-		conv.Into(dst, src, dtype)
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	wg.Add(workers)
-	for range workers {
-		go func() {
-			defer wg.Done()
-			for c := int(next.Add(1) - 1); c < chunks; c = int(next.Add(1) - 1) {
-				lo, hi := c*decodeChunk, min((c+1)*decodeChunk, len(dst))
-				conv.Into(dst[lo:hi], src[lo*size:hi*size], dtype)
-			}
-		}()
-	}
-	wg.Wait()
+	_ = forEachTask((len(dst)+decodeChunk-1)/decodeChunk, func() func(c int) error {
+		return func(c int) error {
+			lo, hi := c*decodeChunk, min((c+1)*decodeChunk, len(dst))
+			conv.Into(dst[lo:hi], src[lo*size:hi*size], dtype)
+			return nil
+		}
+	})
 }
 
 // decodeChunk is the number of values one goroutine of decode converts at a time: 1 MiB of float32.
