@@ -19,6 +19,13 @@ type Info struct {
 	Version  string   // backend version
 	Devices  []string // human-readable descriptions of the devices it would run on
 	Protocol int32    // protocol version it speaks
+	// PeakFLOPS is the devices' float32 peak in FLOP/s as the backend measured it (the CPU backend: an FMA-bound
+	// loop on every core); 0 when unknown. Run reports its speed as a share of it.
+	PeakFLOPS float64
+	// SpeedFLOPS is the FLOP/s a forward pass may expect on the devices as they are now (the CPU backend: a short
+	// matrix product timed by the wall clock, so a busy machine gives less); 0 when unknown. Run's time estimate
+	// divides the FLOP count by it.
+	SpeedFLOPS float64
 }
 
 // Request is one run: a checkpoint and the token sequences to push through it.

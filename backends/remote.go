@@ -25,7 +25,8 @@ func (r *remote) Info(ctx context.Context) (Info, error) {
 	if err != nil {
 		return Info{}, fromStatus(ctx, err)
 	}
-	return Info{Name: resp.Name, Version: resp.Version, Devices: resp.Devices, Protocol: resp.Protocol}, nil
+	return Info{Name: resp.Name, Version: resp.Version, Devices: resp.Devices, Protocol: resp.Protocol,
+		PeakFLOPS: resp.PeakFlops, SpeedFLOPS: resp.SpeedFlops}, nil
 }
 
 // Run sends req to the plugin and passes what comes back to sink, on the calling goroutine. If sink.Rows fails, the

@@ -33,7 +33,8 @@ func (s *grpcServer) Info(ctx context.Context, _ *pb.InfoRequest) (resp *pb.Info
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
-	return &pb.InfoResponse{Name: info.Name, Version: info.Version, Devices: info.Devices, Protocol: ProtocolVersion}, nil
+	return &pb.InfoResponse{Name: info.Name, Version: info.Version, Devices: info.Devices, Protocol: ProtocolVersion,
+		PeakFlops: info.PeakFLOPS, SpeedFlops: info.SpeedFLOPS}, nil
 }
 
 // Run reads the whole request, runs the backend with a sink that streams its progress and rows back, and ends with the

@@ -18,6 +18,7 @@ import (
 	"github.com/scalefit/scalefit/backends/arch"
 	_ "github.com/scalefit/scalefit/backends/arch/all" // every family, to read the config as the backend will
 	"github.com/scalefit/scalefit/backends/checkpoint"
+	"github.com/scalefit/scalefit/backends/measure"
 	"github.com/scalefit/scalefit/internal/textfmt"
 	"github.com/scalefit/scalefit/schema"
 )
@@ -67,7 +68,7 @@ sequence) to --out (.parquet, or .arrow/.feather). Give the input as exactly one
 				ModelDir: m.Dir, Model: m.ID, Revision: m.Revision, HubID: m.HubID, Commit: m.Commit, Out: c.String("out"),
 				Input: inputFromFlags(c), SkipFirst: c.Int("skip-first"), GELU: c.String("gelu"), Loss: c.Bool("loss"),
 				Backend: c.String("backend"), Threads: c.Int("threads"), Device: c.Int("device"), Quiet: c.Bool("quiet"),
-				Launch: launch,
+				Speed: c.App.ErrWriter, Launch: launch,
 			}, c.App.ErrWriter)
 			if err != nil {
 				return err
@@ -92,6 +93,7 @@ type runOptions struct {
 	Quiet                          bool
 	Meta                           map[string]string       // further run-file metadata, e.g. a sweep's options hash
 	OnProgress                     func(backends.Progress) // also told the backend's progress, when set
+	Speed                          io.Writer               // when set, told a long run's time estimate and every run's speed
 	Launch                         backends.LaunchOptions  // the plugin log of --verbose and --log-file
 }
 
@@ -154,15 +156,26 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 		return nil, res, err
 	}
 
+	flops := measure.FLOPs(m, seqLens(seqs), o.Loss)
+	if o.Speed != nil && info.SpeedFLOPS > 0 && flops/info.SpeedFLOPS > 60 {
+		fmt.Fprintf(o.Speed, "%s: about %s: %.3g FLOP at %.0f GFLOP/s, the speed %s measures now\n", o.Model,
+			(time.Duration(flops/info.SpeedFLOPS) * time.Second).Round(time.Second), flops, info.SpeedFLOPS/1e9, info.Name)
+	}
+
 	bar := newProgressBar(o.Model, o.Quiet, progressOut)
 	sink := &collectSink{bar: bar, also: o.OnProgress}
+	start := time.Now()
 	res, err = be.Run(ctx, &backends.Request{
 		ModelDir: o.ModelDir, Model: o.Model, Revision: o.Revision, Sequences: seqs,
 		SkipFirst: o.SkipFirst, GELU: o.GELU, Loss: o.Loss, Threads: o.Threads, Device: o.Device,
 	}, sink)
+	elapsed := time.Since(start)
 	bar.Done(err == nil)
 	if err != nil {
 		return nil, res, fmt.Errorf("run %s on %s: %w", o.Model, info.Name, err)
+	}
+	if o.Speed != nil {
+		printSpeed(o.Speed, info, flops, elapsed)
 	}
 	backendDesc := res.Backend
 	if backendDesc == "" {
@@ -208,6 +221,27 @@ func runModel(ctx context.Context, o runOptions, progressOut io.Writer) (*schema
 		return nil, res, err
 	}
 	return run, res, nil
+}
+
+// seqLens returns the length of every sequence.
+func seqLens(seqs [][]int32) []int {
+	lens := make([]int, len(seqs))
+	for i, s := range seqs {
+		lens[i] = len(s)
+	}
+	return lens
+}
+
+// printSpeed reports a run's speed: its FLOP count (measure.FLOPs) over the backend's wall time, and that as a share
+// of the peak the backend measured, e.g. "cpu: 1.19e+13 FLOP in 41.0 s: 290 GFLOP/s, 67 % of the measured fp32 peak
+// (434 GFLOP/s)".
+func printSpeed(w io.Writer, info backends.Info, flops float64, elapsed time.Duration) {
+	rate := flops / elapsed.Seconds()
+	fmt.Fprintf(w, "%s: %.3g FLOP in %.1f s: %.1f GFLOP/s", info.Name, flops, elapsed.Seconds(), rate/1e9)
+	if info.PeakFLOPS > 0 {
+		fmt.Fprintf(w, ", %.0f %% of the measured fp32 peak (%.0f GFLOP/s)", 100*rate/info.PeakFLOPS, info.PeakFLOPS/1e9)
+	}
+	fmt.Fprintln(w)
 }
 
 // weightDTypes is the storage dtype of the checkpoint's weights (F32, F16 or BF16; a comma-separated list when they

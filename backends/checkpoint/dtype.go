@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	conv "github.com/scalefit/scalefit/backends/checkpoint/decode"
 )
 
 // Element types of the safetensors format, as spelled in a header's "dtype" field.
@@ -41,35 +43,8 @@ func ParseDType(s string) (string, error) {
 	return "", fmt.Errorf("dtype %q is not supported (want F32, F16 or BF16)", s)
 }
 
-// f16Table maps every IEEE 754 binary16 bit pattern to the float32 bits of the same value. The conversion is exact:
-// every binary16 value, subnormals, infinities and NaNs included, is representable in binary32.
-var f16Table = func() *[1 << 16]uint32 {
-	var t [1 << 16]uint32
-	for i := range t {
-		t[i] = math.Float32bits(F16ToFloat32(uint16(i)))
-	}
-	return &t
-}()
-
-// F16ToFloat32 converts IEEE 754 binary16 bits h to float32 exactly. With sign s, exponent e (5 bits) and mantissa
-// m (10 bits): e = 0 gives (−1)^s·m·2^−24 (zero or subnormal), e = 31 gives ±Inf (m = 0) or NaN (its payload kept in
-// the top mantissa bits), and otherwise (−1)^s·(1 + m/1024)·2^(e−15).
-func F16ToFloat32(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	mant := uint32(h) & 0x3ff
-	switch exp {
-	case 0:
-		v := float32(mant) * (1.0 / (1 << 24)) // exact: m < 2^10 and the scale is a power of two
-		if sign != 0 {
-			v = -v
-		}
-		return v
-	case 0x1f:
-		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
-	}
-	return math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13)
-}
+// F16ToFloat32 converts IEEE 754 binary16 bits h to float32 exactly (see decode.F16ToFloat32).
+func F16ToFloat32(h uint16) float32 { return conv.F16ToFloat32(h) }
 
 // Float32ToF16 converts f to IEEE 754 binary16 bits, rounding to nearest with ties to even. Values beyond the
 // binary16 range become ±Inf, tiny ones become subnormals or ±0, and NaN stays a (quiet) NaN.
@@ -113,10 +88,8 @@ func Float32ToF16(f float32) uint16 {
 	return sign | uint16(out)
 }
 
-// BF16ToFloat32 converts bfloat16 bits to float32 exactly: bfloat16 is the top half of a float32.
-func BF16ToFloat32(h uint16) float32 {
-	return math.Float32frombits(uint32(h) << 16)
-}
+// BF16ToFloat32 converts bfloat16 bits to float32 exactly (see decode.BF16ToFloat32).
+func BF16ToFloat32(h uint16) float32 { return conv.BF16ToFloat32(h) }
 
 // Float32ToBF16 converts f to bfloat16 bits, rounding to nearest with ties to even. NaN stays a quiet NaN.
 func Float32ToBF16(f float32) uint16 {

@@ -41,8 +41,8 @@ func TestF16ToFloat32Hand(t *testing.T) {
 	}
 }
 
-// TestF16AllPatterns decodes every binary16 pattern with an independent float64 formula, checks the lookup table
-// agrees, and checks that encoding gives the pattern back.
+// TestF16AllPatterns decodes every binary16 pattern with an independent float64 formula and checks that encoding
+// gives the pattern back.
 func TestF16AllPatterns(t *testing.T) {
 	for i := 0; i < 1<<16; i++ {
 		h := uint16(i)
@@ -75,9 +75,6 @@ func TestF16AllPatterns(t *testing.T) {
 		}
 		if float64(got) != want || math.Signbit(float64(got)) != (s < 0) {
 			t.Fatalf("F16ToFloat32(%#04x) = %g, want %g", h, got, want)
-		}
-		if tab := math.Float32frombits(f16Table[h]); tab != got || math.Signbit(float64(tab)) != math.Signbit(float64(got)) {
-			t.Fatalf("table[%#04x] = %g, want %g", h, tab, got)
 		}
 		if back := Float32ToF16(got); back != h {
 			t.Fatalf("Float32ToF16(%g) = %#04x, want %#04x", got, back, h)

@@ -1,19 +1,21 @@
 package checkpoint
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"unsafe"
 
+	conv "github.com/scalefit/scalefit/backends/checkpoint/decode"
 	"github.com/scalefit/scalefit/internal/quote"
 )
 
@@ -35,6 +37,7 @@ type Checkpoint struct {
 	mu      sync.RWMutex
 	closed  bool
 	maps    [][]byte                 // one mapping per file
+	handles []*os.File               // the open files, for ReadInto
 	tensors map[string]*storedTensor // parameters; buffers are left out
 }
 
@@ -46,6 +49,9 @@ type storedTensor struct {
 	shape   []int
 	numel   int
 	strides []int // element strides of a non-contiguous view (PyTorch .bin only); nil when row-major contiguous
+	handle  *os.File
+	mapping []byte // the whole file's mapping
+	offset  int64  // of data in the file
 }
 
 // Open opens the Hugging Face model directory dir: it reads config.json (ReadConfig), then maps model.safetensors (or
@@ -173,7 +179,7 @@ func (c *Checkpoint) mapFile(wf weightFile) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint: open %s: %w", path, err)
 	}
-	defer f.Close()
+	c.handles = append(c.handles, f) // kept open for ReadInto; Close closes it
 	st, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("checkpoint: %s: %w", path, err)
@@ -202,11 +208,13 @@ func (c *Checkpoint) mapFile(wf weightFile) error {
 			return fmt.Errorf("checkpoint: %s: tensor %s, which the index places in this shard, is not in it", path, quote.String(name))
 		}
 	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(buf)))
 	for name, t := range tensors {
 		if prev, dup := c.tensors[name]; dup {
 			return fmt.Errorf("checkpoint: %s: tensor %s is also in %s", path, quote.String(name), prev.file)
 		}
-		t.file = path
+		t.file, t.handle, t.mapping = path, f, buf
+		t.offset = int64(uintptr(unsafe.Pointer(unsafe.SliceData(t.data))) - base)
 		c.tensors[name] = t
 	}
 	return nil
@@ -289,8 +297,9 @@ func (c *Checkpoint) Float32Into(dst []float32, name string) error {
 }
 
 // RowsInto converts rows rows of the 2-D parameter name ([n, cols]) to float32 into dst, one after the other:
-// dst[i·cols : (i+1)·cols] = name[rows[i]]. It reads only those rows, so that an embedding lookup touches a few
-// kilobytes of a matrix of gigabytes. dst must hold len(rows)·cols values, and every row must be in [0, n).
+// dst[i·cols : (i+1)·cols] = name[rows[i]]. It reads only those rows, with pread as ReadInto does, on every core,
+// so that an embedding lookup reads a few megabytes of a matrix of gigabytes. dst must hold len(rows)·cols values,
+// and every row must be in [0, n).
 func (c *Checkpoint) RowsInto(dst []float32, name string, rows []int32) error {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -306,18 +315,30 @@ func (c *Checkpoint) RowsInto(dst []float32, name string, rows []int32) error {
 		return fmt.Errorf("checkpoint: %s: tensor %q: %d rows of %d values do not fill %d", t.file, name, len(rows), cols, len(dst))
 	}
 	size := dtypeSizes[t.dtype]
-	for i, r := range rows {
+	for _, r := range rows {
 		if r < 0 || int(r) >= n {
 			return fmt.Errorf("checkpoint: %s: tensor %q: row %d is outside [0, %d)", t.file, name, r, n)
 		}
-		out := dst[i*cols : (i+1)*cols]
-		if t.strides != nil {
-			decodeStrided(out, t.data[int(r)*t.strides[0]*size:], t.dtype, t.shape[1:], t.strides[1:])
-		} else {
-			decode(out, t.data[int(r)*cols*size:(int(r)+1)*cols*size], t.dtype)
-		}
 	}
-	return nil
+	if t.strides != nil {
+		for i, r := range rows {
+			decodeStrided(dst[i*cols:(i+1)*cols], t.data[int(r)*t.strides[0]*size:], t.dtype, t.shape[1:], t.strides[1:])
+		}
+		return nil
+	}
+	const rowsPerTask = 16
+	return forEachTask((len(rows)+rowsPerTask-1)/rowsPerTask, func() func(k int) error {
+		buf := make([]byte, cols*size)
+		return func(k int) error {
+			for i := k * rowsPerTask; i < min((k+1)*rowsPerTask, len(rows)); i++ {
+				if _, err := t.handle.ReadAt(buf, t.offset+int64(rows[i])*int64(cols*size)); err != nil {
+					return fmt.Errorf("checkpoint: %s: tensor %q: row %d: %w", t.file, name, rows[i], err)
+				}
+				conv.Into(dst[i*cols:(i+1)*cols], buf, t.dtype)
+			}
+			return nil
+		}
+	})
 }
 
 // RawTensor is a parameter as stored: its dtype (F32, F16 or BF16), shape, and little-endian row-major bytes.
@@ -347,6 +368,88 @@ func (c *Checkpoint) Raw(name string) (RawTensor, error) {
 	return r, nil
 }
 
+// Prefetch asks the operating system to read the stored bytes of the parameters names from the files into its page
+// cache, in the background, so that a later ReadInto (or Float32Into, RowsInto, Raw) does not wait on the disk. It
+// returns once the reads are queued. Unknown names are skipped.
+func (c *Checkpoint) Prefetch(names ...string) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, name := range names {
+		if t, err := c.get(name); err == nil && t.strides == nil {
+			willNeed(t.mapping, int(t.offset), t.numel*dtypeSizes[t.dtype])
+		}
+	}
+}
+
+// ReadInto reads the parameter name as stored (its dtype, shape and little-endian row-major bytes, as Raw) into
+// dst, which must hold at least its size in bytes, and returns it with Data = dst[:size]. It reads the file with
+// pread rather than through the mapping, in chunks on every core: the kernel copies from its page cache through its
+// own large pages, where touching a fresh 4 KiB page of a mapping costs microseconds on some virtual machines. A
+// backend reuses dst from layer to layer, so that memory holds one layer as stored. A non-contiguous view from a
+// .bin file is gathered from the mapping.
+func (c *Checkpoint) ReadInto(dst []byte, name string) (RawTensor, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	t, err := c.get(name)
+	if err != nil {
+		return RawTensor{}, err
+	}
+	size := dtypeSizes[t.dtype]
+	n := t.numel * size
+	if len(dst) < n {
+		return RawTensor{}, fmt.Errorf("checkpoint: %s: tensor %q has %d bytes, more than the %d given", t.file, name, n, len(dst))
+	}
+	r := RawTensor{DType: t.dtype, Shape: slices.Clone(t.shape), Data: dst[:n]}
+	if t.strides != nil {
+		gatherStrided(dst[:0], t.data, size, t.shape, t.strides)
+		return r, nil
+	}
+	return r, forEachTask((n+readChunk-1)/readChunk, func() func(i int) error {
+		return func(i int) error {
+			lo, hi := i*readChunk, min((i+1)*readChunk, n)
+			if _, err := t.handle.ReadAt(r.Data[lo:hi], t.offset+int64(lo)); err != nil {
+				return fmt.Errorf("checkpoint: %s: tensor %q: %w", t.file, name, err)
+			}
+			return nil
+		}
+	})
+}
+
+// forEachTask runs task k for every k in [0, tasks) on up to GOMAXPROCS goroutines, each taking the next k when it has
+// finished one, and returns the tasks' errors joined. newWorker is called once per goroutine and returns its task
+// function, so that a goroutine can own a scratch buffer. With one worker the tasks run on the caller's goroutine.
+func forEachTask(tasks int, newWorker func() func(k int) error) error {
+	if tasks <= 0 {
+		return nil
+	}
+	errs := make([]error, tasks)
+	workers := min(tasks, runtime.GOMAXPROCS(0))
+	if workers == 1 {
+		work := newWorker()
+		for k := range tasks {
+			errs[k] = work(k)
+		}
+		return errors.Join(errs...)
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(workers)
+	for range workers {
+		go func() {
+			defer wg.Done()
+			work := newWorker()
+			for k := int(next.Add(1) - 1); k < tasks; k = int(next.Add(1) - 1) {
+				errs[k] = work(k)
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// readChunk is how many bytes one goroutine of ReadInto reads at a time.
+const readChunk = 4 << 20
+
 // gatherStrided appends to dst the elements of a strided view, each size bytes, in row-major order: element
 // (i_0, …, i_{n−1}) comes from element Σ i_k·strides[k] of src.
 func gatherStrided(dst, src []byte, size int, shape, strides []int) []byte {
@@ -371,26 +474,24 @@ func (c *Checkpoint) get(name string) (*storedTensor, error) {
 	return t, nil
 }
 
-// decode converts little-endian src of the given dtype into dst, which has one element per value.
+// decode converts little-endian src of the given dtype into dst, which has one element per value, with package
+// decode's vectorised conversion. A tensor of more than decodeChunk values is converted in chunks on every core.
 func decode(dst []float32, src []byte, dtype string) {
-	switch dtype {
-	case F32:
-		for i := range dst {
-			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
-		}
-	case F16:
-		tab := f16Table
-		for i := range dst {
-			dst[i] = math.Float32frombits(tab[binary.LittleEndian.Uint16(src[2*i:])])
-		}
-	case BF16:
-		for i := range dst {
-			dst[i] = BF16ToFloat32(binary.LittleEndian.Uint16(src[2*i:]))
-		}
-	default:
-		panic("checkpoint: decode: unvalidated dtype " + dtype) // parseHeader admits only the three above
+	size := dtypeSizes[dtype]
+	if !isFloatParamDType(dtype) {
+		panic("checkpoint: decode: unvalidated dtype " + dtype) // parseHeader admits only F32, F16 and BF16
 	}
+	_ = forEachTask((len(dst)+decodeChunk-1)/decodeChunk, func() func(c int) error {
+		return func(c int) error {
+			lo, hi := c*decodeChunk, min((c+1)*decodeChunk, len(dst))
+			conv.Into(dst[lo:hi], src[lo*size:hi*size], dtype)
+			return nil
+		}
+	})
 }
+
+// decodeChunk is the number of values one goroutine of decode converts at a time: 1 MiB of float32.
+const decodeChunk = 256 << 10
 
 // Shape returns the shape of the parameter name and whether it exists. The slice is a copy.
 func (c *Checkpoint) Shape(name string) ([]int, bool) {
@@ -440,7 +541,10 @@ func (c *Checkpoint) Close() error {
 			errs = append(errs, fmt.Errorf("checkpoint: unmap %s: %w", c.Files[i], err))
 		}
 	}
-	c.maps = nil
+	for _, f := range c.handles {
+		f.Close() // read-only: nothing to lose
+	}
+	c.maps, c.handles = nil, nil
 	c.tensors = nil
 	return errors.Join(errs...)
 }

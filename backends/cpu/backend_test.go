@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -31,8 +32,17 @@ func TestInfo(t *testing.T) {
 	if info.Name != "cpu" || info.Version != Version || info.Protocol != backends.ProtocolVersion {
 		t.Errorf("Info = %+v", info)
 	}
-	if len(info.Devices) != 1 || !strings.HasPrefix(info.Devices[0], "CPU: ") || !strings.HasSuffix(info.Devices[0], " threads") {
-		t.Errorf("Devices = %q, want one \"CPU: <model>, N threads\"", info.Devices)
+	if len(info.Devices) != 1 || !strings.HasPrefix(info.Devices[0], "CPU: ") || !strings.Contains(info.Devices[0], " cores, ") ||
+		!strings.Contains(info.Devices[0], "fp32 peak ") {
+		t.Errorf("Devices = %q, want one \"CPU: <model>, N cores, <extensions>; fp32 peak …\"", info.Devices)
+	}
+	// The peak is the measured rate of one core's multiply-adds times the cores: positive, and no faster than 64
+	// float32 FLOPs per cycle (two 512-bit FMA units) at 6 GHz on each core.
+	if cores := float64(runtime.GOMAXPROCS(0)); info.PeakFLOPS <= 0 || info.PeakFLOPS > cores*64*6e9 {
+		t.Errorf("PeakFLOPS = %g, want in (0, %g]", info.PeakFLOPS, cores*64*6e9)
+	}
+	if info.SpeedFLOPS <= 0 {
+		t.Errorf("SpeedFLOPS = %g, want > 0", info.SpeedFLOPS)
 	}
 }
 

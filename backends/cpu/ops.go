@@ -8,15 +8,19 @@ import (
 
 	"github.com/scalefit/scalefit/backends/arch"
 	"github.com/scalefit/scalefit/backends/checkpoint"
+	"github.com/scalefit/scalefit/backends/checkpoint/decode"
 	"github.com/scalefit/scalefit/backends/cpu/kernels"
 )
 
-// tensor is the CPU backend's arch.Tensor: a row-major float32 matrix in host memory.
+// tensor is the CPU backend's arch.Tensor: a row-major float32 matrix in host memory, or a weight matrix still in the
+// checkpoint's file mapping as stored (F32, F16 or BF16), which Linear converts as it packs it.
 type tensor struct {
 	rows, cols int
-	data       []float32   // rows·cols values
-	layout     arch.Layout // how Linear reads a weight matrix
-	owned      bool        // data came from the ops' pool and goes back to it; false for a Slice view
+	data       []float32       // rows·cols values; nil for a stored weight until an op other than Linear reads it
+	stored     *kernels.Matrix // a weight matrix as stored, or nil
+	bytes      []float32       // the pooled buffer that holds a stored weight's bytes
+	layout     arch.Layout     // how Linear reads a weight matrix
+	owned      bool            // data came from the ops' pool and goes back to it; false for a Slice view
 }
 
 func (t *tensor) Rows() int { return t.rows }
@@ -25,14 +29,23 @@ func (t *tensor) Cols() int { return t.cols }
 // ops implements arch.Ops on the CPU kernels (package kernels), over one opened checkpoint. Every op runs when it is
 // called, on up to threads goroutines, so Sync only reports. Buffers are recycled: tensors freed by Reset, Unload
 // and Free go to a pool by length, from which the next op of the same size takes its output, so a run allocates
-// its scratch space and one layer's weights once and then reuses them layer after layer.
+// its scratch space once and then reuses it layer after layer.
+//
+// Weight matrices are not converted when they are loaded: Load reads their stored bytes (F32, F16 or BF16) into
+// pooled buffers, and Linear converts them (exactly, eight values at a time) as it packs them for the GEMM, on every
+// core. Memory holds one layer as stored, half a float32 layer for a 16-bit checkpoint, and the conversion costs one
+// pass over the stored bytes per batch, inside the GEMM's packing. Prefetch asks the operating system to read the
+// next layer from the files while the current one computes, so that Load copies from the page cache.
 //
 // An ops is used by one goroutine at a time.
 type ops struct {
 	ck      *checkpoint.Checkpoint
 	threads int
 
+	prefetch chan struct{} // closed when the running Prefetch is done; nil when none ran
+
 	pool    map[int][][]float32 // free buffers by length
+	stored  map[int][][]float32 // free buffers for stored weights, by length in bytes (float32 backing, aligned)
 	results []*tensor           // op results in the order they were made, for Mark and Reset
 	gemm    kernels.GemmWorkspace
 	attn    kernels.AttnWorkspace
@@ -43,12 +56,14 @@ var _ arch.Ops = (*ops)(nil)
 
 // newOps returns the CPU ops over ck on up to threads goroutines (at least 1).
 func newOps(ck *checkpoint.Checkpoint, threads int) *ops {
-	return &ops{ck: ck, threads: max(1, threads), pool: map[int][][]float32{}, ropes: map[string]*kernels.Rope{}}
+	return &ops{ck: ck, threads: max(1, threads), pool: map[int][][]float32{}, stored: map[int][][]float32{},
+		ropes: map[string]*kernels.Rope{}}
 }
 
-// Close drops the pool and the workspaces; the checkpoint belongs to the caller.
+// Close waits for a running Prefetch and drops the pool and the workspaces; the checkpoint belongs to the caller.
 func (o *ops) Close() error {
-	o.pool, o.results, o.gemm, o.attn, o.ropes = nil, nil, kernels.GemmWorkspace{}, kernels.AttnWorkspace{}, nil
+	o.waitPrefetch()
+	o.pool, o.stored, o.results, o.gemm, o.attn, o.ropes = nil, nil, nil, kernels.GemmWorkspace{}, kernels.AttnWorkspace{}, nil
 	return nil
 }
 
@@ -59,7 +74,7 @@ func (o *ops) buffer(n int) []float32 {
 		o.pool[n] = free[:len(free)-1]
 		return b
 	}
-	return make([]float32, n)
+	return kernels.Alloc(n)
 }
 
 // recycle returns an owned tensor's buffer to the pool.
@@ -77,8 +92,22 @@ func (o *ops) result(rows, cols int) *tensor {
 	return t
 }
 
-// cpu returns t as the backend's tensor; anything else is a bug in an architecture.
+// cpu returns t as the backend's tensor with its float32 values; anything else is a bug in an architecture. A stored
+// weight that an op other than Linear reads (a test, or a family that uses a weight matrix as an activation) is
+// converted once, into memory of its own.
 func cpu(t arch.Tensor) *tensor {
+	c := cpuTensor(t)
+	if c.data == nil && c.stored != nil {
+		c.data = make([]float32, c.rows*c.cols)
+		for r := range c.rows {
+			c.stored.RowInto(c.data[r*c.cols:(r+1)*c.cols], r, 0)
+		}
+	}
+	return c
+}
+
+// cpuTensor returns t as the backend's tensor, as it is.
+func cpuTensor(t arch.Tensor) *tensor {
 	c, ok := t.(*tensor)
 	if !ok || c == nil {
 		panic(fmt.Sprintf("cpu: not a tensor of the cpu backend: %T", t))
@@ -94,46 +123,112 @@ func data(t arch.Tensor) []float32 {
 	return cpu(t).data
 }
 
-// Load converts each spec's tensor to float32 into a pooled buffer, after checking its stored shape.
+// Load checks each spec's stored shape, then keeps a weight matrix as stored (see ops) and converts a vector to
+// float32 into a pooled buffer.
 func (o *ops) Load(specs []arch.WeightSpec) (arch.Weights, error) {
+	o.waitPrefetch() // at most one layer read ahead, and never behind the layer being loaded
 	w := make(arch.Weights, len(specs))
+	fail := func(err error) (arch.Weights, error) {
+		o.Unload(w)
+		return nil, err
+	}
 	for _, s := range specs {
 		shape, ok := o.ck.Shape(s.Name)
 		if !ok {
-			o.Unload(w)
-			return nil, fmt.Errorf("no tensor %q", s.Name)
+			return fail(fmt.Errorf("no tensor %q", s.Name))
 		}
 		if !slices.Equal(shape, s.Shape) {
-			o.Unload(w)
-			return nil, fmt.Errorf("tensor %q has shape %v, want %v", s.Name, shape, s.Shape)
+			return fail(fmt.Errorf("tensor %q has shape %v, want %v", s.Name, shape, s.Shape))
 		}
-		t := &tensor{rows: 1, layout: s.Layout, owned: true}
+		t := &tensor{rows: 1, layout: s.Layout}
 		switch len(shape) {
 		case 1:
 			t.cols = shape[0]
 		case 2:
 			t.rows, t.cols = shape[0], shape[1]
 		default:
-			o.Unload(w)
-			return nil, fmt.Errorf("tensor %q has shape %v: neither a vector nor a matrix", s.Name, shape)
+			return fail(fmt.Errorf("tensor %q has shape %v: neither a vector nor a matrix", s.Name, shape))
 		}
-		t.data = o.buffer(t.rows * t.cols)
 		w[s.Key] = t
+		if len(shape) == 2 {
+			if err := o.loadStored(t, s.Name); err != nil {
+				return fail(err)
+			}
+			continue
+		}
+		t.data, t.owned = o.buffer(t.rows*t.cols), true
 		if err := o.ck.Float32Into(t.data, s.Name); err != nil {
-			o.Unload(w)
-			return nil, err
+			return fail(err)
 		}
 	}
 	return w, nil
 }
 
-// Prefetch does nothing yet: Load decodes from the memory-mapped file when it is called.
-func (o *ops) Prefetch([]arch.WeightSpec) {}
+// loadStored reads the weight matrix name as stored into a pooled buffer and makes it t's (see ops).
+func (o *ops) loadStored(t *tensor, name string) error {
+	dtype, _ := o.ck.DType(name)
+	n := t.rows * t.cols * decode.Size(dtype)
+	buf := o.stored[n]
+	if len(buf) > 0 {
+		t.bytes, o.stored[n] = buf[len(buf)-1], buf[:len(buf)-1]
+	} else {
+		t.bytes = kernels.Alloc((n + 3) / 4)
+	}
+	raw, err := o.ck.ReadInto(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.bytes))), n), name)
+	if err != nil {
+		o.stored[n] = append(o.stored[n], t.bytes)
+		t.bytes = nil
+		return err
+	}
+	t.stored = &kernels.Matrix{Rows: t.rows, Cols: t.cols, Raw: raw.Data, DType: raw.DType}
+	if raw.DType == decode.F32 && nativeLittleEndian {
+		t.stored.F32 = t.bytes[:t.rows*t.cols] // the bytes are the values: Linear packs them without converting
+	}
+	return nil
+}
 
-// Unload returns the weights' buffers to the pool, for the next layer's Load.
+// nativeLittleEndian reports whether float32 values are stored in memory as the little-endian bytes of a checkpoint.
+var nativeLittleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
+
+// Prefetch asks the operating system, from a goroutine of its own, to read the stored bytes of specs into its page
+// cache (Checkpoint.Prefetch), so that the next Load copies them without waiting on the disk. The next Load waits
+// for the request to be queued, so that at most one layer is read ahead.
+func (o *ops) Prefetch(specs []arch.WeightSpec) {
+	o.waitPrefetch()
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.Name
+	}
+	done := make(chan struct{})
+	o.prefetch = done
+	go func() {
+		defer close(done)
+		o.ck.Prefetch(names...)
+	}()
+}
+
+// waitPrefetch waits for a running Prefetch.
+func (o *ops) waitPrefetch() {
+	if o.prefetch != nil {
+		<-o.prefetch
+		o.prefetch = nil
+	}
+}
+
+// Unload returns the weights' buffers to the pools, for the next layer's Load.
 func (o *ops) Unload(w arch.Weights) {
 	for _, t := range w {
-		o.recycle(cpu(t))
+		c := cpuTensor(t)
+		if c.bytes != nil {
+			n := len(c.stored.Raw)
+			o.stored[n] = append(o.stored[n], c.bytes)
+			c.bytes, c.stored, c.data = nil, nil, nil
+			continue
+		}
+		o.recycle(c)
 	}
 }
 
@@ -154,9 +249,10 @@ func (o *ops) Embedding(name string, ids []int32) (arch.Tensor, error) {
 // Free returns an Embedding result's buffer to the pool.
 func (o *ops) Free(t arch.Tensor) { o.recycle(cpu(t)) }
 
-// Linear runs kernels.Linear: x·Wᵀ + b for an OutIn weight [out, in], x·W + b for an InOut one [in, out].
+// Linear runs kernels.Linear: x·Wᵀ + b for an OutIn weight [out, in], x·W + b for an InOut one [in, out], W as stored
+// or as float32.
 func (o *ops) Linear(x, w, b arch.Tensor) arch.Tensor {
-	xt, wt := cpu(x), cpu(w)
+	xt, wt := cpu(x), cpuTensor(w)
 	dIn, dOut := wt.cols, wt.rows
 	if wt.layout == arch.InOut {
 		dIn, dOut = wt.rows, wt.cols
@@ -164,8 +260,12 @@ func (o *ops) Linear(x, w, b arch.Tensor) arch.Tensor {
 	if xt.cols != dIn || (b != nil && (b.Rows() != 1 || b.Cols() != dOut)) {
 		panic(fmt.Sprintf("cpu: Linear: x %d×%d, W %d×%d (layout %d), bias %v", xt.rows, xt.cols, wt.rows, wt.cols, wt.layout, b))
 	}
+	m := wt.stored
+	if m == nil {
+		m = kernels.F32Matrix(wt.data, wt.rows, wt.cols)
+	}
 	y := o.result(xt.rows, dOut)
-	kernels.Linear(y.data, xt.data, wt.data, data(b), xt.rows, dIn, dOut, wt.layout == arch.InOut, o.threads, &o.gemm)
+	kernels.Linear(y.data, xt.data, m, data(b), xt.rows, wt.layout == arch.InOut, o.threads, &o.gemm)
 	return y
 }
 
@@ -182,7 +282,7 @@ func (o *ops) LayerNorm(x, w, b arch.Tensor, eps float32) arch.Tensor {
 	checkVector("LayerNorm", w, xt.cols)
 	checkVector("LayerNorm", b, xt.cols)
 	y := o.result(xt.rows, xt.cols)
-	kernels.LayerNorm(y.data, xt.data, data(w), data(b), xt.rows, xt.cols, float64(eps))
+	kernels.LayerNorm(y.data, xt.data, data(w), data(b), xt.rows, xt.cols, float64(eps), o.threads)
 	return y
 }
 
@@ -191,7 +291,7 @@ func (o *ops) RMSNorm(x, w arch.Tensor, eps float32, unitOffset bool) arch.Tenso
 	xt := cpu(x)
 	checkVector("RMSNorm", w, xt.cols)
 	y := o.result(xt.rows, xt.cols)
-	kernels.RMSNorm(y.data, xt.data, data(w), xt.rows, xt.cols, float64(eps), unitOffset)
+	kernels.RMSNorm(y.data, xt.data, data(w), xt.rows, xt.cols, float64(eps), unitOffset, o.threads)
 	return y
 }
 
@@ -209,8 +309,11 @@ func (o *ops) rope(r *arch.Rotary, T int) *kernels.Rope {
 	return p
 }
 
-// ropeRows is how many rows one RoPE task rotates.
-const ropeRows = 64
+// ropeRows is how many rows one RoPE task rotates, and splitRows how many one Split task copies.
+const (
+	ropeRows  = 64
+	splitRows = 32
+)
 
 // RoPE rotates the first r.Dims dims of every head of every row of x, in place, at the row's position in its
 // sequence.
@@ -286,10 +389,7 @@ func (o *ops) GatedAct(gate, up arch.Tensor, f arch.Activation) {
 	g, u := cpu(gate), cpu(up)
 	sameShape("GatedAct", g, u)
 	o.act(g.data, f)
-	u.data = u.data[:len(g.data)]
-	for i := range g.data {
-		g.data[i] *= u.data[i]
-	}
+	kernels.Mul(g.data, u.data, o.threads)
 }
 
 func sameShape(op string, a, b *tensor) {
@@ -309,27 +409,16 @@ func (o *ops) Add(dst, a, b arch.Tensor) arch.Tensor {
 		d = cpu(dst)
 		sameShape("Add", d, at)
 	}
-	x, y, z := at.data[:len(d.data)], bt.data[:len(d.data)], d.data
-	for i := range z {
-		z[i] = x[i] + y[i]
-	}
+	kernels.Add(d.data, at.data, bt.data, o.threads)
 	return d
 }
 
 // Scale multiplies x by s in place.
-func (o *ops) Scale(x arch.Tensor, s float32) {
-	d := cpu(x).data
-	for i, v := range d {
-		d[i] = v * s
-	}
-}
+func (o *ops) Scale(x arch.Tensor, s float32) { kernels.Scale(cpu(x).data, s, o.threads) }
 
 // SoftCap sets x to c·tanh(x/c) in place, the tanh in float64 rounded to float32.
 func (o *ops) SoftCap(x arch.Tensor, c float32) {
-	d := cpu(x).data
-	for i, v := range d {
-		d[i] = c * float32(math.Tanh(float64(v/c)))
-	}
+	kernels.Map(cpu(x).data, o.threads, func(v float32) float32 { return c * float32(math.Tanh(float64(v/c))) })
 }
 
 // Split copies each part of every row's groups into its own tensor.
@@ -348,15 +437,17 @@ func (o *ops) Split(x arch.Tensor, groups int, widths ...int) []arch.Tensor {
 		parts[i] = o.result(xt.rows, groups*w)
 		outs[i] = parts[i]
 	}
-	for t := range xt.rows {
-		src := xt.data[t*xt.cols : (t+1)*xt.cols]
-		for g := range groups {
-			for i, w := range widths {
-				copy(parts[i].data[t*groups*w+g*w:t*groups*w+(g+1)*w], src[:w])
-				src = src[w:]
+	kernels.ParallelFor(ceilDiv(xt.rows, splitRows), o.threads, func(task, _ int) {
+		for t := task * splitRows; t < min((task+1)*splitRows, xt.rows); t++ {
+			src := xt.data[t*xt.cols : (t+1)*xt.cols]
+			for g := range groups {
+				for i, w := range widths {
+					copy(parts[i].data[t*groups*w+g*w:t*groups*w+(g+1)*w], src[:w])
+					src = src[w:]
+				}
 			}
 		}
-	}
+	})
 	return outs
 }
 
@@ -372,7 +463,7 @@ func (o *ops) Slice(x arch.Tensor, r0, r1 int) arch.Tensor {
 // RowNorms runs kernels.RowNorms.
 func (o *ops) RowNorms(x arch.Tensor, dst []float64) {
 	xt := cpu(x)
-	kernels.RowNorms(dst[:xt.rows], xt.data, xt.rows, xt.cols)
+	kernels.RowNorms(dst[:xt.rows], xt.data, xt.rows, xt.cols, o.threads)
 }
 
 // NLL runs kernels.NLL on every row, rows in parallel.

@@ -69,10 +69,12 @@ func (*InfoRequest) Descriptor() ([]byte, []int) {
 
 type InfoResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`          // short name, e.g. "cpu"
-	Version       string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`    // backend version
-	Devices       []string               `protobuf:"bytes,3,rep,name=devices,proto3" json:"devices,omitempty"`    // human-readable descriptions of the devices it would run on
-	Protocol      int32                  `protobuf:"varint,4,opt,name=protocol,proto3" json:"protocol,omitempty"` // protocol version spoken: 1
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`                                 // short name, e.g. "cpu"
+	Version       string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`                           // backend version
+	Devices       []string               `protobuf:"bytes,3,rep,name=devices,proto3" json:"devices,omitempty"`                           // human-readable descriptions of the devices it would run on
+	Protocol      int32                  `protobuf:"varint,4,opt,name=protocol,proto3" json:"protocol,omitempty"`                        // protocol version spoken: 1
+	PeakFlops     float64                `protobuf:"fixed64,5,opt,name=peak_flops,json=peakFlops,proto3" json:"peak_flops,omitempty"`    // the devices' float32 peak in FLOP/s, measured by the backend; 0 when unknown
+	SpeedFlops    float64                `protobuf:"fixed64,6,opt,name=speed_flops,json=speedFlops,proto3" json:"speed_flops,omitempty"` // the FLOP/s a forward pass may expect now (a short measured product); 0 when unknown
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -131,6 +133,20 @@ func (x *InfoResponse) GetDevices() []string {
 func (x *InfoResponse) GetProtocol() int32 {
 	if x != nil {
 		return x.Protocol
+	}
+	return 0
+}
+
+func (x *InfoResponse) GetPeakFlops() float64 {
+	if x != nil {
+		return x.PeakFlops
+	}
+	return 0
+}
+
+func (x *InfoResponse) GetSpeedFlops() float64 {
+	if x != nil {
+		return x.SpeedFlops
 	}
 	return 0
 }
@@ -687,12 +703,16 @@ var File_backends_proto_scalefit_proto protoreflect.FileDescriptor
 const file_backends_proto_scalefit_proto_rawDesc = "" +
 	"\n" +
 	"\x1dbackends/proto/scalefit.proto\x12\x13scalefit.backend.v1\"\r\n" +
-	"\vInfoRequest\"r\n" +
+	"\vInfoRequest\"\xb2\x01\n" +
 	"\fInfoResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x18\n" +
 	"\adevices\x18\x03 \x03(\tR\adevices\x12\x1a\n" +
-	"\bprotocol\x18\x04 \x01(\x05R\bprotocol\"\x88\x01\n" +
+	"\bprotocol\x18\x04 \x01(\x05R\bprotocol\x12\x1d\n" +
+	"\n" +
+	"peak_flops\x18\x05 \x01(\x01R\tpeakFlops\x12\x1f\n" +
+	"\vspeed_flops\x18\x06 \x01(\x01R\n" +
+	"speedFlops\"\x88\x01\n" +
 	"\n" +
 	"RunRequest\x128\n" +
 	"\x06header\x18\x01 \x01(\v2\x1e.scalefit.backend.v1.RunHeaderH\x00R\x06header\x129\n" +

@@ -9,8 +9,8 @@ import (
 // attnKCols keys (or, for the weighted sum of values, attnQRows queries by attnKCols value dims). They are the shape
 // of gemmKernel6x16.
 const (
-	attnQRows = gemmMR // 6
-	attnKCols = gemmNR // 16
+	attnQRows = 6
+	attnKCols = 16
 )
 
 // attnQPanels is how many panels of attnQRows queries one attention task handles: 8 panels, 48 queries.
@@ -35,6 +35,7 @@ type AttnWorkspace struct {
 	packed []float32   // H packed q heads, then KV packed (k | v) heads
 	scores [][]float32 // per worker: [attnQRows, roundUp(T, attnKCols)]
 	probs  [][]float32 // per worker: packed [T, attnQRows]
+	tiles  [][]float32 // per worker: one attnQRows × attnKCols block at the edge of the output
 }
 
 // grow makes room for T tokens of p and up to workers workers.
@@ -46,6 +47,7 @@ func (ws *AttnWorkspace) grow(T int, p *AttnParams, workers int) {
 	for len(ws.scores) < workers {
 		ws.scores = append(ws.scores, nil)
 		ws.probs = append(ws.probs, nil)
+		ws.tiles = append(ws.tiles, make([]float32, attnQRows*attnKCols))
 	}
 	for w := range workers {
 		if n := attnQRows * roundUp(T, attnKCols); len(ws.scores[w]) < n {
@@ -131,12 +133,9 @@ func Attention(out, q, k, v []float32, T int, p *AttnParams, threads int, ws *At
 			qPanel := qp[ip*hd*attnQRows : (ip+1)*hd*attnQRows]
 
 			// Scores S[r][j] = q_{i0+r}·k_j for 16·jp0 ≤ j < 16·nk.
-			for r := range attnQRows {
-				clear(s[r*ldS+jp0*attnKCols : r*ldS+nk*attnKCols])
-			}
 			for jp := jp0; jp < nk; jp++ {
 				kPanel := kp[jp*hd*attnKCols : (jp+1)*hd*attnKCols]
-				kernel(hd, unsafe.SliceData(qPanel), unsafe.SliceData(kPanel), &s[jp*attnKCols], ldS)
+				kernel(hd, unsafe.SliceData(qPanel), unsafe.SliceData(kPanel), &s[jp*attnKCols], ldS, &zeroRow[0], 0)
 			}
 
 			// Softmax of each row over its visible keys into the packed panel P (pp[6j + r] = p_{i0+r, j}), zero for
@@ -162,14 +161,11 @@ func Attention(out, q, k, v []float32, T int, p *AttnParams, threads int, ws *At
 				nc := min(attnKCols, hd-c0)
 				if mr == attnQRows && nc == attnKCols {
 					o := out[i0*d+h*hd+c0 : (i0+attnQRows-1)*d+h*hd+c0+attnKCols] // bounds the kernel's writes
-					for r := range attnQRows {
-						clear(o[r*d : r*d+attnKCols])
-					}
-					kernel(kEnd-kLo, unsafe.SliceData(pPanel), unsafe.SliceData(vPanel), &o[0], d)
+					kernel(kEnd-kLo, unsafe.SliceData(pPanel), unsafe.SliceData(vPanel), &o[0], d, &zeroRow[0], 0)
 					continue
 				}
-				var tile [attnQRows * attnKCols]float32
-				kernel(kEnd-kLo, unsafe.SliceData(pPanel), unsafe.SliceData(vPanel), &tile[0], attnKCols)
+				tile := ws.tiles[worker][:attnQRows*attnKCols]
+				kernel(kEnd-kLo, unsafe.SliceData(pPanel), unsafe.SliceData(vPanel), &tile[0], attnKCols, &zeroRow[0], 0)
 				for r := range mr {
 					copy(out[(i0+r)*d+h*hd+c0:(i0+r)*d+h*hd+c0+nc], tile[r*attnKCols:r*attnKCols+nc])
 				}
@@ -250,33 +246,6 @@ func packKV(kp, vp, k, v []float32, T, ld, col, hd int) {
 		row := v[t*ld+col : t*ld+col+hd]
 		for c0 := 0; c0 < hd; c0 += attnKCols {
 			copy(vp[c0*T+t*attnKCols:c0*T+t*attnKCols+min(attnKCols, hd-c0)], row[c0:])
-		}
-	}
-}
-
-// kernel6x16Go is gemmKernel6x16 in plain Go, for CPUs without AVX2 and FMA:
-//
-//	C[r][j] += Σ_{p<k} a[6p+r]·b[16p+j],  r < 6, j < 16.
-func kernel6x16Go(k int, a, b, c *float32, ldc int) {
-	if k <= 0 {
-		return
-	}
-	as := unsafe.Slice(a, attnQRows*k)
-	bs := unsafe.Slice(b, attnKCols*k)
-	cs := unsafe.Slice(c, (attnQRows-1)*ldc+attnKCols)
-	var acc [attnQRows][attnKCols]float32
-	for p := range k {
-		bp := bs[p*attnKCols : p*attnKCols+attnKCols]
-		for r := range attnQRows {
-			ar := as[p*attnQRows+r]
-			for j := range bp {
-				acc[r][j] += ar * bp[j]
-			}
-		}
-	}
-	for r := range acc {
-		for j, v := range acc[r] {
-			cs[r*ldc+j] += v
 		}
 	}
 }

@@ -88,7 +88,7 @@ func TestAttentionThreadsAgree(t *testing.T) {
 }
 
 // TestKernel6x16Go checks the pure-Go micro-kernel (the fallback without AVX2) against a float64 sum, including a
-// row stride wider than the tile and accumulation into what C already holds.
+// row stride wider than the tile and accumulation into what C already holds (init = c).
 func TestKernel6x16Go(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 16))
 	for _, k := range []int{1, 3, 64} {
@@ -96,7 +96,7 @@ func TestKernel6x16Go(t *testing.T) {
 		const ldc = 20
 		c := randSlice(rng, 5*ldc+16)
 		c0 := append([]float32(nil), c...)
-		kernel6x16Go(k, &a[0], &b[0], &c[0], ldc)
+		kernel6x16Go(k, &a[0], &b[0], &c[0], ldc, &c[0], ldc)
 		for r := range 6 {
 			for j := range 16 {
 				want := float64(c0[r*ldc+j])

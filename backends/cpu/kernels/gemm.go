@@ -2,29 +2,103 @@ package kernels
 
 import (
 	"fmt"
+	"sync/atomic"
 	"unsafe"
+
+	"github.com/scalefit/scalefit/backends/checkpoint/decode"
 )
 
-// Tile sizes of the pure-Go path of Linear. A task computes a linRows × linCols block of y; inside it the reduction
-// over d_in runs in chunks of linK so that the four weight rows and the input row being combined stay in L1, while
-// the task's block of x rows stays in L2.
+// Blocking of the packed GEMM behind Linear (BLIS/GotoBLAS). A micro-kernel computes an mr × nr block of y from a
+// packed panel of x (mr rows) and a packed panel of Wᵀ (nr columns), over gemmKC values of k at a time: the B panel
+// (gemmKC·nr floats, 16 or 32 KiB) stays in L1, a task's packed block of x (gemmMCPanels·mr·gemmKC floats, 96 or
+// 192 KiB) in L2, and the shared packed block of W (gemmKC·gemmNC floats, at most 4 MiB) in L3. gemmKC is part of
+// the result: every output is the sum, in increasing order, of one FMA chain per block of gemmKC values of k, so
+// that every micro-kernel gives the same bits.
 const (
-	linRows = 32
-	linCols = 64
-	linK    = 1024
+	gemmKC       = 256
+	gemmMCPanels = 16
+	gemmNC       = 4096
 )
 
-// Blocking of the packed GEMM path of Linear (BLIS/GotoBLAS). The micro-kernel computes a gemmMR × gemmNR block of y
-// from a packed panel of x (gemmMR rows) and a packed panel of Wᵀ (gemmNR columns), over gemmKC values of k at a
-// time: the B panel (gemmKC·gemmNR floats, 16 KiB) stays in L1, a task's packed block of x (gemmMC·gemmKC floats,
-// 96 KiB) in L2, and the shared packed block of W (gemmKC·gemmNC floats, at most 4 MiB) in L3.
-const (
-	gemmMR = 6
-	gemmNR = 16
-	gemmKC = 256
-	gemmMC = 16 * gemmMR  // 96
-	gemmNC = 256 * gemmNR // 4096
+// Matrix is a weight matrix as Linear reads it: Rows × Cols values, row-major, either as float32 (F32) or as the
+// little-endian values of a stored tensor (Raw, of DType decode.F32, decode.F16 or decode.BF16), which Linear
+// converts as it packs them, so that a weight stored in 16 bits is never held in memory as float32.
+type Matrix struct {
+	Rows, Cols int
+	F32        []float32
+	Raw        []byte
+	DType      string
+}
+
+// F32Matrix returns the rows × cols float32 matrix m as a Matrix.
+func F32Matrix(m []float32, rows, cols int) *Matrix {
+	return &Matrix{Rows: rows, Cols: cols, F32: m}
+}
+
+// RowInto sets dst to the len(dst) values of row r from column c0, converted to float32.
+func (m *Matrix) RowInto(dst []float32, r, c0 int) {
+	off := r*m.Cols + c0
+	if m.F32 != nil {
+		copy(dst, m.F32[off:off+len(dst)])
+		return
+	}
+	size := decode.Size(m.DType)
+	decode.Into(dst, m.Raw[off*size:(off+len(dst))*size], m.DType)
+}
+
+// check panics unless m holds Rows × Cols values.
+func (m *Matrix) check() {
+	n := m.Rows * m.Cols
+	if m.Rows < 0 || m.Cols < 0 || (m.F32 != nil && len(m.F32) < n) ||
+		(m.F32 == nil && (decode.Size(m.DType) == 0 || len(m.Raw) < n*decode.Size(m.DType))) {
+		panic(fmt.Sprintf("kernels: a %d×%d matrix of %d floats, %d bytes of %q", m.Rows, m.Cols, len(m.F32), len(m.Raw), m.DType))
+	}
+}
+
+// microKernel is one shape of the GEMM's inner block with the routines that run it.
+type microKernel struct {
+	isa    string // "avx512", "avx2" or "go"
+	mr, nr int
+	// run sets the mr × nr block at c (rows ldc apart) to the block at init (rows ldi apart; 0 repeats one row)
+	// plus Σ_{p<k} a[mr·p + r]·b[nr·p + j], one chain per output in increasing p.
+	run func(k int, a, b, c *float32, ldc int, init *float32, ldi int)
+	// packA sets dst[mr·p + r] = src[r·ld + p] for p < 8·k8 and r < mr; nil packs with packRows.
+	packA func(k8 int, src *float32, ld int, dst *float32)
+}
+
+var (
+	kernelAVX512 = &microKernel{"avx512", 12, 32, gemmKernel12x32, gemmPackA12}
+	kernelAVX2   = &microKernel{"avx2", 6, 16, gemmKernel6x16, gemmPackA6}
+	kernelGo     = &microKernel{"go", 6, 16, kernel6x16Go, nil}
 )
+
+// activeKernel is the micro-kernel Linear runs, chosen once by DetectMachine from what the CPU has and how fast its
+// FMAs measured.
+var activeKernel atomic.Pointer[microKernel]
+
+// setISA makes Linear run on the micro-kernel of isa ("avx512", "avx2" or "go"), where the CPU can.
+func setISA(isa string) {
+	k := kernelGo
+	switch {
+	case isa == "avx512" && zmmKernelOK:
+		k = kernelAVX512
+	case (isa == "avx512" || isa == "avx2") && gemmKernelOK:
+		k = kernelAVX2
+	}
+	activeKernel.Store(k)
+}
+
+// kernel returns the micro-kernel Linear runs, detecting the machine on the first call.
+func kernel() *microKernel {
+	if k := activeKernel.Load(); k != nil {
+		return k
+	}
+	DetectMachine()
+	return activeKernel.Load()
+}
+
+// zeroRow is the init row of a block of y that starts from zero: a product without a bias.
+var zeroRow [32]float32
 
 // Linear computes y = x·Wᵀ + b (torch's nn.Linear, W stored [dOut, dIn]) or, with inOut, y = x·W + b (GPT-2's
 // Conv1D, W stored [dIn, dOut]), and writes y into dst.
@@ -34,282 +108,198 @@ const (
 //	y[t][o] = b[o] + Σ_k x[t][k]·W[o][k]   (nn.Linear)
 //	y[t][o] = b[o] + Σ_k x[t][k]·W[k][o]   (Conv1D, inOut)
 //
-// accumulated in float32. The work is split into tiles of y handed to up to threads goroutines. ws holds the packed
-// operands; nil means a fresh one for this call.
-//
-// Where the CPU has AVX2 and FMA (gemmKernelOK) it runs gemm, a packed and cache-blocked GEMM around an assembly
-// micro-kernel (about 60–95 GFLOP/s per Zen3 core at T = 512, and still ahead at T = 1, where both paths are bound by
-// reading W); otherwise linearGo, in pure Go. Either way the result does not depend on threads:
-// every output is summed in the same order whichever goroutine computes it.
-func Linear(dst, x, w, b []float32, T, dIn, dOut int, inOut bool, threads int, ws *GemmWorkspace) {
-	if len(x) < T*dIn || len(w) < dOut*dIn || len(dst) < T*dOut || (b != nil && len(b) < dOut) {
-		panic(fmt.Sprintf("kernels: Linear: bad sizes: x %d, W %d, b %d, dst %d for T=%d dIn=%d dOut=%d",
-			len(x), len(w), len(b), len(dst), T, dIn, dOut))
+// accumulated in float32, in blocks of gemmKC values of k: each block is one chain of fused multiply-adds in
+// increasing k, and the blocks' sums are added to b in increasing order. W may be stored in 16 bits (Matrix.Raw):
+// its values are converted exactly as they are packed. The work is split into tiles of y handed to up to threads
+// goroutines; the result does not depend on threads, nor on which micro-kernel runs (AVX-512, AVX2, or pure Go
+// under noasm, whose multiply-adds round twice and so differ in the last bits). ws holds the packed operands; nil
+// means a fresh one for this call.
+func Linear(dst, x []float32, w *Matrix, b []float32, T int, inOut bool, threads int, ws *GemmWorkspace) {
+	w.check()
+	dIn, dOut := w.Cols, w.Rows
+	if inOut {
+		dIn, dOut = w.Rows, w.Cols
+	}
+	if len(x) < T*dIn || len(dst) < T*dOut || (b != nil && len(b) < dOut) {
+		panic(fmt.Sprintf("kernels: Linear: bad sizes: x %d, b %d, dst %d for T=%d dIn=%d dOut=%d",
+			len(x), len(b), len(dst), T, dIn, dOut))
 	}
 	if T <= 0 || dOut <= 0 {
 		return
 	}
 	if dIn == 0 { // an empty sum: y is the bias
 		for t := 0; t < T; t++ {
-			fillBias(dst[t*dOut:(t+1)*dOut], b)
+			y := dst[t*dOut : (t+1)*dOut]
+			if b == nil {
+				clear(y)
+			} else {
+				copy(y, b[:dOut])
+			}
 		}
 		return
 	}
-	if gemmKernelOK {
-		gemm(dst, x, w, b, T, dIn, dOut, inOut, threads, ws)
-		return
-	}
-	if inOut {
-		linearGoInOut(dst, x, w, b, T, dIn, dOut, threads)
-		return
-	}
-	linearGo(dst, x, w, b, T, dIn, dOut, threads)
-}
-
-// linearGo is the pure-Go path of Linear: tiles of linRows × linCols outputs, each the dot product of a row of x with
-// a row of W, about 7–10 GFLOP/s per core.
-func linearGo(dst, x, w, b []float32, T, dIn, dOut, threads int) {
-	rowTiles := ceilDiv(T, linRows)
-	colTiles := ceilDiv(dOut, linCols)
-	ParallelFor(rowTiles*colTiles, threads, func(task, _ int) {
-		t0 := (task / colTiles) * linRows
-		o0 := (task % colTiles) * linCols
-		linearTile(dst, x, w, b, t0, min(t0+linRows, T), o0, min(o0+linCols, dOut), dIn, dOut)
-	})
-}
-
-// linearGoInOut is the pure-Go path of Linear for a weight stored [dIn, dOut]: each task takes a tile of linRows rows
-// and 4·linCols columns of y and adds x[t][k]·W[k][o0:o1] into it row by row of W, in increasing k.
-func linearGoInOut(dst, x, w, b []float32, T, dIn, dOut, threads int) {
-	const cols = 4 * linCols
-	rowTiles := ceilDiv(T, linRows)
-	colTiles := ceilDiv(dOut, cols)
-	ParallelFor(rowTiles*colTiles, threads, func(task, _ int) {
-		t0 := (task / colTiles) * linRows
-		o0 := (task % colTiles) * cols
-		o1 := min(o0+cols, dOut)
-		for t := t0; t < min(t0+linRows, T); t++ {
-			y := dst[t*dOut+o0 : t*dOut+o1]
-			var bs []float32
-			if b != nil {
-				bs = b[o0:o1]
-			}
-			fillBias(y, bs)
-			for k, a := range x[t*dIn : (t+1)*dIn] {
-				wk := w[k*dOut+o0 : k*dOut+o1]
-				for j := range y {
-					y[j] += a * wk[j]
-				}
-			}
-		}
-	})
-}
-
-// linearTile computes y[t][o] for t in [t0, t1) and o in [o0, o1).
-func linearTile(dst, x, w, b []float32, t0, t1, o0, o1, dIn, dOut int) {
-	for k0 := 0; k0 < dIn; k0 += linK {
-		k1 := min(k0+linK, dIn)
-		first := k0 == 0
-		o := o0
-		for ; o+4 <= o1; o += 4 {
-			w0 := w[o*dIn+k0 : o*dIn+k1]
-			w1 := w[(o+1)*dIn+k0 : (o+1)*dIn+k1]
-			w2 := w[(o+2)*dIn+k0 : (o+2)*dIn+k1]
-			w3 := w[(o+3)*dIn+k0 : (o+3)*dIn+k1]
-			for t := t0; t < t1; t++ {
-				c0, c1, c2, c3 := dot1x4(x[t*dIn+k0:t*dIn+k1], w0, w1, w2, w3)
-				y := dst[t*dOut+o : t*dOut+o+4]
-				if first {
-					if b != nil {
-						c0, c1, c2, c3 = c0+b[o], c1+b[o+1], c2+b[o+2], c3+b[o+3]
-					}
-					y[0], y[1], y[2], y[3] = c0, c1, c2, c3
-				} else {
-					y[0] += c0
-					y[1] += c1
-					y[2] += c2
-					y[3] += c3
-				}
-			}
-		}
-		for ; o < o1; o++ {
-			wo := w[o*dIn+k0 : o*dIn+k1]
-			for t := t0; t < t1; t++ {
-				c := dot(x[t*dIn+k0:t*dIn+k1], wo)
-				if first {
-					if b != nil {
-						c += b[o]
-					}
-					dst[t*dOut+o] = c
-				} else {
-					dst[t*dOut+o] += c
-				}
-			}
-		}
-	}
-}
-
-// dot1x4 returns the dot products of x with w0, w1, w2 and w3, all of len(x). Sharing each load of x between four
-// accumulators is what makes this the fastest pure-Go shape measured on amd64 (about 10 GFLOP/s per core).
-func dot1x4(x, w0, w1, w2, w3 []float32) (c0, c1, c2, c3 float32) {
-	n := len(x)
-	w0, w1, w2, w3 = w0[:n], w1[:n], w2[:n], w3[:n]
-	for k := 0; k < n; k++ {
-		a := x[k]
-		c0 += a * w0[k]
-		c1 += a * w1[k]
-		c2 += a * w2[k]
-		c3 += a * w3[k]
-	}
-	return
-}
-
-// dot returns Σ x[k]·y[k] over len(x), in four interleaved float32 accumulators.
-func dot(x, y []float32) float32 {
-	n := len(x)
-	y = y[:n]
-	var s0, s1, s2, s3 float32
-	k := 0
-	for ; k+4 <= n; k += 4 {
-		s0 += x[k] * y[k]
-		s1 += x[k+1] * y[k+1]
-		s2 += x[k+2] * y[k+2]
-		s3 += x[k+3] * y[k+3]
-	}
-	for ; k < n; k++ {
-		s0 += x[k] * y[k]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// fillBias sets y to b, or to zero when b is nil; y is one row (or part of a row) of the output and b the matching
-// part of the bias.
-func fillBias(y, b []float32) {
-	if b == nil {
-		clear(y)
-		return
-	}
-	copy(y, b[:len(y)])
+	gemm(dst, x, w, b, T, dIn, dOut, inOut, threads, ws, kernel())
 }
 
 // GemmWorkspace holds the packed operands of the GEMM behind Linear: b is the shared block of Wᵀ, a the per-worker
-// blocks of x. It grows as needed; a caller that keeps one across calls (package cpu keeps one per run) does not
-// allocate megabytes per matrix product, nor depend on the garbage collector to reuse them.
+// blocks of x, and conv the per-worker rows of a 16-bit W converted before they are packed. It grows as needed; a
+// caller that keeps one across calls (package cpu keeps one per run) does not allocate megabytes per matrix
+// product, nor depend on the garbage collector to reuse them.
 type GemmWorkspace struct {
-	b []float32
-	a [][]float32
+	b    []float32
+	a    [][]float32
+	conv [][]float32
+	tile [][]float32 // per worker: one micro-kernel block, for the tiles at the edges of y
 }
 
-// gemm computes y = x·Wᵀ + b, or x·W + b with inOut, like Linear (same arguments, already validated, with T, dIn,
-// dOut ≥ 1), as a packed, cache-blocked GEMM around gemmKernel6x16.
-//
-// The loops are those of BLIS. Columns of y are taken gemmNC at a time and the reduction gemmKC at a time; for each
-// such block the matching kc × nc block of Wᵀ is packed once, shared by all workers, into panels of gemmNR columns,
-// contiguous along k and zero-padded past dOut. Then tasks of gemmMC rows (and, with several threads, a share of
-// the columns) run in parallel: a task packs its kc × mc block of x into panels of gemmMR rows (zero-padded past T)
-// and calls the micro-kernel for every panel pair, each B panel staying in L1 while the x panels stream past it.
-// Before the first block of k a task sets its part of y to the bias; every block of k then adds its partial sums.
-// Tiles cut by the edge of y (fewer than gemmMR rows or gemmNR columns) are computed into a local 6×16 buffer and
-// only their valid part is added to y.
-func gemm(dst, x, w, b []float32, T, dIn, dOut int, inOut bool, threads int, s *GemmWorkspace) {
-	if s == nil {
-		s = new(GemmWorkspace)
+// grow makes room for the blocks of one product on up to workers workers.
+func (s *GemmWorkspace) grow(bLen, aLen, convLen, workers int) {
+	if len(s.b) < bLen {
+		s.b = Alloc(bLen)
 	}
-	kcMax := min(dIn, gemmKC)
-	if n := roundUp(min(dOut, gemmNC), gemmNR) * kcMax; len(s.b) < n {
-		s.b = make([]float32, n)
-	}
-	aLen := roundUp(min(T, gemmMC), gemmMR) * kcMax
-	for len(s.a) < max(threads, 1) {
+	for len(s.a) < workers {
 		s.a = append(s.a, nil)
+		s.conv = append(s.conv, nil)
+		s.tile = append(s.tile, make([]float32, len(zeroRow)*len(zeroRow)))
 	}
-	for i := range s.a {
+	for i := range workers {
 		if len(s.a[i]) < aLen {
 			s.a[i] = make([]float32, aLen)
 		}
+		if len(s.conv[i]) < convLen {
+			s.conv[i] = make([]float32, convLen)
+		}
 	}
+}
+
+// gemm computes y = x·Wᵀ + b, or x·W + b with inOut, like Linear (same arguments, already validated, with T, dIn,
+// dOut ≥ 1), as a packed, cache-blocked GEMM around the micro-kernel k.
+//
+// The loops are those of BLIS. Columns of y are taken gemmNC at a time and the reduction gemmKC at a time; for each
+// such block the matching kc × nc block of Wᵀ is packed once, shared by all workers, into panels of k.nr columns,
+// contiguous along k and zero-padded past dOut (converting a 16-bit W on the way). Then tasks of mc rows (and, with
+// several threads, a share of the columns) run in parallel: a task packs its kc × mc block of x into panels of k.mr
+// rows (zero-padded past T) and calls the micro-kernel for every panel pair, each B panel staying in L1 while the x
+// panels stream past it. In the first block of k the micro-kernel starts each tile from the bias; in every later one
+// from the tile's partial sums. Tiles cut by the edge of y (fewer than mr rows or nr columns) are computed into a
+// local buffer and only their valid part is added.
+func gemm(dst, x []float32, w *Matrix, b []float32, T, dIn, dOut int, inOut bool, threads int, s *GemmWorkspace, k *microKernel) {
+	if s == nil {
+		s = new(GemmWorkspace)
+	}
+	threads = max(threads, 1)
+	mr, nr := k.mr, k.nr
+	mc := gemmMCPanels * mr
+	kcMax := min(dIn, gemmKC)
+	convLen := 0
+	if w.F32 == nil && !inOut {
+		convLen = nr * kcMax
+	}
+	s.grow(roundUp(min(dOut, gemmNC), nr)*kcMax, roundUp(min(T, mc), mr)*kcMax, convLen, threads)
 	bPack := s.b
-	rowBlocks := ceilDiv(T, gemmMC)
+	rowBlocks := ceilDiv(T, mc)
 	for j0 := 0; j0 < dOut; j0 += gemmNC {
 		nc := min(gemmNC, dOut-j0)
-		panels := ceilDiv(nc, gemmNR)
-		// One task per block of gemmMC rows when that keeps the workers busy (x is then packed once per block of
-		// k); otherwise the columns are split too, into about 4·threads tasks in all. The split does not change
-		// any sum, only who computes it.
+		panels := ceilDiv(nc, nr)
+		// One task per block of mc rows when there are enough of them to keep the workers evenly busy (x is then
+		// packed once per block of k); otherwise the columns are split too, into at least 8·threads tasks in all,
+		// so that the last task to finish leaves the other workers idle for little of the block. The split does
+		// not change any sum, only who computes it.
 		colBlocks := 1
 		if threads > 1 {
-			colBlocks = min(panels, ceilDiv(4*threads, rowBlocks))
+			colBlocks = min(panels, ceilDiv(8*threads, rowBlocks))
 		}
 		panelsPerTask := ceilDiv(panels, colBlocks)
 		colBlocks = ceilDiv(panels, panelsPerTask)
 		for k0 := 0; k0 < dIn; k0 += gemmKC {
 			kc := min(gemmKC, dIn-k0)
-			const packGroup = 8 // B panels packed per task
-			ParallelFor(ceilDiv(panels, packGroup), threads, func(g, _ int) {
+			const packGroup = 4 // B panels packed per task
+			ParallelFor(ceilDiv(panels, packGroup), threads, func(g, worker int) {
 				for p := g * packGroup; p < min(panels, (g+1)*packGroup); p++ {
-					if inOut {
-						packBInOut(bPack[p*kc*gemmNR:(p+1)*kc*gemmNR], w, dOut, j0+p*gemmNR, k0, kc)
-					} else {
-						packB(bPack[p*kc*gemmNR:(p+1)*kc*gemmNR], w, dIn, dOut, j0+p*gemmNR, k0, kc)
-					}
+					packB(bPack[p*kc*nr:(p+1)*kc*nr], w, inOut, dIn, dOut, j0+p*nr, k0, kc, nr, s.conv[worker])
 				}
 			})
 			ParallelFor(rowBlocks*colBlocks, threads, func(task, worker int) {
-				i0 := (task / colBlocks) * gemmMC
-				c0 := (task % colBlocks) * panelsPerTask * gemmNR
-				gemmBlock(dst, x, b, s.a[worker], bPack, T, dIn, dOut, i0, min(gemmMC, T-i0),
-					j0, c0, min(panelsPerTask*gemmNR, nc-c0), k0, kc)
+				i0 := (task / colBlocks) * mc
+				c0 := (task % colBlocks) * panelsPerTask * nr
+				gemmBlock(dst, x, b, s.a[worker], bPack, s.tile[worker], T, dIn, dOut, i0, min(mc, T-i0),
+					j0, c0, min(panelsPerTask*nr, nc-c0), k0, kc, k)
 			})
 		}
 	}
 }
 
 // gemmBlock computes the contribution of k in [k0, k0+kc) to rows [i0, i0+mc) and columns [j0+c0, j0+c0+n) of y,
-// where bPack holds the packed kc × nc block of Wᵀ starting at column j0 (c0 is a multiple of gemmNR) and aPack is
-// this worker's scratch for the packed block of x. With k0 = 0 it first sets that part of y to the bias.
-func gemmBlock(dst, x, bias, aPack, bPack []float32, T, dIn, dOut, i0, mc, j0, c0, n, k0, kc int) {
-	if k0 == 0 {
-		for i := i0; i < i0+mc; i++ {
-			var bs []float32
-			if bias != nil {
-				bs = bias[j0+c0 : j0+c0+n]
-			}
-			fillBias(dst[i*dOut+j0+c0:i*dOut+j0+c0+n], bs)
-		}
-	}
-	rowPanels := ceilDiv(mc, gemmMR)
+// where bPack holds the packed kc × nc block of Wᵀ starting at column j0 (c0 is a multiple of k.nr) and aPack is this
+// worker's scratch for the packed block of x, and tile its scratch for one block at the edge of y. With k0 = 0 the
+// tiles start from the bias (or zero), otherwise from what y holds.
+func gemmBlock(dst, x, bias, aPack, bPack, tile []float32, T, dIn, dOut, i0, mc, j0, c0, n, k0, kc int, k *microKernel) {
+	mr, nr := k.mr, k.nr
+	rowPanels := ceilDiv(mc, mr)
 	for ip := 0; ip < rowPanels; ip++ {
-		packA(aPack[ip*kc*gemmMR:(ip+1)*kc*gemmMR], x, dIn, T, i0+ip*gemmMR, k0, kc)
+		packA(aPack[ip*kc*mr:(ip+1)*kc*mr], x, dIn, T, i0+ip*mr, k0, kc, k)
 	}
-	for jp := c0 / gemmNR; jp < ceilDiv(c0+n, gemmNR); jp++ {
-		bp := bPack[jp*kc*gemmNR : (jp+1)*kc*gemmNR]
-		col := j0 + jp*gemmNR
-		nr := min(gemmNR, dOut-col)
+	tile = tile[:mr*nr]
+	for jp := c0 / nr; jp < ceilDiv(c0+n, nr); jp++ {
+		bp := bPack[jp*kc*nr : (jp+1)*kc*nr]
+		col := j0 + jp*nr
+		ncols := min(nr, dOut-col)
+		first, ldi := &zeroRow[0], 0 // where a full tile of the first block of k starts from
+		if bias != nil && ncols == nr {
+			first = &bias[col]
+		}
 		for ip := 0; ip < rowPanels; ip++ {
-			ap := aPack[ip*kc*gemmMR : (ip+1)*kc*gemmMR]
-			row := i0 + ip*gemmMR
-			mr := min(gemmMR, T-row)
-			if mr == gemmMR && nr == gemmNR {
-				c := dst[row*dOut+col : (row+gemmMR-1)*dOut+col+gemmNR] // bounds the kernel's writes
-				gemmKernel6x16(kc, unsafe.SliceData(ap), unsafe.SliceData(bp), &c[0], dOut)
+			ap := aPack[ip*kc*mr : (ip+1)*kc*mr]
+			row := i0 + ip*mr
+			mrows := min(mr, T-row)
+			if mrows == mr && ncols == nr {
+				c := dst[row*dOut+col : (row+mr-1)*dOut+col+nr] // bounds the kernel's writes
+				if k0 == 0 {
+					k.run(kc, unsafe.SliceData(ap), unsafe.SliceData(bp), &c[0], dOut, first, ldi)
+				} else {
+					k.run(kc, unsafe.SliceData(ap), unsafe.SliceData(bp), &c[0], dOut, &c[0], dOut)
+				}
 				continue
 			}
-			var tile [gemmMR * gemmNR]float32
-			gemmKernel6x16(kc, unsafe.SliceData(ap), unsafe.SliceData(bp), &tile[0], gemmNR)
-			for r := 0; r < mr; r++ {
-				y := dst[(row+r)*dOut+col : (row+r)*dOut+col+nr]
-				for j := range y {
-					y[j] += tile[r*gemmNR+j]
+			k.run(kc, unsafe.SliceData(ap), unsafe.SliceData(bp), &tile[0], nr, &zeroRow[0], 0)
+			for r := 0; r < mrows; r++ {
+				y := dst[(row+r)*dOut+col : (row+r)*dOut+col+ncols]
+				switch {
+				case k0 > 0:
+					for j := range y {
+						y[j] += tile[r*nr+j]
+					}
+				case bias != nil:
+					for j := range y {
+						y[j] = bias[col+j] + tile[r*nr+j]
+					}
+				default:
+					for j := range y {
+						y[j] = 0 + tile[r*nr+j]
+					}
 				}
 			}
 		}
 	}
 }
 
-// packA copies rows [i0, i0+gemmMR) and columns [k0, k0+kc) of x ([T, dIn] row-major) into dst, k-major: dst[p·6+r]
-// = x[i0+r][k0+p]. Rows at or past T are zero.
-func packA(dst, x []float32, dIn, T, i0, k0, kc int) {
-	packRows(dst, x, dIn, T, gemmMR, i0, k0, kc)
+// packA packs columns [k0, k0+kc) of rows [r0, r0+k.mr) of x ([T, dIn] row-major) into dst for k's micro-kernel,
+// k-major: dst[p·mr + r] = x[r0+r][k0+p], zero past T. A full panel goes eight columns at a time through the
+// assembly's register transposes, where k has them.
+func packA(dst, x []float32, dIn, T, r0, k0, kc int, k *microKernel) {
+	k8 := kc / 8
+	if k.packA == nil || r0+k.mr > T || k8 == 0 {
+		packRows(dst, x, dIn, T, k.mr, r0, k0, kc)
+		return
+	}
+	dst = dst[:kc*k.mr]
+	src := x[r0*dIn+k0 : (r0+k.mr-1)*dIn+k0+kc] // bounds the routine's reads
+	k.packA(k8, &src[0], dIn, &dst[0])
+	for r := 0; r < k.mr; r++ {
+		for p := 8 * k8; p < kc; p++ {
+			dst[p*k.mr+r] = src[r*dIn+p]
+		}
+	}
 }
 
 // packRows copies columns [k0, k0+kc) of rows [r0, r0+width) of the row-major matrix m (n rows, ld columns) into dst,
@@ -329,39 +319,105 @@ func packRows(dst, m []float32, ld, n, width, r0, k0, kc int) {
 	}
 }
 
-// packB copies columns [k0, k0+kc) of rows [j0, j0+gemmNR) of W ([dOut, dIn] row-major), that is a kc × gemmNR
-// block of Wᵀ, into dst, k-major: dst[p·16+j] = W[j0+j][k0+p]. Rows of W at or past dOut are zero.
-func packB(dst, w []float32, dIn, dOut, j0, k0, kc int) {
-	dst = dst[:kc*gemmNR]
-	if j0+gemmNR > dOut { // an edge panel: row by row, zero past dOut
-		packRows(dst, w, dIn, dOut, gemmNR, j0, k0, kc)
+// packB packs the kc × nr block of the B operand at columns [j0, j0+nr) and rows [k0, k0+kc) into dst, k-major,
+// zero past dOut: dst[p·nr + j] = W[j0+j][k0+p] for an OutIn W [dOut, dIn], W[k0+p][j0+j] for an InOut one. A 16-bit
+// W is converted on the way; for an OutIn one its nr rows are first converted into conv (nr·kc floats) and packed
+// from there.
+func packB(dst []float32, w *Matrix, inOut bool, dIn, dOut, j0, k0, kc, nr int, conv []float32) {
+	dst = dst[:kc*nr]
+	n := min(nr, dOut-j0)
+	if inOut { // the rows of W already are rows of the panel
+		for p := 0; p < kc; p++ {
+			row := dst[p*nr : (p+1)*nr]
+			w.RowInto(row[:n], k0+p, j0)
+			clear(row[n:])
+		}
 		return
 	}
-	// A full panel: eight values of k at a time by register transposes, then the rest one by one.
-	k8 := kc / 8
-	if k8 > 0 {
-		base := j0*dIn + k0
-		s := w[base : base+(gemmNR-1)*dIn+8*k8] // bounds the routine's reads
-		gemmPackB16(k8, &s[0], dIn, &dst[0])
+	src, ld, base := w.F32, dIn, j0*dIn+k0
+	if src == nil {
+		src, ld, base = conv[:n*kc], kc, 0
+		for j := 0; j < n; j++ {
+			w.RowInto(src[j*kc:(j+1)*kc], j0+j, k0)
+		}
 	}
-	for j := 0; j < gemmNR; j++ {
-		src := w[(j0+j)*dIn+k0 : (j0+j)*dIn+k0+kc]
+	if n < nr { // an edge panel: row by row, zero past dOut
+		packRows(dst, src[base:], ld, n, nr, 0, 0, kc)
+		return
+	}
+	// A full panel: sixteen rows and eight values of k at a time by register transposes, then the rest one by one.
+	k8 := kc / 8
+	for g := 0; g < nr; g += 16 {
+		if k8 > 0 {
+			s := src[base+g*ld : base+(g+15)*ld+8*k8] // bounds the routine's reads
+			gemmPackB16(k8, &s[0], ld, &dst[g], nr)
+		}
+	}
+	for j := 0; j < nr; j++ {
+		row := src[base+j*ld : base+j*ld+kc]
 		for p := 8 * k8; p < kc; p++ {
-			dst[p*gemmNR+j] = src[p]
+			dst[p*nr+j] = row[p]
 		}
 	}
 }
 
-// packBInOut copies rows [k0, k0+kc) and columns [j0, j0+gemmNR) of W ([dIn, dOut] row-major, GPT-2's Conv1D), which
-// already is a kc × gemmNR block of the B operand, into dst, k-major: dst[p·16+j] = W[k0+p][j0+j]. Columns at or
-// past dOut are zero.
-func packBInOut(dst, w []float32, dOut, j0, k0, kc int) {
-	dst = dst[:kc*gemmNR]
-	n := min(gemmNR, dOut-j0)
-	for p := 0; p < kc; p++ {
-		row := dst[p*gemmNR : (p+1)*gemmNR]
-		copy(row, w[(k0+p)*dOut+j0:(k0+p)*dOut+j0+n])
-		clear(row[n:])
+// packB16Go is gemmPackB16 in plain Go:
+//
+//	dst[p·ldd + j] = src[j·ld + p],  p < 8·k8, j < 16.
+func packB16Go(k8 int, src *float32, ld int, dst *float32, ldd int) {
+	if k8 <= 0 {
+		return
+	}
+	s := unsafe.Slice(src, 15*ld+8*k8)
+	d := unsafe.Slice(dst, (8*k8-1)*ldd+16)
+	for p := 0; p < 8*k8; p++ {
+		for j := 0; j < 16; j++ {
+			d[p*ldd+j] = s[j*ld+p]
+		}
+	}
+}
+
+// kernel6x16Go is gemmKernel6x16 in plain Go, for CPUs without AVX2 and FMA and under noasm:
+//
+//	C[r][j] = I[r][j] + Σ_{p<k} a[6p+r]·b[16p+j],
+//
+// each product rounded before it is added (Go does not fuse them on amd64), so its sums differ from the FMA
+// kernels' in the last bits.
+func kernel6x16Go(k int, a, b, c *float32, ldc int, init *float32, ldi int) {
+	const mr, nr = 6, 16
+	var acc [mr][nr]float32
+	if k > 0 {
+		as := unsafe.Slice(a, mr*k)
+		bs := unsafe.Slice(b, nr*k)
+		for p := range k {
+			bp := (*[nr]float32)(bs[p*nr : p*nr+nr])
+			for r := range mr {
+				ar := as[p*mr+r]
+				acc[r][0] += ar * bp[0]
+				acc[r][1] += ar * bp[1]
+				acc[r][2] += ar * bp[2]
+				acc[r][3] += ar * bp[3]
+				acc[r][4] += ar * bp[4]
+				acc[r][5] += ar * bp[5]
+				acc[r][6] += ar * bp[6]
+				acc[r][7] += ar * bp[7]
+				acc[r][8] += ar * bp[8]
+				acc[r][9] += ar * bp[9]
+				acc[r][10] += ar * bp[10]
+				acc[r][11] += ar * bp[11]
+				acc[r][12] += ar * bp[12]
+				acc[r][13] += ar * bp[13]
+				acc[r][14] += ar * bp[14]
+				acc[r][15] += ar * bp[15]
+			}
+		}
+	}
+	cs := unsafe.Slice(c, (mr-1)*ldc+nr)
+	is := unsafe.Slice(init, (mr-1)*ldi+nr)
+	for r := range acc {
+		for j, v := range acc[r] {
+			cs[r*ldc+j] = is[r*ldi+j] + v
+		}
 	}
 }
 

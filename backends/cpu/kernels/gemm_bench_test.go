@@ -17,7 +17,7 @@ func BenchmarkLinear(b *testing.B) {
 			y := make([]float32, s.T*s.dOut)
 			var ws GemmWorkspace
 			for b.Loop() {
-				Linear(y, x, w, bias, s.T, s.dIn, s.dOut, false, s.threads, &ws)
+				Linear(y, x, F32Matrix(w, s.dOut, s.dIn), bias, s.T, false, s.threads, &ws)
 			}
 			b.ReportMetric(2*float64(s.T*s.dIn*s.dOut)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})

@@ -2,31 +2,28 @@
 
 package kernels
 
-import "unsafe"
+// gemmKernelOK and zmmKernelOK are false without the amd64 assembly: Linear and Attention run kernel6x16Go.
+var (
+	gemmKernelOK = false
+	zmmKernelOK  = false
+)
 
-// gemmKernelOK is false off amd64: there is no assembly micro-kernel, so Linear keeps to its pure-Go path.
-var gemmKernelOK = false
+func gemmKernel6x16(k int, a, b, c *float32, ldc int, init *float32, ldi int) {
+	panic("kernels: gemmKernel6x16 without assembly")
+}
 
-// gemmKernel6x16 is the portable statement of the amd64 micro-kernel (see gemm_amd64.go): it adds the product of a
-// packed 6×k panel of A and a packed k×16 panel of B into the 6×16 block of C at c, whose rows are ldc floats apart,
-//
-//	C[r][j] += Σ_{p<k} a[6p+r]·b[16p+j].
-//
-// It is kernel6x16Go, correct but no faster than linear's pure-Go path, which is why gemmKernelOK stays false here.
-func gemmKernel6x16(k int, a, b, c *float32, ldc int) { kernel6x16Go(k, a, b, c, ldc) }
+func gemmKernel12x32(k int, a, b, c *float32, ldc int, init *float32, ldi int) {
+	panic("kernels: gemmKernel12x32 without assembly")
+}
 
-// gemmPackB16 is the portable statement of the amd64 packing routine (see gemm_amd64.go):
-//
-//	dst[16p+j] = src[j·ld+p],  p < 8·k8, j < 16.
-func gemmPackB16(k8 int, src *float32, ld int, dst *float32) {
-	if k8 <= 0 {
-		return
-	}
-	s := unsafe.Slice(src, (gemmNR-1)*ld+8*k8)
-	d := unsafe.Slice(dst, gemmNR*8*k8)
-	for p := 0; p < 8*k8; p++ {
-		for j := 0; j < gemmNR; j++ {
-			d[p*gemmNR+j] = s[j*ld+p]
-		}
-	}
+// gemmPackB16 is packB16Go: without the assembly the register transposes are loops.
+func gemmPackB16(k8 int, src *float32, ld int, dst *float32, ldd int) {
+	packB16Go(k8, src, ld, dst, ldd)
+}
+
+func gemmPackA12(k8 int, src *float32, ld int, dst *float32) {
+	panic("kernels: gemmPackA12 without assembly")
+}
+func gemmPackA6(k8 int, src *float32, ld int, dst *float32) {
+	panic("kernels: gemmPackA6 without assembly")
 }

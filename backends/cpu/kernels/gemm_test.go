@@ -1,65 +1,156 @@
 package kernels
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"testing"
+
+	"github.com/scalefit/scalefit/backends/checkpoint/decode"
 )
 
-// TestGemmKernel compares the micro-kernel with a float64 sum on its own: every one of the 6×16 outputs, the
-// accumulation into what C already holds, reduction lengths around the unrolling by four (including none), and a
-// leading dimension wider than 16 whose gaps must stay untouched.
-func TestGemmKernel(t *testing.T) {
+// microKernels returns the micro-kernels this CPU can run: always the pure-Go one, and AVX2 and AVX-512 where there.
+func microKernels() []*microKernel {
+	ks := []*microKernel{kernelGo}
+	if gemmKernelOK {
+		ks = append(ks, kernelAVX2)
+	}
+	if zmmKernelOK {
+		ks = append(ks, kernelAVX512)
+	}
+	return ks
+}
+
+// TestMicroKernels compares every micro-kernel with a float64 sum on its own: every output of its mr × nr block,
+// starting from what C holds (init = c), from a repeated bias row (ldi = 0) and from a separate block, reduction
+// lengths around the unrolling by four (including none), and a leading dimension wider than the block whose gaps
+// must stay untouched.
+func TestMicroKernels(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	const ldc = 21
-	for _, k := range []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 31, 256, 257} {
-		a := randSlice(rng, gemmMR*k+1) // one spare float so that &a[0] exists for k = 0
-		bp := randSlice(rng, gemmNR*k+1)
-		c := randSlice(rng, gemmMR*ldc)
-		c0 := append([]float32(nil), c...)
-		gemmKernel6x16(k, &a[0], &bp[0], &c[0], ldc)
-		for i := range c {
-			r, j := i/ldc, i%ldc
-			if j >= gemmNR {
-				if c[i] != c0[i] {
-					t.Fatalf("k=%d: C[%d][%d] outside the tile changed from %g to %g", k, r, j, c0[i], c[i])
+	for _, kern := range microKernels() {
+		mr, nr := kern.mr, kern.nr
+		ldc := nr + 5
+		for _, k := range []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 31, 256, 257} {
+			for _, start := range []string{"c", "bias", "block"} {
+				a := randSlice(rng, mr*k+1) // one spare float so that &a[0] exists for k = 0
+				bp := randSlice(rng, nr*k+1)
+				c := randSlice(rng, mr*ldc)
+				c0 := append([]float32(nil), c...)
+				init, ldi := c, ldc
+				switch start {
+				case "bias":
+					init, ldi = randSlice(rng, nr), 0
+				case "block":
+					init, ldi = randSlice(rng, mr*ldc), ldc
 				}
-				continue
-			}
-			want, scale := float64(c0[i]), math.Abs(float64(c0[i]))
-			for p := 0; p < k; p++ {
-				v := float64(a[p*gemmMR+r]) * float64(bp[p*gemmNR+j])
-				want += v
-				scale += math.Abs(v)
-			}
-			if tol := 1e-6*scale + 1e-30; !(math.Abs(float64(c[i])-want) <= tol) {
-				t.Fatalf("k=%d: C[%d][%d] = %g, want %g ± %g", k, r, j, c[i], want, tol)
+				i0 := append([]float32(nil), init...)
+				kern.run(k, &a[0], &bp[0], &c[0], ldc, &init[0], ldi)
+				for i := range c {
+					r, j := i/ldc, i%ldc
+					if j >= nr {
+						if c[i] != c0[i] {
+							t.Fatalf("%s k=%d: C[%d][%d] outside the block changed from %g to %g", kern.isa, k, r, j, c0[i], c[i])
+						}
+						continue
+					}
+					want := float64(i0[r*ldi+j])
+					scale := math.Abs(want)
+					for p := 0; p < k; p++ {
+						v := float64(a[p*mr+r]) * float64(bp[p*nr+j])
+						want += v
+						scale += math.Abs(v)
+					}
+					if tol := 1e-6*scale + 1e-30; !(math.Abs(float64(c[i])-want) <= tol) {
+						t.Fatalf("%s k=%d from %s: C[%d][%d] = %g, want %g ± %g", kern.isa, k, start, r, j, c[i], want, tol)
+					}
+				}
 			}
 		}
 	}
 }
 
-// TestGemmPackB compares packB with its definition, dst[p·16+j] = W[j0+j][k0+p] (zero past dOut), for full and
-// edge panels and for reduction lengths around the eight columns that one register transpose moves.
-func TestGemmPackB(t *testing.T) {
+// stored returns w rounded to dtype and the little-endian bytes of the rounded values, one byte off alignment (a
+// safetensors tensor need not be aligned).
+func stored(w []float32, dtype string) ([]float32, []byte) {
+	size := decode.Size(dtype)
+	raw := make([]byte, 1+size*len(w))[1:]
+	out := make([]float32, len(w))
+	for i, v := range w {
+		switch dtype {
+		case decode.BF16:
+			h := uint16(math.Float32bits(v) >> 16) // truncation: any bfloat16 will do
+			binary.LittleEndian.PutUint16(raw[2*i:], h)
+			out[i] = decode.BF16ToFloat32(h)
+		case decode.F16:
+			f := float32(math.Ldexp(math.Round(math.Ldexp(float64(v), 10)), -10)) // within binary16's range and precision
+			h := f16Bits(f)
+			binary.LittleEndian.PutUint16(raw[2*i:], h)
+			out[i] = decode.F16ToFloat32(h)
+		default:
+			binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
+			out[i] = v
+		}
+	}
+	return out, raw
+}
+
+// f16Bits encodes a float32 that binary16 holds exactly (a normal value of at most 11 significant bits, or zero).
+func f16Bits(f float32) uint16 {
+	b := math.Float32bits(f)
+	sign := uint16(b>>16) & 0x8000
+	if b&0x7fffffff == 0 {
+		return sign
+	}
+	exp := int(b>>23&0xff) - 127 + 15
+	return sign | uint16(exp)<<10 | uint16(b>>13&0x3ff)
+}
+
+// TestPackB compares packB with its definition, dst[p·nr + j] = W[j0+j][k0+p] (OutIn) or W[k0+p][j0+j] (InOut),
+// zero past dOut, for both panel widths, full and edge panels, reduction lengths around the eight values one register
+// transpose moves, and W as float32 and as stored F32, F16 and BF16 bytes.
+func TestPackB(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
-	const dIn, dOut = 300, 37
-	w := randSlice(rng, dOut*dIn)
-	for _, j0 := range []int{0, 16, 32} {
-		for _, k0 := range []int{0, 3, 40} {
-			for _, kc := range []int{1, 7, 8, 9, 16, 23, 256} {
-				dst := randSlice(rng, kc*gemmNR)
-				packB(dst, w, dIn, dOut, j0, k0, kc)
-				for p := 0; p < kc; p++ {
-					for j := 0; j < gemmNR; j++ {
-						var want float32
-						if j0+j < dOut {
-							want = w[(j0+j)*dIn+k0+p]
-						}
-						if got := dst[p*gemmNR+j]; got != want {
-							t.Fatalf("j0=%d k0=%d kc=%d: dst[%d·16+%d] = %g, want %g", j0, k0, kc, p, j, got, want)
+	const dIn, dOut = 300, 70
+	w0 := randSlice(rng, dOut*dIn)
+	for _, dtype := range []string{"", decode.F32, decode.F16, decode.BF16} {
+		wv := w0
+		m := F32Matrix(w0, dOut, dIn)
+		if dtype != "" {
+			var raw []byte
+			wv, raw = stored(w0, dtype)
+			m = &Matrix{Rows: dOut, Cols: dIn, Raw: raw, DType: dtype}
+		}
+		for _, inOut := range []bool{false, true} {
+			mm, din, dout := *m, dIn, dOut
+			if inOut { // the same values read as [dIn', dOut'] = [70, 300]
+				mm.Rows, mm.Cols, din, dout = dOut, dIn, dOut, dIn
+			}
+			for _, nr := range []int{16, 32} {
+				for _, j0 := range []int{0, 16, 32, 64} {
+					for _, k0 := range []int{0, 3, 40} {
+						for _, kc := range []int{1, 7, 8, 9, 16, 23} {
+							if k0+kc > din || j0 >= dout {
+								continue
+							}
+							dst := randSlice(rng, kc*nr)
+							packB(dst, &mm, inOut, din, dout, j0, k0, kc, nr, make([]float32, nr*kc))
+							for p := 0; p < kc; p++ {
+								for j := 0; j < nr; j++ {
+									var want float32
+									switch {
+									case j0+j >= dout:
+									case inOut:
+										want = wv[(k0+p)*dout+j0+j]
+									default:
+										want = wv[(j0+j)*din+k0+p]
+									}
+									if got := dst[p*nr+j]; math.Float32bits(got) != math.Float32bits(want) {
+										t.Fatalf("%q inOut=%v nr=%d j0=%d k0=%d kc=%d: dst[%d·%d+%d] = %g, want %g",
+											dtype, inOut, nr, j0, k0, kc, p, nr, j, got, want)
+									}
+								}
+							}
 						}
 					}
 				}
@@ -90,71 +181,61 @@ func linearRef(x, w, b []float32, T, dIn, dOut int) (y, scale []float64) {
 	return y, scale
 }
 
-// TestLinearShapes checks Linear, and its packed and pure-Go paths separately, in both weight layouts, against a float64 reference on shapes
-// sampled from sizes at and around every tile edge (gemmMR = 6, gemmNR = 16, the unrolling by 4), plus shapes that
-// cross the cache blocks gemmKC, gemmMC and gemmNC, with and without bias and on 1, 2 and 7 threads. Each
-// output must satisfy |y − ref| ≤ 1e-5·Σ_k |x_k·w_k| + 1e-30, and every output must be written.
+// TestLinearShapes checks the GEMM on every micro-kernel this CPU runs, in both weight layouts, with W as float32
+// and as stored BF16 and F16, against a float64 reference on shapes sampled from sizes at and around every tile edge
+// (6, 12, 16, 32, the unrolling by 4), plus shapes that cross the cache blocks gemmKC, mc and gemmNC, with and
+// without bias and on 1, 2 and 7 threads. Each output must satisfy |y − ref| ≤ 1e-5·Σ_k |x_k·w_k| + 1e-30, and
+// every output must be written.
 func TestLinearShapes(t *testing.T) {
 	type shape struct{ T, dIn, dOut int }
-	sizes := []int{1, 2, 3, 5, 7, 8, 15, 16, 17, 31, 64, 100, 257}
+	sizes := []int{1, 2, 3, 5, 7, 8, 12, 15, 16, 17, 31, 33, 64, 100, 257}
 	rng := rand.New(rand.NewPCG(7, 8))
 	var shapes []shape
 	for range 40 {
 		shapes = append(shapes, shape{sizes[rng.IntN(len(sizes))], sizes[rng.IntN(len(sizes))], sizes[rng.IntN(len(sizes))]})
 	}
 	shapes = append(shapes,
-		shape{1, 1, 1}, shape{257, 257, 257}, shape{6, 16, 16}, shape{12, 4, 32}, shape{0, 5, 5}, shape{5, 0, 7},
-		shape{gemmMC + 7, 2*gemmKC + 3, 817}, // several blocks of rows and of k, columns split between tasks
-		shape{7, 40, gemmNC + 33},            // two blocks of packed W
+		shape{1, 1, 1}, shape{257, 257, 257}, shape{6, 16, 16}, shape{12, 4, 32}, shape{24, 9, 64},
+		shape{12*gemmMCPanels + 7, 2*gemmKC + 3, 817}, // several blocks of rows and of k, columns split between tasks
+		shape{7, 40, gemmNC + 33},                     // two blocks of packed W
 	)
-	type path struct {
-		name  string
-		f     func(dst, x, w, b []float32, T, dIn, dOut, threads int)
-		ok    bool
-		inOut bool
-	}
-	paths := []path{
-		{"Linear", func(dst, x, w, b []float32, T, dIn, dOut, threads int) {
-			Linear(dst, x, w, b, T, dIn, dOut, false, threads, nil)
-		}, true, false},
-		{"Linear/inOut", func(dst, x, w, b []float32, T, dIn, dOut, threads int) {
-			Linear(dst, x, w, b, T, dIn, dOut, true, threads, nil)
-		}, true, true},
-		{"gemm", func(dst, x, w, b []float32, T, dIn, dOut, threads int) {
-			gemm(dst, x, w, b, T, dIn, dOut, false, threads, nil)
-		}, gemmKernelOK, false},
-		{"gemm/inOut", func(dst, x, w, b []float32, T, dIn, dOut, threads int) {
-			gemm(dst, x, w, b, T, dIn, dOut, true, threads, nil)
-		}, gemmKernelOK, true},
-		{"linearGo", linearGo, true, false},
-		{"linearGoInOut", linearGoInOut, true, true},
-	}
 	for i, s := range shapes {
-		x, w := randSlice(rng, s.T*s.dIn), randSlice(rng, s.dOut*s.dIn)
+		x, w0 := randSlice(rng, s.T*s.dIn), randSlice(rng, s.dOut*s.dIn)
 		var b []float32
 		if i%3 != 0 {
 			b = randSlice(rng, s.dOut)
 		}
-		want, scale := linearRef(x, w, b, s.T, s.dIn, s.dOut)
-		wT := transpose(w, s.dOut, s.dIn) // the same weights stored [dIn, dOut]
-		for _, p := range paths {
-			if !p.ok || (!strings.HasPrefix(p.name, "Linear") && (s.T == 0 || s.dIn == 0)) {
-				continue // the inner paths assume the empty cases already handled by Linear
+		dtypes := []string{""}
+		if i%4 == 0 {
+			dtypes = append(dtypes, decode.BF16, decode.F16)
+		}
+		for _, dtype := range dtypes {
+			w, m := w0, F32Matrix(w0, s.dOut, s.dIn)
+			if dtype != "" {
+				var raw []byte
+				w, raw = stored(w0, dtype)
+				m = &Matrix{Rows: s.dOut, Cols: s.dIn, Raw: raw, DType: dtype}
 			}
-			w := w
-			if p.inOut {
-				w = wT
-			}
-			for _, threads := range []int{1, 2, 7} {
-				got := make([]float32, s.T*s.dOut)
-				for j := range got {
-					got[j] = float32(math.NaN())
-				}
-				p.f(got, x, w, b, s.T, s.dIn, s.dOut, threads)
-				for j, g := range got {
-					if tol := 1e-5*scale[j] + 1e-30; !(math.Abs(float64(g)-want[j]) <= tol) {
-						t.Fatalf("%s T=%d dIn=%d dOut=%d bias=%t threads=%d: y[%d][%d] = %g, want %g ± %g",
-							p.name, s.T, s.dIn, s.dOut, b != nil, threads, j/s.dOut, j%s.dOut, g, want[j], tol)
+			want, scale := linearRef(x, w, b, s.T, s.dIn, s.dOut)
+			wT := transpose(w, s.dOut, s.dIn) // the same weights stored [dIn, dOut]
+			for _, kern := range microKernels() {
+				for _, inOut := range []bool{false, true} {
+					mat := m
+					if inOut {
+						mat = F32Matrix(wT, s.dIn, s.dOut)
+					}
+					for _, threads := range []int{1, 2, 7} {
+						got := make([]float32, s.T*s.dOut)
+						for j := range got {
+							got[j] = float32(math.NaN())
+						}
+						gemm(got, x, mat, b, s.T, s.dIn, s.dOut, inOut, threads, nil, kern)
+						for j, g := range got {
+							if tol := 1e-5*scale[j] + 1e-30; !(math.Abs(float64(g)-want[j]) <= tol) {
+								t.Fatalf("%s %q inOut=%v T=%d dIn=%d dOut=%d bias=%t threads=%d: y[%d][%d] = %g, want %g ± %g",
+									kern.isa, dtype, inOut, s.T, s.dIn, s.dOut, b != nil, threads, j/s.dOut, j%s.dOut, g, want[j], tol)
+							}
+						}
 					}
 				}
 			}
@@ -173,52 +254,70 @@ func transpose(m []float32, rows, cols int) []float32 {
 	return out
 }
 
-// TestGemmThreadsBitwise checks that the packed path gives bit-identical results on any number of threads, on a
-// shape with several blocks in every dimension.
-func TestGemmThreadsBitwise(t *testing.T) {
-	if !gemmKernelOK {
-		t.Skip("no AVX2/FMA micro-kernel on this CPU")
-	}
+// TestGemmBitwise checks that the GEMM gives bit-identical results on any number of threads, and on the AVX2 and
+// AVX-512 micro-kernels (same sums in the same order), on shapes with several blocks in every dimension and edges
+// in both.
+func TestGemmBitwise(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
-	T, dIn, dOut := 2*gemmMC+5, gemmKC+100, 808
-	x, w, b := randSlice(rng, T*dIn), randSlice(rng, dOut*dIn), randSlice(rng, dOut)
-	for _, inOut := range []bool{false, true} {
-		one, many := make([]float32, T*dOut), make([]float32, T*dOut)
-		gemm(one, x, w, b, T, dIn, dOut, inOut, 1, nil)
-		for _, threads := range []int{2, 3, 7} {
-			gemm(many, x, w, b, T, dIn, dOut, inOut, threads, nil)
-			for i := range one {
-				if one[i] != many[i] {
-					t.Fatalf("inOut=%v: y[%d]: %g with 1 thread, %g with %d", inOut, i, one[i], many[i], threads)
+	for _, s := range []struct{ T, dIn, dOut int }{{2*12*gemmMCPanels + 5, gemmKC + 100, 808}, {37, 2*gemmKC + 1, 50}} {
+		x, w, b := randSlice(rng, s.T*s.dIn), randSlice(rng, s.dOut*s.dIn), randSlice(rng, s.dOut)
+		for _, inOut := range []bool{false, true} {
+			for _, bias := range [][]float32{b, nil} {
+				var ref []float32
+				for _, kern := range microKernels() {
+					for _, threads := range []int{1, 2, 3, 7} {
+						y := make([]float32, s.T*s.dOut)
+						m := F32Matrix(w, s.dOut, s.dIn)
+						if inOut {
+							m = F32Matrix(w, s.dIn, s.dOut)
+						}
+						gemm(y, x, m, bias, s.T, s.dIn, s.dOut, inOut, threads, nil, kern)
+						if ref == nil {
+							ref = y
+							continue
+						}
+						if kern == kernelGo {
+							continue // no FMA: its own bits, checked against the thread count only through ref
+						}
+						for i := range ref {
+							if math.Float32bits(ref[i]) != math.Float32bits(y[i]) {
+								t.Fatalf("%s T=%d inOut=%v bias=%t: y[%d] = %g on %d threads, %g on the first",
+									kern.isa, s.T, inOut, bias != nil, i, y[i], threads, ref[i])
+							}
+						}
+					}
+					if kern == kernelGo {
+						ref = nil // the FMA kernels are compared among themselves
+					}
 				}
 			}
 		}
 	}
 }
 
-// BenchmarkLinearPaths measures the packed GEMM and the pure-Go path of linear side by side on the Pythia-160M shapes
-// for 512 tokens, for a few token counts down to 1 and for the unembedding, in GFLOP/s.
+// BenchmarkLinearPaths measures the GEMM on each micro-kernel on the shapes of Pythia-160M, 1.4B and 6.9B layers for
+// 2048 tokens (four sequences of 512) and of a single sequence, with float32 and bfloat16 weights, in GFLOP/s.
 func BenchmarkLinearPaths(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	for _, s := range []struct{ T, dIn, dOut, threads int }{
-		{512, 768, 2304, 1}, {512, 768, 3072, 1}, {512, 3072, 768, 1}, {512, 768, 3072, 2},
-		{1, 768, 3072, 1}, {2, 768, 3072, 1}, {4, 768, 3072, 1}, {8, 768, 3072, 1}, {64, 768, 50304, 1},
+	for _, s := range []struct {
+		T, dIn, dOut, threads int
+		dtype                 string
+	}{
+		{512, 768, 3072, 1, ""}, {2048, 768, 3072, 2, ""}, {2048, 2048, 8192, 2, decode.BF16},
+		{2048, 8192, 2048, 2, decode.BF16}, {512, 4096, 16384, 2, decode.BF16}, {64, 768, 50304, 1, ""},
 	} {
 		x, w, bias := randSlice(rng, s.T*s.dIn), randSlice(rng, s.dOut*s.dIn), randSlice(rng, s.dOut)
+		m := F32Matrix(w, s.dOut, s.dIn)
+		if s.dtype != "" {
+			_, raw := stored(w, s.dtype)
+			m = &Matrix{Rows: s.dOut, Cols: s.dIn, Raw: raw, DType: s.dtype}
+		}
 		y := make([]float32, s.T*s.dOut)
 		var ws GemmWorkspace
-		for _, p := range []struct {
-			name string
-			f    func(dst, x, w, b []float32, T, dIn, dOut, threads int)
-		}{{"gemm", func(dst, x, w, b []float32, T, dIn, dOut, threads int) {
-			gemm(dst, x, w, b, T, dIn, dOut, false, threads, &ws)
-		}}, {"go", linearGo}} {
-			if p.name == "gemm" && !gemmKernelOK {
-				continue
-			}
-			b.Run(fmt.Sprintf("%s/T%d_%dx%d_threads%d", p.name, s.T, s.dIn, s.dOut, s.threads), func(b *testing.B) {
+		for _, kern := range microKernels() {
+			b.Run(fmt.Sprintf("%s/T%d_%dx%d%s_threads%d", kern.isa, s.T, s.dIn, s.dOut, s.dtype, s.threads), func(b *testing.B) {
 				for b.Loop() {
-					p.f(y, x, w, bias, s.T, s.dIn, s.dOut, s.threads)
+					gemm(y, x, m, bias, s.T, s.dIn, s.dOut, false, s.threads, &ws, kern)
 				}
 				b.ReportMetric(2*float64(s.T*s.dIn*s.dOut)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})

@@ -19,7 +19,7 @@ func randSlice(rng *rand.Rand, n int) []float32 {
 }
 
 // TestLinear compares Linear, in both weight layouts, with a float64 triple loop over shapes that exercise full and
-// partial tiles in every dimension and the reduction split into chunks of linK.
+// partial tiles in every dimension and the reduction split into blocks of gemmKC.
 func TestLinear(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tc := range []struct {
@@ -30,8 +30,8 @@ func TestLinear(t *testing.T) {
 		{3, 5, 7, 2, false},
 		{33, 17, 65, 3, true},
 		{70, 40, 130, 2, true},
-		{5, 2*linK + 3, 9, 2, true},
-		{linRows, linK, linCols, 4, false},
+		{5, 2*gemmKC + 3, 9, 2, true},
+		{32, 4 * gemmKC, 64, 4, false},
 	} {
 		x := randSlice(rng, tc.T*tc.dIn)
 		w := randSlice(rng, tc.dOut*tc.dIn)
@@ -44,7 +44,11 @@ func TestLinear(t *testing.T) {
 			for i := range got {
 				got[i] = float32(math.NaN()) // every output must be written
 			}
-			Linear(got, x, w, b, tc.T, tc.dIn, tc.dOut, inOut, tc.threads, nil)
+			m := F32Matrix(w, tc.dOut, tc.dIn)
+			if inOut {
+				m = F32Matrix(w, tc.dIn, tc.dOut)
+			}
+			Linear(got, x, m, b, tc.T, inOut, tc.threads, nil)
 			for r := 0; r < tc.T; r++ {
 				for o := 0; o < tc.dOut; o++ {
 					var want, scale float64
@@ -80,8 +84,12 @@ func TestLinearThreadsBitwise(t *testing.T) {
 	x, w, b := randSlice(rng, T*dIn), randSlice(rng, dOut*dIn), randSlice(rng, dOut)
 	for _, inOut := range []bool{false, true} {
 		one, many := make([]float32, T*dOut), make([]float32, T*dOut)
-		Linear(one, x, w, b, T, dIn, dOut, inOut, 1, nil)
-		Linear(many, x, w, b, T, dIn, dOut, inOut, 5, nil)
+		m := F32Matrix(w, dOut, dIn)
+		if inOut {
+			m = F32Matrix(w, dIn, dOut)
+		}
+		Linear(one, x, m, b, T, inOut, 1, nil)
+		Linear(many, x, m, b, T, inOut, 5, nil)
 		for i := range one {
 			if one[i] != many[i] {
 				t.Fatalf("inOut=%v: y[%d]: %g with 1 thread, %g with 5", inOut, i, one[i], many[i])
@@ -97,7 +105,7 @@ func TestLayerNorm(t *testing.T) {
 	b := []float32{0, 1, 0, 0.25}
 	eps := 1e-5
 	got := make([]float32, 8)
-	LayerNorm(got, x, w, b, 2, 4, eps)
+	LayerNorm(got, x, w, b, 2, 4, eps, 2)
 	r := 1 / math.Sqrt(3.5+eps)
 	want := []float64{-2 * r, 1 + 2*(-1*r), 0, -3*r + 0.25, 0, 1, 0, 0.25} // a constant row normalises to 0
 	for i := range want {
@@ -107,14 +115,14 @@ func TestLayerNorm(t *testing.T) {
 	}
 	// Without a bias, the same less b.
 	noBias := make([]float32, 8)
-	LayerNorm(noBias, x, w, nil, 2, 4, eps)
+	LayerNorm(noBias, x, w, nil, 2, 4, eps, 1)
 	for i := range noBias {
 		if noBias[i] != got[i]-b[i%4] {
 			t.Errorf("no bias: y[%d] = %g, want %g", i, noBias[i], got[i]-b[i%4])
 		}
 	}
 	// In place gives the same result.
-	LayerNorm(x, x, w, b, 2, 4, eps)
+	LayerNorm(x, x, w, b, 2, 4, eps, 2)
 	for i := range x {
 		if x[i] != got[i] {
 			t.Errorf("in place y[%d] = %g, want %g", i, x[i], got[i])
@@ -131,7 +139,7 @@ func TestRMSNorm(t *testing.T) {
 	r := 1 / math.Sqrt(6.25+eps)
 	for _, unit := range []bool{false, true} {
 		got := make([]float32, 4)
-		RMSNorm(got, x, w, 1, 4, eps, unit)
+		RMSNorm(got, x, w, 1, 4, eps, unit, 2)
 		for i := range got {
 			scale := float64(w[i])
 			if unit {

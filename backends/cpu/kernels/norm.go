@@ -7,13 +7,29 @@ import "math"
 //	y = (x − μ) / √(σ² + eps) · w + b,
 //
 // with μ and the biased (population) variance σ² of each row computed in float64, and the normalised value rounded
-// to float32 before the float32 affine step. b may be nil (no bias). dst and x may be the same slice.
-func LayerNorm(dst, x, w, b []float32, T, d int, eps float64) {
+// to float32 before the float32 affine step. b may be nil (no bias). dst and x may be the same slice. Rows are
+// split between up to threads goroutines.
+func LayerNorm(dst, x, w, b []float32, T, d int, eps float64, threads int) {
 	w = w[:d]
 	if b != nil {
 		b = b[:d]
 	}
-	for t := 0; t < T; t++ {
+	rowBlocks(T, d, threads, func(t0, t1 int) { layerNormRows(dst, x, w, b, t0, t1, d, eps) })
+}
+
+// rowBlocks calls f on blocks of rows [t0, t1) of a [T, d] matrix, about normChunk values each, on up to threads
+// goroutines.
+func rowBlocks(T, d, threads int, f func(t0, t1 int)) {
+	rows := max(1, normChunk/max(d, 1))
+	ParallelFor(ceilDiv(T, rows), threads, func(i, _ int) { f(i*rows, min((i+1)*rows, T)) })
+}
+
+// normChunk is about how many values one task of a row-wise kernel covers.
+const normChunk = 32 << 10
+
+// layerNormRows is LayerNorm on rows [t0, t1).
+func layerNormRows(dst, x, w, b []float32, t0, t1, d int, eps float64) {
+	for t := t0; t < t1; t++ {
 		row := x[t*d : (t+1)*d]
 		out := dst[t*d : (t+1)*d]
 		var sum float64
@@ -45,10 +61,16 @@ func LayerNorm(dst, x, w, b []float32, T, d int, eps float64) {
 //	y = x / √(mean(x²) + eps) · (1 + w)     (Gemma, unitOffset)
 //
 // with mean(x²) accumulated in float64, the normalised value rounded to float32, and the scale w (or 1 + w, formed
-// in float32 as Gemma does) applied in float32. dst and x may be the same slice.
-func RMSNorm(dst, x, w []float32, T, d int, eps float64, unitOffset bool) {
+// in float32 as Gemma does) applied in float32. dst and x may be the same slice. Rows are split between up to
+// threads goroutines.
+func RMSNorm(dst, x, w []float32, T, d int, eps float64, unitOffset bool, threads int) {
 	w = w[:d]
-	for t := 0; t < T; t++ {
+	rowBlocks(T, d, threads, func(t0, t1 int) { rmsNormRows(dst, x, w, t0, t1, d, eps, unitOffset) })
+}
+
+// rmsNormRows is RMSNorm on rows [t0, t1).
+func rmsNormRows(dst, x, w []float32, t0, t1, d int, eps float64, unitOffset bool) {
+	for t := t0; t < t1; t++ {
 		row := x[t*d : (t+1)*d]
 		out := dst[t*d : (t+1)*d]
 		var ss float64
@@ -84,11 +106,13 @@ func L2Norm(x []float32) float64 {
 	return math.Sqrt(s0 + s1)
 }
 
-// RowNorms writes ‖x[t]‖ for each row t of x [T, d] into dst [T].
-func RowNorms(dst []float64, x []float32, T, d int) {
-	for t := 0; t < T; t++ {
-		dst[t] = L2Norm(x[t*d : (t+1)*d])
-	}
+// RowNorms writes ‖x[t]‖ for each row t of x [T, d] into dst [T], rows split between up to threads goroutines.
+func RowNorms(dst []float64, x []float32, T, d, threads int) {
+	rowBlocks(T, d, threads, func(t0, t1 int) {
+		for t := t0; t < t1; t++ {
+			dst[t] = L2Norm(x[t*d : (t+1)*d])
+		}
+	})
 }
 
 // NLL returns −log softmax(logits)[target] = logsumexp(logits) − logits[target], in float64 over the float32 logits.
