@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/scalefit/scalefit/internal/quote"
 	"io"
 	"math"
 	"strconv"
@@ -80,6 +81,10 @@ func profileYSE(p *layers.Profile, metric layers.Metric, B int, seed uint64) flo
 	return math.Sqrt(sum2 / float64(B-1))
 }
 
+// maxNameBytes bounds a model or architecture name in a --points file, so that every message that names one stays
+// a short line.
+const maxNameBytes = 256
+
 // ReadPointsCSV reads points from CSV with a header row naming the columns model, x and y, and optionally y_se and
 // architecture (the family, for fit --by architecture), in any order. An empty y_se cell means the standard error is
 // unknown. source labels the points (usually the file name).
@@ -100,7 +105,7 @@ func ReadPointsCSV(r io.Reader, source string) ([]Point, error) {
 		switch h {
 		case "model", "x", "y", "y_se", "architecture":
 		default:
-			return nil, fmt.Errorf("%s: unknown column %q: want model, x, y and optionally y_se and architecture", source, h)
+			return nil, fmt.Errorf("%s: unknown column %s: want model, x, y and optionally y_se and architecture", source, quote.String(h))
 		}
 		if _, dup := col[h]; dup {
 			return nil, fmt.Errorf("%s: column %q appears twice", source, h)
@@ -125,7 +130,7 @@ func ReadPointsCSV(r io.Reader, source string) ([]Point, error) {
 			s := strings.TrimSpace(rec[col[name]])
 			v, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64)
 			if err != nil {
-				return 0, fmt.Errorf("%s: line %d: %s = %q is not a number", source, line, name, s)
+				return 0, fmt.Errorf("%s: line %d: %s = %s is not a number", source, line, name, quote.String(s))
 			}
 			return v, nil
 		}
@@ -143,6 +148,9 @@ func ReadPointsCSV(r io.Reader, source string) ([]Point, error) {
 		}
 		if i, ok := col["architecture"]; ok {
 			pt.Family = strings.TrimSpace(rec[i])
+		}
+		if len(pt.Model) > maxNameBytes || len(pt.Family) > maxNameBytes {
+			return nil, fmt.Errorf("%s: line %d: a model or architecture name of more than %d bytes", source, line, maxNameBytes)
 		}
 		if pt.Model == "" {
 			pt.Model = fmt.Sprintf("%s:%d", source, line)

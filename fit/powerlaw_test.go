@@ -204,9 +204,11 @@ func TestPointsCSV(t *testing.T) {
 		{"model,x,y,z\na,1,2,3\n", "unknown column"},
 		{"model,x,y\na,1,two\n", "line 2"},
 		{"model,x,y\n", "no data rows"},
+		{"model,x,y\n" + strings.Repeat("m", 300) + ",1,2\n", "line 2: a model or architecture name of more than 256 bytes"},
+		{"model,x,y," + strings.Repeat("z", 5000) + "\na,1,2,3\n", `unknown column "zzzz`},
 	} {
-		if _, err := ReadPointsCSV(strings.NewReader(bad.in), "f.csv"); err == nil || !strings.Contains(err.Error(), bad.want) {
-			t.Errorf("%q: error %v, want %q", bad.in, err, bad.want)
+		if _, err := ReadPointsCSV(strings.NewReader(bad.in), "f.csv"); err == nil || !strings.Contains(err.Error(), bad.want) || len(err.Error()) > 300 {
+			t.Errorf("%.100q: error %.400v, want one line of at most 300 bytes containing %q", bad.in, err, bad.want)
 		}
 	}
 }

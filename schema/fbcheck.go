@@ -251,6 +251,18 @@ func checkIPCStreamSchema(b []byte) error {
 	if err := f.keyValues(root, 4); err != nil {
 		return err
 	}
+	// arrow-go reserves the body the message declares before it reads it, with its own allocator where pqarrow
+	// reads a Parquet file's stored schema: a body longer than what follows the message is refused here.
+	if at, err := f.field(root, 3); err != nil {
+		return err
+	} else if at >= 0 {
+		if at+8 > len(f.b) {
+			return errFlatbuffer
+		}
+		if body := int64(binary.LittleEndian.Uint64(f.b[at:])); body < 0 || body > int64(len(b)-4-n) {
+			return fmt.Errorf("corrupt stream: a message body of %d bytes in %d", body, len(b)-4-n)
+		}
+	}
 	ht, err := f.field(root, 1)
 	if err != nil || ht < 0 || f.b[ht] != 1 { // MessageHeader.Schema
 		return err
