@@ -5,12 +5,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
+	"github.com/scalefit/scalefit/internal/parallel"
 	"github.com/scalefit/scalefit/internal/textfmt"
 	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/schema"
@@ -133,10 +131,10 @@ func readRunFiles(args []string) ([]*layers.Profile, []string, error) {
 }
 
 // readProfiles reads run files and arranges each as a layers.Profile, in the order given, reading them in parallel
-// (inParallel).
+// (parallel.Each).
 func readProfiles(paths []string) ([]*layers.Profile, error) {
 	out := make([]*layers.Profile, len(paths))
-	err := inParallel(len(paths), func(i int) (err error) {
+	err := parallel.Each(len(paths), func(i int) (err error) {
 		out[i], err = readProfile(paths[i])
 		return err
 	})
@@ -156,7 +154,7 @@ func readProfile(path string) (*layers.Profile, error) {
 	return p, nil
 }
 
-// readRawRuns expands args (runPaths) and reads every run file whole, rows and all, in parallel (inParallel),
+// readRawRuns expands args (runPaths) and reads every run file whole, rows and all, in parallel (parallel.Each),
 // refusing a (model, revision) given by two files as readRunFiles does.
 func readRawRuns(args []string) ([]*schema.Run, []string, error) {
 	paths, err := runPaths(args)
@@ -164,7 +162,7 @@ func readRawRuns(args []string) ([]*schema.Run, []string, error) {
 		return nil, nil, err
 	}
 	runs := make([]*schema.Run, len(paths))
-	if err := inParallel(len(paths), func(i int) (err error) {
+	if err := parallel.Each(len(paths), func(i int) (err error) {
 		runs[i], err = schema.Read(paths[i])
 		return err
 	}); err != nil {
@@ -180,37 +178,6 @@ func readRawRuns(args []string) ([]*schema.Run, []string, error) {
 		return nil, nil, err
 	}
 	return runs, paths, nil
-}
-
-// inParallel calls f(0) … f(n−1) on GOMAXPROCS goroutines and returns the error of the lowest i that failed; after
-// a failure it starts no new call.
-func inParallel(n int, f func(i int) error) error {
-	errs := make([]error, n)
-	next := make(chan int)
-	var failed atomic.Bool
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if errs[i] = f(i); errs[i] != nil {
-					failed.Store(true)
-				}
-			}
-		}()
-	}
-	for i := 0; i < n && !failed.Load(); i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // runID is what tells runs apart: the model and its revision.
