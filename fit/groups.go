@@ -3,14 +3,10 @@ package fit
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/scalefit/scalefit/internal/arrowio"
-	"github.com/scalefit/scalefit/schema"
 )
 
 // GroupOptions configures ByGroup: the options of every group's law, and how points fall into groups.
@@ -121,58 +117,29 @@ func (g *Grouped) MarshalJSON() ([]byte, error) {
 // WriteTables writes the laws' parameters and predictions tables as Result.WriteTables does, one table each with
 // a leading column named g.By that says whose law a row belongs to. Groups without a law have no rows.
 func (g *Grouped) WriteTables(path string, meta map[string]string) error {
-	format, err := schema.FormatOf(path)
-	if err != nil {
-		return err
-	}
 	mem := memory.NewGoAllocator()
-	for _, t := range []struct {
-		path  string
-		base  *arrow.Schema
-		build func(*Result) arrow.RecordBatch
-	}{
-		{path, paramsSchema, func(r *Result) arrow.RecordBatch { return r.ParametersRecord(mem) }},
-		{PredictionsPath(path), predsSchema, func(r *Result) arrow.RecordBatch { return r.PredictionsRecord(mem) }},
-	} {
-		keys, vals := make([]string, 0, len(meta)), make([]string, 0, len(meta))
-		for k, v := range meta {
-			keys, vals = append(keys, k), append(vals, v)
+	params := g.record(mem, paramsSchema, (*Result).appendParameters)
+	defer params.Release()
+	preds := g.record(mem, predsSchema, (*Result).appendPredictions)
+	defer preds.Release()
+	return writeTablePair(path, params, preds, meta)
+}
+
+// record builds one table of every law: base's columns, filled by appendRows from field 1 on, after a column named
+// g.By. The caller releases it.
+func (g *Grouped) record(mem memory.Allocator, base *arrow.Schema, appendRows func(*Result, *array.RecordBuilder, int)) arrow.RecordBatch {
+	sc := arrow.NewSchema(append([]arrow.Field{{Name: g.By, Type: arrow.BinaryTypes.String}}, base.Fields()...), nil)
+	b := array.NewRecordBuilder(mem, sc)
+	defer b.Release()
+	group := b.Field(0).(*array.StringBuilder)
+	for _, l := range g.Laws {
+		if l.Fit == nil {
+			continue
 		}
-		md := arrow.NewMetadata(keys, vals)
-		sc := arrow.NewSchema(append([]arrow.Field{{Name: g.By, Type: arrow.BinaryTypes.String}}, t.base.Fields()...), &md)
-		var batches []arrow.RecordBatch
-		for _, l := range g.Laws {
-			if l.Fit == nil {
-				continue
-			}
-			rec := t.build(l.Fit)
-			sb := array.NewStringBuilder(mem)
-			for range rec.NumRows() {
-				sb.Append(l.Group)
-			}
-			col := sb.NewArray()
-			sb.Release()
-			batches = append(batches, array.NewRecordBatch(sc, append([]arrow.Array{col}, rec.Columns()...), rec.NumRows()))
-			col.Release()
-			rec.Release()
-		}
-		if len(batches) == 0 {
-			b := array.NewRecordBuilder(mem, sc)
-			batches = append(batches, b.NewRecordBatch())
-			b.Release()
-		}
-		err := schema.WriteAtomic(t.path, func(w io.Writer) error {
-			if format == schema.Parquet {
-				return arrowio.WriteParquet(w, sc, batches...)
-			}
-			return arrowio.WriteIPC(w, sc, batches...)
-		})
-		for _, b := range batches {
-			b.Release()
-		}
-		if err != nil {
-			return err
+		appendRows(l.Fit, b, 1)
+		for range b.Field(1).Len() - group.Len() {
+			group.Append(l.Group)
 		}
 	}
-	return nil
+	return b.NewRecordBatch()
 }
