@@ -298,6 +298,9 @@ func TestPlotSteps(t *testing.T) {
 	if _, err := scalefit(t, "plot", out, "--x", "step", "--predict", "1e6", "--out", png); err == nil || !strings.Contains(err.Error(), "--predict does not apply") {
 		t.Errorf("plot --x step --predict: %v", err)
 	}
+	if _, err := scalefit(t, "plot", out, "--panel", "steps", "--out", png); err == nil || !strings.Contains(err.Error(), "with --x step") {
+		t.Errorf("plot --panel steps: %v", err)
+	}
 }
 
 // TestReportCheckpoints: the report of a sweep's directory takes each model's last checkpoint across sizes and adds
