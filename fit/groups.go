@@ -17,9 +17,6 @@ type GroupOptions struct {
 	By string
 	// Group names the group of a point.
 	Group func(Point) string
-	// AutoBootstrap replaces Options.Bootstrap, in each group, by DefaultBootstraps of that group's points: the
-	// pairs and residual bootstraps need three points, which one group may have and another not.
-	AutoBootstrap bool
 }
 
 // LeftOut is a point that a grouped fit could not use, and why.
@@ -44,7 +41,7 @@ type Grouped struct {
 }
 
 // ByGroup fits the power law of opts separately to the points of each group (opts.Group), groups in the order of
-// their first point. Data that cannot carry a law make that group's NoFit, not an error; invalid options are an
+// their first point; with BootstrapAuto, each group runs the bootstraps its own points allow. Data that cannot carry a law make that group's NoFit, not an error; invalid options are an
 // error.
 func ByGroup(pts []Point, opts GroupOptions) (*Grouped, error) {
 	o, err := opts.Options.withDefaults()
@@ -66,11 +63,7 @@ func ByGroup(pts []Point, opts GroupOptions) (*Grouped, error) {
 	}
 	for _, k := range order {
 		law := GroupLaw{Group: k}
-		gopt := opts.Options
-		if opts.AutoBootstrap {
-			gopt.Bootstrap = DefaultBootstraps(members[k])
-		}
-		if law.Fit, err = PowerLaw(members[k], gopt); err != nil {
+		if law.Fit, err = PowerLaw(members[k], opts.Options); err != nil {
 			law.Fit, law.NoFit = nil, err.Error()
 		}
 		g.Laws = append(g.Laws, law)

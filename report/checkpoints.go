@@ -28,10 +28,9 @@ func latestCheckpoints(ps []*layers.Profile, opt Options) ([]*layers.Profile, []
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("--y: %w", err)
 	}
-	laws, err := fit.StepLaws(ps, opt.Sources, metric, fit.GroupOptions{
-		Options:       fit.Options{Confidence: opt.Confidence, Resamples: opt.Resamples, Seed: opt.Seed},
-		AutoBootstrap: true,
-	})
+	laws, err := fit.StepLaws(ps, opt.Sources, metric, fit.GroupOptions{Options: fit.Options{
+		Confidence: opt.Confidence, Resamples: opt.Resamples, Seed: opt.Seed, Bootstrap: []string{fit.BootstrapAuto},
+	}})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("checkpoints: %w", err)
 	}
