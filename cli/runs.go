@@ -216,21 +216,9 @@ func lastCheckpoints(ps []*layers.Profile, srcs []string) (kept []*layers.Profil
 	if !layers.HasCheckpoints(ps) {
 		return ps, srcs, ""
 	}
-	keep := layers.Latest(ps)
-	models := 0
-	for _, m := range layers.ByModel(ps) {
-		if len(m.Runs) > 1 {
-			models++
-		}
-	}
-	for _, i := range keep {
-		kept = append(kept, ps[i])
-		if srcs != nil {
-			keptSrcs = append(keptSrcs, srcs[i])
-		}
-	}
+	kept, keptSrcs = layers.LatestRuns(ps, srcs)
 	note = fmt.Sprintf("%s measured at several checkpoints: across sizes, each model counts with its last checkpoint "+
 		"(main, else the highest step), leaving out the %s before it; --x step follows them in training steps",
-		textfmt.Plural(models, "model was", "models were"), textfmt.Plural(len(ps)-len(keep), "checkpoint"))
+		textfmt.Plural(layers.Checkpointed(layers.ByModel(ps)), "model was", "models were"), textfmt.Plural(len(ps)-len(kept), "checkpoint"))
 	return kept, keptSrcs, note
 }
