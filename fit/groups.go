@@ -124,15 +124,22 @@ func (g *Grouped) record(mem memory.Allocator, base *arrow.Schema, appendRows fu
 	sc := arrow.NewSchema(append([]arrow.Field{{Name: g.By, Type: arrow.BinaryTypes.String}}, base.Fields()...), nil)
 	b := array.NewRecordBuilder(mem, sc)
 	defer b.Release()
-	group := b.Field(0).(*array.StringBuilder)
 	for _, l := range g.Laws {
-		if l.Fit == nil {
-			continue
-		}
-		appendRows(l.Fit, b, 1)
-		for range b.Field(1).Len() - group.Len() {
-			group.Append(l.Group)
+		if l.Fit != nil {
+			appendLabelled(b, l.Group, l.Fit, appendRows)
 		}
 	}
 	return b.NewRecordBatch()
+}
+
+// appendLabelled appends r's rows to b with appendRows, from field 1 on, and label in field 0 of each; it returns
+// how many rows it appended.
+func appendLabelled(b *array.RecordBuilder, label string, r *Result, appendRows func(*Result, *array.RecordBuilder, int)) int {
+	col := b.Field(0).(*array.StringBuilder)
+	appendRows(r, b, 1)
+	n := b.Field(1).Len() - col.Len()
+	for range n {
+		col.Append(label)
+	}
+	return n
 }
