@@ -168,13 +168,15 @@ func readRawRuns(args []string) ([]*schema.Run, []string, error) {
 	}); err != nil {
 		return nil, nil, err
 	}
-	ids := make([]runID, len(runs))
+	// A run without rows names no model, and so cannot repeat one.
+	var ids []runID
+	var idPaths []string
 	for i, r := range runs {
 		if len(r.Rows) > 0 {
-			ids[i] = runID{r.Rows[0].Model, r.Rows[0].Revision}
+			ids, idPaths = append(ids, runID{r.Rows[0].Model, r.Rows[0].Revision}), append(idPaths, paths[i])
 		}
 	}
-	if err := distinct(ids, paths); err != nil {
+	if err := distinct(ids, idPaths); err != nil {
 		return nil, nil, err
 	}
 	return runs, paths, nil
