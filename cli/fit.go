@@ -183,18 +183,9 @@ func fitAction(c *ucli.Context) error {
 		return fmt.Errorf("fit: %w", err)
 	}
 
-	var methods []string
-	switch b := strings.TrimSpace(c.String("bootstrap")); b {
-	case "auto":
-		methods = fit.DefaultBootstraps(pts)
-	case "none", "":
-	default:
-		methods = splitList([]string{b})
-	}
-
 	opts := fit.Options{
 		X: xname, Y: metric.Name, Form: c.String("form"), Weights: c.String("weights"),
-		Confidence: c.Float64("confidence"), Bootstrap: methods, Interval: c.String("interval"),
+		Confidence: c.Float64("confidence"), Bootstrap: bootstrapMethods(c), Interval: c.String("interval"),
 		Resamples: c.Int("resamples"), Seed: seed, Metric: &metric, Targets: targets,
 	}
 	if c.IsSet("by") {
@@ -210,6 +201,19 @@ func fitAction(c *ucli.Context) error {
 
 	desc := fmt.Sprintf("y=%s x=%s form=%s weights=%s confidence=%g seed=%d", metric.Name, xname, res.Form, res.Weights, res.Confidence, seed)
 	return writeFitResult(c, outs, fitOutput{res, res, res.Warnings, desc, func(w io.Writer, width int) error { return report.WriteFitText(w, res, width) }})
+}
+
+// bootstrapMethods is fit's --bootstrap: nil for none, fit.BootstrapAuto for auto (PowerLaw then runs the bootstraps
+// that each law's own points allow, fit.DefaultBootstraps), else the methods listed.
+func bootstrapMethods(c *ucli.Context) []string {
+	switch b := strings.TrimSpace(c.String("bootstrap")); b {
+	case "auto":
+		return []string{fit.BootstrapAuto}
+	case "none", "":
+		return nil
+	default:
+		return splitList([]string{b})
+	}
 }
 
 // fitSimulate runs the coverage simulation and prints its markdown table.

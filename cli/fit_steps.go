@@ -33,15 +33,9 @@ func fitSteps(c *ucli.Context, metric layers.Metric, outs []string) error {
 	}
 	opts := fit.GroupOptions{Options: fit.Options{
 		Form: c.String("form"), Weights: c.String("weights"), Confidence: c.Float64("confidence"),
-		Interval: c.String("interval"), Resamples: c.Int("resamples"), Seed: c.Uint64("seed"), Targets: targets,
+		Bootstrap: bootstrapMethods(c), Interval: c.String("interval"), Resamples: c.Int("resamples"),
+		Seed: c.Uint64("seed"), Targets: targets,
 	}}
-	switch b := strings.TrimSpace(c.String("bootstrap")); b {
-	case "auto":
-		opts.AutoBootstrap = true
-	case "none", "":
-	default:
-		opts.Bootstrap = splitList([]string{b})
-	}
 	g, err := fit.StepLaws(ps, srcs, metric, opts)
 	if err != nil {
 		return fmt.Errorf("fit: %w", err)

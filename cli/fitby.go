@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -14,10 +13,6 @@ import (
 // fitByAction is fit --by: one law per architecture family (fit.ByArchitecture), written to --out and printed as
 // fitAction prints a single law. A family too small for a law is among the warnings.
 func fitByAction(c *ucli.Context, pts []fit.Point, opts fit.Options, outs []string) error {
-	if strings.TrimSpace(c.String("bootstrap")) == "auto" {
-		// Each family runs the bootstraps its own points allow.
-		opts.Bootstrap = []string{fit.BootstrapAuto}
-	}
 	fr, err := fit.ByArchitecture(pts, opts)
 	if err != nil {
 		return fmt.Errorf("fit: --by architecture: %w", err)

@@ -73,6 +73,10 @@ step 0 and revisions without a step are left out with a warning. Examples:
 				if err != nil {
 					return usagef("plot: --panel: %w", err)
 				}
+				if p == plot.PanelSteps {
+					// The steps panel is the whole figure of --x step, which takes no --panel.
+					return usagef("plot: --panel steps: draw the metric against training step with --x step")
+				}
 				opt.Panels = []plot.Panel{p}
 			}
 			if _, err := plot.FormatOf(c.String("out")); err != nil {

@@ -5,12 +5,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
+	"github.com/scalefit/scalefit/internal/parallel"
 	"github.com/scalefit/scalefit/internal/textfmt"
 	"github.com/scalefit/scalefit/layers"
 	"github.com/scalefit/scalefit/schema"
@@ -133,10 +131,10 @@ func readRunFiles(args []string) ([]*layers.Profile, []string, error) {
 }
 
 // readProfiles reads run files and arranges each as a layers.Profile, in the order given, reading them in parallel
-// (inParallel).
+// (parallel.Each).
 func readProfiles(paths []string) ([]*layers.Profile, error) {
 	out := make([]*layers.Profile, len(paths))
-	err := inParallel(len(paths), func(i int) (err error) {
+	err := parallel.Each(len(paths), func(i int) (err error) {
 		out[i], err = readProfile(paths[i])
 		return err
 	})
@@ -156,7 +154,7 @@ func readProfile(path string) (*layers.Profile, error) {
 	return p, nil
 }
 
-// readRawRuns expands args (runPaths) and reads every run file whole, rows and all, in parallel (inParallel),
+// readRawRuns expands args (runPaths) and reads every run file whole, rows and all, in parallel (parallel.Each),
 // refusing a (model, revision) given by two files as readRunFiles does.
 func readRawRuns(args []string) ([]*schema.Run, []string, error) {
 	paths, err := runPaths(args)
@@ -164,53 +162,24 @@ func readRawRuns(args []string) ([]*schema.Run, []string, error) {
 		return nil, nil, err
 	}
 	runs := make([]*schema.Run, len(paths))
-	if err := inParallel(len(paths), func(i int) (err error) {
+	if err := parallel.Each(len(paths), func(i int) (err error) {
 		runs[i], err = schema.Read(paths[i])
 		return err
 	}); err != nil {
 		return nil, nil, err
 	}
-	ids := make([]runID, len(runs))
+	// A run without rows names no model, and so cannot repeat one.
+	var ids []runID
+	var idPaths []string
 	for i, r := range runs {
 		if len(r.Rows) > 0 {
-			ids[i] = runID{r.Rows[0].Model, r.Rows[0].Revision}
+			ids, idPaths = append(ids, runID{r.Rows[0].Model, r.Rows[0].Revision}), append(idPaths, paths[i])
 		}
 	}
-	if err := distinct(ids, paths); err != nil {
+	if err := distinct(ids, idPaths); err != nil {
 		return nil, nil, err
 	}
 	return runs, paths, nil
-}
-
-// inParallel calls f(0) … f(n−1) on GOMAXPROCS goroutines and returns the error of the lowest i that failed; after
-// a failure it starts no new call.
-func inParallel(n int, f func(i int) error) error {
-	errs := make([]error, n)
-	next := make(chan int)
-	var failed atomic.Bool
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if errs[i] = f(i); errs[i] != nil {
-					failed.Store(true)
-				}
-			}
-		}()
-	}
-	for i := 0; i < n && !failed.Load(); i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // runID is what tells runs apart: the model and its revision.
@@ -249,21 +218,9 @@ func lastCheckpoints(ps []*layers.Profile, srcs []string) (kept []*layers.Profil
 	if !layers.HasCheckpoints(ps) {
 		return ps, srcs, ""
 	}
-	keep := layers.Latest(ps)
-	models := 0
-	for _, m := range layers.ByModel(ps) {
-		if len(m.Runs) > 1 {
-			models++
-		}
-	}
-	for _, i := range keep {
-		kept = append(kept, ps[i])
-		if srcs != nil {
-			keptSrcs = append(keptSrcs, srcs[i])
-		}
-	}
+	kept, keptSrcs = layers.LatestRuns(ps, srcs)
 	note = fmt.Sprintf("%s measured at several checkpoints: across sizes, each model counts with its last checkpoint "+
 		"(main, else the highest step), leaving out the %s before it; --x step follows them in training steps",
-		textfmt.Plural(models, "model was", "models were"), textfmt.Plural(len(ps)-len(keep), "checkpoint"))
+		textfmt.Plural(layers.Checkpointed(layers.ByModel(ps)), "model was", "models were"), textfmt.Plural(len(ps)-len(kept), "checkpoint"))
 	return kept, keptSrcs, note
 }

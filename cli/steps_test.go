@@ -140,6 +140,23 @@ func TestDuplicateRuns(t *testing.T) {
 	}
 }
 
+// TestExportEmptyRuns: two run files without rows name no model, so the raw export takes them without calling them
+// one model given twice.
+func TestExportEmptyRuns(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for _, name := range []string{"a.parquet", "b.parquet"} {
+		p := filepath.Join(dir, name)
+		if err := schema.Write(p, &schema.Run{Meta: map[string]string{}}); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	if out, err := scalefit(t, "export", "--out", filepath.Join(dir, "x.csv"), paths[0], paths[1]); err != nil {
+		t.Errorf("export of two empty runs: %v\n%s", err, out)
+	}
+}
+
 // TestFitSteps fits a law in steps per model from a sweep's directory: the numbers are numpy's OLS on (ln step,
 // ln y) (fit's TestStepLaws), step 0 and main are left out and listed, and without --x step the law across sizes
 // takes each model's last checkpoint.
@@ -297,6 +314,9 @@ func TestPlotSteps(t *testing.T) {
 	}
 	if _, err := scalefit(t, "plot", out, "--x", "step", "--predict", "1e6", "--out", png); err == nil || !strings.Contains(err.Error(), "--predict does not apply") {
 		t.Errorf("plot --x step --predict: %v", err)
+	}
+	if _, err := scalefit(t, "plot", out, "--panel", "steps", "--out", png); err == nil || !strings.Contains(err.Error(), "with --x step") {
+		t.Errorf("plot --panel steps: %v", err)
 	}
 }
 

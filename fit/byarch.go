@@ -7,10 +7,6 @@ import (
 	"strings"
 )
 
-// BootstrapAuto in Options.Bootstrap asks ByArchitecture for each family's default bootstraps (DefaultBootstraps of
-// that family's points), as the fit command's --bootstrap auto does for a single law.
-const BootstrapAuto = "auto"
-
 // FamilyFit is one architecture family's law in a fit by architecture.
 type FamilyFit struct {
 	Family string
@@ -61,11 +57,11 @@ type FamilyResult struct {
 // (EqualSlopes) on ln y against ln x, weighted as the fits are.
 //
 // A prediction target of a named model (Target.Family set) is predicted by its own family's law only; a number is
-// predicted by every family's. Options.Bootstrap may be []string{BootstrapAuto}: each family then runs
-// DefaultBootstraps of its own points. Every point needs a family; a family of one model, or of models of one size,
+// predicted by every family's. With Options.Bootstrap []string{BootstrapAuto}, each family runs DefaultBootstraps of
+// its own points (PowerLaw). Every point needs a family; a family of one model, or of models of one size,
 // has no law and stays out of the comparison, with a warning.
 func ByArchitecture(points []Point, opts Options) (*FamilyResult, error) {
-	o, err := opts.withDefaultsAuto()
+	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
@@ -117,9 +113,6 @@ func ByArchitecture(points []Point, opts Options) (*FamilyResult, error) {
 			if tg.Family == "" || tg.Family == name {
 				fo.Targets = append(fo.Targets, tg)
 			}
-		}
-		if slices.Equal(o.Bootstrap, []string{BootstrapAuto}) {
-			fo.Bootstrap = DefaultBootstraps(pts)
 		}
 		switch {
 		case len(pts) < 2:
@@ -223,17 +216,6 @@ func countFamilies(n int) string {
 		return "only one family"
 	}
 	return fmt.Sprintf("%d families", n)
-}
-
-// withDefaultsAuto is withDefaults, accepting BootstrapAuto as the only bootstrap method.
-func (o Options) withDefaultsAuto() (Options, error) {
-	if slices.Equal(o.Bootstrap, []string{BootstrapAuto}) {
-		o.Bootstrap = nil
-		d, err := o.withDefaults()
-		d.Bootstrap = []string{BootstrapAuto}
-		return d, err
-	}
-	return o.withDefaults()
 }
 
 // Family returns the fit of the named family, or nil.

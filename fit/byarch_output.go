@@ -126,10 +126,7 @@ func (fr *FamilyResult) ParametersRecord(mem memory.Allocator) arrow.RecordBatch
 		if f.Result == nil {
 			continue
 		}
-		before := arch.Len()
-		f.Result.appendParameters(b, 1)
-		for range b.Field(1).Len() - before {
-			arch.Append(f.Family)
+		for range appendLabelled(b, f.Family, f.Result, (*Result).appendParameters) {
 			pv.AppendNull()
 			d1.AppendNull()
 			d2.AppendNull()
@@ -154,15 +151,9 @@ func (fr *FamilyResult) ParametersRecord(mem memory.Allocator) arrow.RecordBatch
 func (fr *FamilyResult) PredictionsRecord(mem memory.Allocator) arrow.RecordBatch {
 	b := array.NewRecordBuilder(mem, familyPredsSchema)
 	defer b.Release()
-	arch := b.Field(0).(*array.StringBuilder)
 	for _, f := range fr.Families {
-		if f.Result == nil {
-			continue
-		}
-		before := arch.Len()
-		f.Result.appendPredictions(b, 1)
-		for range b.Field(1).Len() - before {
-			arch.Append(f.Family)
+		if f.Result != nil {
+			appendLabelled(b, f.Family, f.Result, (*Result).appendPredictions)
 		}
 	}
 	return b.NewRecordBatch()

@@ -3,14 +3,10 @@ package fit
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/scalefit/scalefit/internal/arrowio"
-	"github.com/scalefit/scalefit/schema"
 )
 
 // GroupOptions configures ByGroup: the options of every group's law, and how points fall into groups.
@@ -21,9 +17,6 @@ type GroupOptions struct {
 	By string
 	// Group names the group of a point.
 	Group func(Point) string
-	// AutoBootstrap replaces Options.Bootstrap, in each group, by DefaultBootstraps of that group's points: the
-	// pairs and residual bootstraps need three points, which one group may have and another not.
-	AutoBootstrap bool
 }
 
 // LeftOut is a point that a grouped fit could not use, and why.
@@ -48,7 +41,7 @@ type Grouped struct {
 }
 
 // ByGroup fits the power law of opts separately to the points of each group (opts.Group), groups in the order of
-// their first point. Data that cannot carry a law make that group's NoFit, not an error; invalid options are an
+// their first point; with BootstrapAuto, each group runs the bootstraps its own points allow. Data that cannot carry a law make that group's NoFit, not an error; invalid options are an
 // error.
 func ByGroup(pts []Point, opts GroupOptions) (*Grouped, error) {
 	o, err := opts.Options.withDefaults()
@@ -70,11 +63,7 @@ func ByGroup(pts []Point, opts GroupOptions) (*Grouped, error) {
 	}
 	for _, k := range order {
 		law := GroupLaw{Group: k}
-		gopt := opts.Options
-		if opts.AutoBootstrap {
-			gopt.Bootstrap = DefaultBootstraps(members[k])
-		}
-		if law.Fit, err = PowerLaw(members[k], gopt); err != nil {
+		if law.Fit, err = PowerLaw(members[k], opts.Options); err != nil {
 			law.Fit, law.NoFit = nil, err.Error()
 		}
 		g.Laws = append(g.Laws, law)
@@ -121,58 +110,36 @@ func (g *Grouped) MarshalJSON() ([]byte, error) {
 // WriteTables writes the laws' parameters and predictions tables as Result.WriteTables does, one table each with
 // a leading column named g.By that says whose law a row belongs to. Groups without a law have no rows.
 func (g *Grouped) WriteTables(path string, meta map[string]string) error {
-	format, err := schema.FormatOf(path)
-	if err != nil {
-		return err
-	}
 	mem := memory.NewGoAllocator()
-	for _, t := range []struct {
-		path  string
-		base  *arrow.Schema
-		build func(*Result) arrow.RecordBatch
-	}{
-		{path, paramsSchema, func(r *Result) arrow.RecordBatch { return r.ParametersRecord(mem) }},
-		{PredictionsPath(path), predsSchema, func(r *Result) arrow.RecordBatch { return r.PredictionsRecord(mem) }},
-	} {
-		keys, vals := make([]string, 0, len(meta)), make([]string, 0, len(meta))
-		for k, v := range meta {
-			keys, vals = append(keys, k), append(vals, v)
-		}
-		md := arrow.NewMetadata(keys, vals)
-		sc := arrow.NewSchema(append([]arrow.Field{{Name: g.By, Type: arrow.BinaryTypes.String}}, t.base.Fields()...), &md)
-		var batches []arrow.RecordBatch
-		for _, l := range g.Laws {
-			if l.Fit == nil {
-				continue
-			}
-			rec := t.build(l.Fit)
-			sb := array.NewStringBuilder(mem)
-			for range rec.NumRows() {
-				sb.Append(l.Group)
-			}
-			col := sb.NewArray()
-			sb.Release()
-			batches = append(batches, array.NewRecordBatch(sc, append([]arrow.Array{col}, rec.Columns()...), rec.NumRows()))
-			col.Release()
-			rec.Release()
-		}
-		if len(batches) == 0 {
-			b := array.NewRecordBuilder(mem, sc)
-			batches = append(batches, b.NewRecordBatch())
-			b.Release()
-		}
-		err := schema.WriteAtomic(t.path, func(w io.Writer) error {
-			if format == schema.Parquet {
-				return arrowio.WriteParquet(w, sc, batches...)
-			}
-			return arrowio.WriteIPC(w, sc, batches...)
-		})
-		for _, b := range batches {
-			b.Release()
-		}
-		if err != nil {
-			return err
+	params := g.record(mem, paramsSchema, (*Result).appendParameters)
+	defer params.Release()
+	preds := g.record(mem, predsSchema, (*Result).appendPredictions)
+	defer preds.Release()
+	return writeTablePair(path, params, preds, meta)
+}
+
+// record builds one table of every law: base's columns, filled by appendRows from field 1 on, after a column named
+// g.By. The caller releases it.
+func (g *Grouped) record(mem memory.Allocator, base *arrow.Schema, appendRows func(*Result, *array.RecordBuilder, int)) arrow.RecordBatch {
+	sc := arrow.NewSchema(append([]arrow.Field{{Name: g.By, Type: arrow.BinaryTypes.String}}, base.Fields()...), nil)
+	b := array.NewRecordBuilder(mem, sc)
+	defer b.Release()
+	for _, l := range g.Laws {
+		if l.Fit != nil {
+			appendLabelled(b, l.Group, l.Fit, appendRows)
 		}
 	}
-	return nil
+	return b.NewRecordBatch()
+}
+
+// appendLabelled appends r's rows to b with appendRows, from field 1 on, and label in field 0 of each; it returns
+// how many rows it appended.
+func appendLabelled(b *array.RecordBuilder, label string, r *Result, appendRows func(*Result, *array.RecordBuilder, int)) int {
+	col := b.Field(0).(*array.StringBuilder)
+	appendRows(r, b, 1)
+	n := b.Field(1).Len() - col.Len()
+	for range n {
+		col.Append(label)
+	}
+	return n
 }

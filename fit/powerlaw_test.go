@@ -507,3 +507,31 @@ func TestBootstrapDroppedWithWarning(t *testing.T) {
 		t.Errorf("warnings %q lack the dropped residual bootstrap", r.Warnings)
 	}
 }
+
+// TestBootstrapAuto: BootstrapAuto alone runs DefaultBootstraps of the points fitted, with the same numbers; beside
+// another method it is an unknown one.
+func TestBootstrapAuto(t *testing.T) {
+	pts := []Point{
+		{Model: "a", X: 1e8, Y: 2.0, YSE: math.NaN(), Layer: -1},
+		{Model: "b", X: 2e8, Y: 2.3, YSE: math.NaN(), Layer: -1},
+		{Model: "c", X: 4e8, Y: 2.9, YSE: math.NaN(), Layer: -1},
+		{Model: "d", X: 8e8, Y: 3.2, YSE: math.NaN(), Layer: -1},
+	}
+	auto, err := PowerLaw(pts, Options{Bootstrap: []string{BootstrapAuto}, Resamples: 200, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := PowerLaw(pts, Options{Bootstrap: DefaultBootstraps(pts), Resamples: 200, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, exp := mustJSON(t, auto), mustJSON(t, want); got != exp {
+		t.Errorf("auto:\n%s\nwant DefaultBootstraps':\n%s", got, exp)
+	}
+	if len(auto.Bootstraps) != 2 {
+		t.Errorf("%d bootstraps, want pairs and residual", len(auto.Bootstraps))
+	}
+	if _, err := PowerLaw(pts, Options{Bootstrap: []string{BootstrapAuto, Pairs}}); err == nil || !strings.Contains(err.Error(), `unknown bootstrap method "auto"`) {
+		t.Errorf("auto beside pairs: %v", err)
+	}
+}

@@ -38,7 +38,7 @@ type Options struct {
 	Form       string         // FormPower (default), FormOffset or FormBoth
 	Weights    string         // WeightsNone (default) or WeightsInverseVariance
 	Confidence float64        // two-sided confidence level; 0 means 0.95
-	Bootstrap  []string       // methods to run, the first being the primary one; see DefaultBootstraps
+	Bootstrap  []string       // methods to run, the first being the primary one; or BootstrapAuto alone; see DefaultBootstraps
 	Interval   string         // the bootstrap interval shown with predictions: IntervalBCa (default), percentile or basic
 	Resamples  int            // bootstrap resamples; 0 means layers.DefaultResamples (2000)
 	Seed       uint64         // the bootstrap's random streams are a function of Seed only
@@ -46,6 +46,11 @@ type Options struct {
 	Targets    []Target       // x values to predict at
 	Workers    int            // goroutines for the bootstrap; 0 means GOMAXPROCS. Results do not depend on it.
 }
+
+// BootstrapAuto, alone in Options.Bootstrap, asks PowerLaw for DefaultBootstraps of the points it fits. A fit of
+// several laws (ByArchitecture, ByGroup) thereby runs in each law the bootstraps that its own points allow: the pairs
+// and residual bootstraps need three points, which one family or model may have and another not.
+const BootstrapAuto = "auto"
 
 // DefaultBootstraps is the bootstrap methods that apply to pts: hierarchical when some point has a run, then pairs and
 // residual when there are at least three models.
@@ -119,6 +124,9 @@ func PowerLaw(points []Point, opts Options) (*Result, error) {
 	}
 	if err := validatePoints(points); err != nil {
 		return nil, err
+	}
+	if o.autoBootstrap() {
+		o.Bootstrap = DefaultBootstraps(points)
 	}
 	n := len(points)
 	points = slices.Clone(points)
@@ -236,6 +244,9 @@ func PowerLaw(points []Point, opts Options) (*Result, error) {
 	return r, nil
 }
 
+// autoBootstrap reports whether o.Bootstrap is BootstrapAuto alone.
+func (o Options) autoBootstrap() bool { return slices.Equal(o.Bootstrap, []string{BootstrapAuto}) }
+
 func (o Options) withDefaults() (Options, error) {
 	if o.Confidence == 0 {
 		o.Confidence = 0.95
@@ -268,7 +279,7 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("resamples %d: must be positive", o.Resamples)
 	}
 	for i, m := range o.Bootstrap {
-		if !slices.Contains(BootstrapMethods, m) {
+		if !slices.Contains(BootstrapMethods, m) && !o.autoBootstrap() {
 			return o, fmt.Errorf("unknown bootstrap method %q (known: %s)", m, strings.Join(BootstrapMethods, ", "))
 		}
 		if slices.Contains(o.Bootstrap[:i], m) {

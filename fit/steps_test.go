@@ -60,7 +60,7 @@ func TestStepLaws(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := StepLaws(stepProfiles(t, gold), nil, metric, GroupOptions{Options: Options{Resamples: 200, Seed: 1, Targets: targets, Confidence: 1 - gold.Alpha}, AutoBootstrap: true})
+	g, err := StepLaws(stepProfiles(t, gold), nil, metric, GroupOptions{Options: Options{Resamples: 200, Seed: 1, Targets: targets, Confidence: 1 - gold.Alpha, Bootstrap: []string{BootstrapAuto}}})
 	if err != nil {
 		t.Fatal(err)
 	}

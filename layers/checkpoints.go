@@ -67,3 +67,28 @@ func Latest(ps []*Profile) []int {
 	slices.Sort(out)
 	return out
 }
+
+// LatestRuns returns the runs that Latest picks, in the order of ps, and their sources when srcs, which names the
+// file behind each of ps, is not nil.
+func LatestRuns(ps []*Profile, srcs []string) ([]*Profile, []string) {
+	var kept []*Profile
+	var keptSrcs []string
+	for _, i := range Latest(ps) {
+		kept = append(kept, ps[i])
+		if srcs != nil {
+			keptSrcs = append(keptSrcs, srcs[i])
+		}
+	}
+	return kept, keptSrcs
+}
+
+// Checkpointed counts the models of ms that have more than one run.
+func Checkpointed(ms []ModelRuns) int {
+	n := 0
+	for _, m := range ms {
+		if len(m.Runs) > 1 {
+			n++
+		}
+	}
+	return n
+}

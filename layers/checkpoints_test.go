@@ -29,6 +29,17 @@ func TestByModel(t *testing.T) {
 	if l := fmt.Sprint(Latest(ps)); l != "[0 4 6]" {
 		t.Errorf("Latest = %s, want [0 4 6] (main, step512, the directory)", l)
 	}
+	srcs := []string{"a/main", "a/143000", "a/2", "a/1000", "b/512", "b/0", "tiny"}
+	kept, keptSrcs := LatestRuns(ps, srcs)
+	if len(kept) != 3 || kept[0] != ps[0] || kept[1] != ps[4] || kept[2] != ps[6] || fmt.Sprint(keptSrcs) != "[a/main b/512 tiny]" {
+		t.Errorf("LatestRuns = %v, %v; want runs 0, 4, 6 and their sources", kept, keptSrcs)
+	}
+	if _, s := LatestRuns(ps, nil); s != nil {
+		t.Errorf("LatestRuns without sources gave sources %v", s)
+	}
+	if n := Checkpointed(ByModel(ps)); n != 2 {
+		t.Errorf("Checkpointed = %d, want 2 (the directory has one run)", n)
+	}
 	if !HasCheckpoints(ps) {
 		t.Error("HasCheckpoints = false for two models at several revisions")
 	}

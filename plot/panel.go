@@ -22,7 +22,7 @@ var AllPanels = []Panel{PanelAttn, PanelMLP, PanelCombined, PanelScaling}
 
 var panelNames = [...]string{"attn", "mlp", "combined", "scaling", "steps"}
 
-// String returns the panel's command-line name: attn, mlp, combined or scaling.
+// String returns the panel's name: attn, mlp, combined, scaling or steps.
 func (p Panel) String() string {
 	if p < 0 || int(p) >= len(panelNames) {
 		return fmt.Sprintf("Panel(%d)", int(p))

@@ -28,21 +28,13 @@ func latestCheckpoints(ps []*layers.Profile, opt Options) ([]*layers.Profile, []
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("--y: %w", err)
 	}
-	laws, err := fit.StepLaws(ps, opt.Sources, metric, fit.GroupOptions{
-		Options:       fit.Options{Confidence: opt.Confidence, Resamples: opt.Resamples, Seed: opt.Seed},
-		AutoBootstrap: true,
-	})
+	laws, err := fit.StepLaws(ps, opt.Sources, metric, fit.GroupOptions{Options: fit.Options{
+		Confidence: opt.Confidence, Resamples: opt.Resamples, Seed: opt.Seed, Bootstrap: []string{fit.BootstrapAuto},
+	}})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("checkpoints: %w", err)
 	}
-	var latest []*layers.Profile
-	var srcs []string
-	for _, i := range layers.Latest(ps) {
-		latest = append(latest, ps[i])
-		if opt.Sources != nil {
-			srcs = append(srcs, opt.Sources[i])
-		}
-	}
+	latest, srcs := layers.LatestRuns(ps, opt.Sources)
 	return latest, srcs, &Checkpoints{Profiles: ps, Models: layers.ByModel(ps), Laws: laws}, nil
 }
 
@@ -50,12 +42,7 @@ func latestCheckpoints(ps []*layers.Profile, opt Options) ([]*layers.Profile, []
 // with its caveat, and each model's checkpoints in training order (folded away in markdown, as the layer tables).
 func writeCheckpoints(p *page, r *Report) {
 	c, y := r.Checkpoints, r.Options.Y
-	several := 0
-	for _, m := range c.Models {
-		if len(m.Runs) > 1 {
-			several++
-		}
-	}
+	several := layers.Checkpointed(c.Models)
 	p.para("%s measured at several checkpoints (%s in all). The sections above take each model's last checkpoint "+
 		"(main, else the highest step); this one follows %s through training. A checkpoint's step is the number its "+
 		"revision names (%s); the law of each model is %s = a·step^b, fitted as the scaling law is, over its "+

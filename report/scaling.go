@@ -56,7 +56,9 @@ func (r *Report) fitScaling() (*Scaling, error) {
 		s.Reference = &ref
 	}
 
-	fopt := fit.Options{X: o.X, Y: o.Y, Confidence: o.Confidence, Resamples: o.Resamples, Seed: o.Seed, Metric: &metric, Targets: targets}
+	// Every law runs the bootstraps its own points allow, each family's its own, as fit --bootstrap auto does.
+	fopt := fit.Options{X: o.X, Y: o.Y, Confidence: o.Confidence, Resamples: o.Resamples, Seed: o.Seed, Metric: &metric,
+		Targets: targets, Bootstrap: []string{fit.BootstrapAuto}}
 	points, err := fit.PointsFromProfiles(r.Profiles, o.Sources, metric, o.X, o.Seed)
 	if err != nil {
 		return nil, err
@@ -64,15 +66,12 @@ func (r *Report) fitScaling() (*Scaling, error) {
 	if len(points) < 2 {
 		s.NoFit = fmt.Sprintf("a power law needs at least two models of different size; this report has %s %s", countWord(len(points)), verb(len(points), "model", "models"))
 	} else {
-		fopt.Bootstrap = fit.DefaultBootstraps(points)
 		if s.Fit, err = fit.PowerLaw(points, fopt); err != nil {
 			s.Fit, s.NoFit = nil, err.Error()
 		}
 	}
 	if len(layers.Architectures(r.Profiles)) > 1 {
-		bopt := fopt
-		bopt.Bootstrap = []string{fit.BootstrapAuto} // each family's own, as fit --by architecture runs them
-		if s.ByArch, err = fit.ByArchitecture(points, bopt); err != nil {
+		if s.ByArch, err = fit.ByArchitecture(points, fopt); err != nil {
 			return nil, err
 		}
 	}

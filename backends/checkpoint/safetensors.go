@@ -7,15 +7,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"unsafe"
 
 	conv "github.com/scalefit/scalefit/backends/checkpoint/decode"
+	"github.com/scalefit/scalefit/internal/parallel"
 	"github.com/scalefit/scalefit/internal/quote"
 )
 
@@ -327,7 +326,7 @@ func (c *Checkpoint) RowsInto(dst []float32, name string, rows []int32) error {
 		return nil
 	}
 	const rowsPerTask = 16
-	return forEachTask((len(rows)+rowsPerTask-1)/rowsPerTask, func() func(k int) error {
+	return parallel.For((len(rows)+rowsPerTask-1)/rowsPerTask, func() func(k int) error {
 		buf := make([]byte, cols*size)
 		return func(k int) error {
 			for i := k * rowsPerTask; i < min((k+1)*rowsPerTask, len(rows)); i++ {
@@ -404,7 +403,7 @@ func (c *Checkpoint) ReadInto(dst []byte, name string) (RawTensor, error) {
 		gatherStrided(dst[:0], t.data, size, t.shape, t.strides)
 		return r, nil
 	}
-	return r, forEachTask((n+readChunk-1)/readChunk, func() func(i int) error {
+	return r, parallel.For((n+readChunk-1)/readChunk, func() func(i int) error {
 		return func(i int) error {
 			lo, hi := i*readChunk, min((i+1)*readChunk, n)
 			if _, err := t.handle.ReadAt(r.Data[lo:hi], t.offset+int64(lo)); err != nil {
@@ -413,38 +412,6 @@ func (c *Checkpoint) ReadInto(dst []byte, name string) (RawTensor, error) {
 			return nil
 		}
 	})
-}
-
-// forEachTask runs task k for every k in [0, tasks) on up to GOMAXPROCS goroutines, each taking the next k when it has
-// finished one, and returns the tasks' errors joined. newWorker is called once per goroutine and returns its task
-// function, so that a goroutine can own a scratch buffer. With one worker the tasks run on the caller's goroutine.
-func forEachTask(tasks int, newWorker func() func(k int) error) error {
-	if tasks <= 0 {
-		return nil
-	}
-	errs := make([]error, tasks)
-	workers := min(tasks, runtime.GOMAXPROCS(0))
-	if workers == 1 {
-		work := newWorker()
-		for k := range tasks {
-			errs[k] = work(k)
-		}
-		return errors.Join(errs...)
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	wg.Add(workers)
-	for range workers {
-		go func() {
-			defer wg.Done()
-			work := newWorker()
-			for k := int(next.Add(1) - 1); k < tasks; k = int(next.Add(1) - 1) {
-				errs[k] = work(k)
-			}
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }
 
 // readChunk is how many bytes one goroutine of ReadInto reads at a time.
@@ -481,7 +448,7 @@ func decode(dst []float32, src []byte, dtype string) {
 	if !isFloatParamDType(dtype) {
 		panic("checkpoint: decode: unvalidated dtype " + dtype) // parseHeader admits only F32, F16 and BF16
 	}
-	_ = forEachTask((len(dst)+decodeChunk-1)/decodeChunk, func() func(c int) error {
+	_ = parallel.For((len(dst)+decodeChunk-1)/decodeChunk, func() func(c int) error {
 		return func(c int) error {
 			lo, hi := c*decodeChunk, min((c+1)*decodeChunk, len(dst))
 			conv.Into(dst[lo:hi], src[lo*size:hi*size], dtype)
