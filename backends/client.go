@@ -37,6 +37,11 @@ type LaunchOptions struct {
 	// earlier deadline.
 	StartTimeout time.Duration
 
+	// InfoTimeout bounds the Info call that follows the handshake, in which a backend may measure its devices (the
+	// CPU backend times its FMA peak and a short matrix product, which a busy machine slows down). Default:
+	// DefaultInfoTimeout, or less if ctx has an earlier deadline.
+	InfoTimeout time.Duration
+
 	// StopTimeout bounds how long Close waits for the plugin to exit by itself before it kills the plugin's whole
 	// process group. Default: DefaultStopTimeout.
 	StopTimeout time.Duration
@@ -46,6 +51,7 @@ type LaunchOptions struct {
 // one does within 0.1 s), so one that has not done so after a few seconds never will.
 const (
 	DefaultStartTimeout = 5 * time.Second
+	DefaultInfoTimeout  = 60 * time.Second
 	DefaultStopTimeout  = 3 * time.Second
 )
 
@@ -188,7 +194,11 @@ func launch(ctx context.Context, f Found, label string, opts LaunchOptions) (*Cl
 		return nil, fail("not a scalefit plugin: dispensed %T", raw)
 	}
 	c.backend = b
-	infoCtx, cancel := context.WithTimeout(ctx, timeout)
+	infoTimeout := opts.InfoTimeout
+	if infoTimeout <= 0 {
+		infoTimeout = DefaultInfoTimeout
+	}
+	infoCtx, cancel := context.WithTimeout(ctx, infoTimeout)
 	info, err := b.Info(infoCtx)
 	cancel()
 	if err != nil {
@@ -197,7 +207,7 @@ func launch(ctx context.Context, f Found, label string, opts LaunchOptions) (*Cl
 			return nil, fmt.Errorf("backend %q: %w", label, ctx.Err())
 		}
 		if infoCtx.Err() != nil {
-			return nil, fail("it did not answer the Info call within %v", timeout.Round(time.Millisecond))
+			return nil, fail("it did not answer the Info call within %v", infoTimeout.Round(time.Millisecond))
 		}
 		return nil, fail("not a scalefit plugin (Info failed): %v", err)
 	}
