@@ -136,7 +136,7 @@ func (r *Report) verdictSentence() string {
 					in = append(in, m.Model)
 				}
 			}
-			parts = append(parts, fmt.Sprintf("%s holds only in %s", name, joinAnd(in)))
+			parts = append(parts, fmt.Sprintf("%s: holds only in %s", name, joinAnd(in)))
 		}
 	}
 	every, none := " in every model", " in every model"
