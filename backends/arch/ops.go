@@ -34,6 +34,20 @@ type WeightSpec struct {
 // Weights are the loaded tensors of one layer (or of the embedding and head), by WeightSpec.Key.
 type Weights map[string]Tensor
 
+// StateDict lists a model's parameters in state-dict order: embed (the embedding tensors), then each of layers layers'
+// weights, then head, whose last entry is the unembedding matrix, left out when tied is true (it is then embed's
+// first tensor, stored once).
+func StateDict(embed []WeightSpec, layers int, layer func(l int) []WeightSpec, head []WeightSpec, tied bool) []WeightSpec {
+	specs := append([]WeightSpec(nil), embed...)
+	for l := range layers {
+		specs = append(specs, layer(l)...)
+	}
+	if tied {
+		head = head[:len(head)-1]
+	}
+	return append(specs, head...)
+}
+
 // CountValues returns the number of values the tensors of specs hold: for a model's Params, its parameter count.
 func CountValues(specs []WeightSpec) int64 {
 	var n int64

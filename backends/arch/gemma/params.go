@@ -86,16 +86,7 @@ func (m *model) HeadWeights() []arch.WeightSpec {
 // Params lists every parameter in state-dict order: embed_tokens [V, d], each layer (LayerWeights), the final norm,
 // and lm_head [V, d] when it is not tied.
 func (m *model) Params() []arch.WeightSpec {
-	specs := []arch.WeightSpec{{Name: EmbedTokens, Key: EmbedTokens, Shape: []int{m.c.Vocab, m.c.Hidden}}}
-	for l := range m.c.Layers {
-		specs = append(specs, m.LayerWeights(l)...)
-	}
-	head := m.HeadWeights()
-	specs = append(specs, head[0])
-	if !m.c.TiedEmbeddings {
-		specs = append(specs, head[1])
-	}
-	return specs
+	return arch.StateDict([]arch.WeightSpec{{Name: EmbedTokens, Key: EmbedTokens, Shape: []int{m.c.Vocab, m.c.Hidden}}}, m.c.Layers, m.LayerWeights, m.HeadWeights(), m.c.TiedEmbeddings)
 }
 
 // ParamCounts returns the number of parameters; see paramCounts.

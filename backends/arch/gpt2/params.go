@@ -111,20 +111,10 @@ func (m *model) HeadWeights() []arch.WeightSpec {
 // Params lists every parameter in state-dict order: wte [V, d], wpe [n_positions, d], each layer (LayerWeights),
 // ln_f, and lm_head [V, d] when it is not tied.
 func (m *model) Params() []arch.WeightSpec {
-	c := m.c
-	specs := []arch.WeightSpec{
-		{Name: m.prefix + wte, Key: wte, Shape: []int{c.Vocab, c.Hidden}},
-		{Name: m.prefix + wpe, Key: wpe, Shape: []int{c.MaxPositions, c.Hidden}},
-	}
-	for l := range c.Layers {
-		specs = append(specs, m.LayerWeights(l)...)
-	}
-	head := m.HeadWeights()
-	specs = append(specs, head[0], head[1])
-	if !c.TiedEmbeddings {
-		specs = append(specs, head[2])
-	}
-	return specs
+	return arch.StateDict([]arch.WeightSpec{
+		{Name: m.prefix + wte, Key: wte, Shape: []int{m.c.Vocab, m.c.Hidden}},
+		{Name: m.prefix + wpe, Key: wpe, Shape: []int{m.c.MaxPositions, m.c.Hidden}},
+	}, m.c.Layers, m.LayerWeights, m.HeadWeights(), m.c.TiedEmbeddings)
 }
 
 // ParamCounts returns the number of parameters; see paramCounts.

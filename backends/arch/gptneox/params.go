@@ -97,16 +97,7 @@ func (m *model) HeadWeights() []arch.WeightSpec {
 // Params lists every parameter in state-dict order: embed_in [V, d], each layer (LayerWeights), the final
 // LayerNorm, and embed_out [V, d] unless it is tied to embed_in.
 func (m *model) Params() []arch.WeightSpec {
-	specs := []arch.WeightSpec{{Name: EmbedIn, Key: EmbedIn, Shape: []int{m.c.Vocab, m.c.Hidden}}}
-	for l := range m.c.Layers {
-		specs = append(specs, m.LayerWeights(l)...)
-	}
-	head := m.HeadWeights()
-	specs = append(specs, head[0], head[1])
-	if !m.c.TiedEmbeddings {
-		specs = append(specs, head[2])
-	}
-	return specs
+	return arch.StateDict([]arch.WeightSpec{{Name: EmbedIn, Key: EmbedIn, Shape: []int{m.c.Vocab, m.c.Hidden}}}, m.c.Layers, m.LayerWeights, m.HeadWeights(), m.c.TiedEmbeddings)
 }
 
 // ParamCounts returns the number of parameters; see paramCounts.
