@@ -22,6 +22,7 @@ package arch
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/scalefit/scalefit/internal/quote"
 	"sort"
 	"strings"
 )
@@ -193,7 +194,8 @@ func New(configJSON []byte, opt Options) (Model, error) {
 		return nil, fmt.Errorf("model_type %s is not supported (supported: %s)", Quote(*head.ModelType, 64),
 			strings.Join(ModelTypes(), ", "))
 	}
-	return f.New(configJSON, opt)
+	m, err := f.New(configJSON, opt)
+	return m, quote.Error(err, 400) // one line of bounded length, whatever value the file holds
 }
 
 // Quote quotes s for an error message, cut to at most n bytes so that a hostile value cannot flood a terminal.
