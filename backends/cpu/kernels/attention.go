@@ -5,20 +5,10 @@ import (
 	"unsafe"
 )
 
-// attnQRows and attnKCols are the tile of attention scores one micro-kernel call computes: attnQRows queries against
-// attnKCols keys (or, for the weighted sum of values, attnQRows queries by attnKCols value dims). They are the shape
-// of gemmKernel6x16.
-const (
-	attnQRows = 6
-	attnKCols = 16
-)
-
-// attnQPanels is how many panels of attnQRows queries one attention task handles: 8 panels, 48 queries.
-const attnQPanels = 8
-
 // AttnChunk is the number of queries one attention task handles; sequences longer than this are split into chunks
-// that run in parallel.
-const AttnChunk = attnQRows * attnQPanels
+// that run in parallel. It is a multiple of every micro-kernel's mr (6 and 12), so that a chunk is whole panels of
+// queries: 8 panels of 6 on the AVX2 and pure-Go kernels, 4 panels of 12 on the AVX-512 one.
+const AttnChunk = 48
 
 // AttnParams describes causal self-attention over head-major q, k and v (see Attention).
 type AttnParams struct {
@@ -33,35 +23,40 @@ type AttnParams struct {
 // one across calls.
 type AttnWorkspace struct {
 	packed []float32   // H packed q heads, then KV packed (k | v) heads
-	scores [][]float32 // per worker: [attnQRows, roundUp(T, attnKCols)]
-	probs  [][]float32 // per worker: packed [T, attnQRows]
-	tiles  [][]float32 // per worker: one attnQRows × attnKCols block at the edge of the output
+	scores [][]float32 // per worker: [mr, roundUp(T, nr)], the scores of one panel of queries, then their probabilities
+	probs  [][]float32 // per worker: the probabilities of one panel of queries, packed [T, mr]
+	tiles  [][]float32 // per worker: one mr × nr block at the edge of the output
 }
 
-// grow makes room for T tokens of p and up to workers workers.
-func (ws *AttnWorkspace) grow(T int, p *AttnParams, workers int) {
-	qLen, kLen, vLen := packedLens(T, p.HeadDim)
+// grow makes room for T tokens of p on up to workers workers of the micro-kernel kern.
+func (ws *AttnWorkspace) grow(T int, p *AttnParams, workers int, kern *microKernel) {
+	mr, nr := kern.mr, kern.nr
+	qLen, kLen, vLen := packedLens(T, p.HeadDim, mr, nr)
 	if n := p.Heads*qLen + p.KVHeads*(kLen+vLen); len(ws.packed) < n {
 		ws.packed = make([]float32, n)
 	}
 	for len(ws.scores) < workers {
 		ws.scores = append(ws.scores, nil)
 		ws.probs = append(ws.probs, nil)
-		ws.tiles = append(ws.tiles, make([]float32, attnQRows*attnKCols))
+		ws.tiles = append(ws.tiles, nil)
 	}
 	for w := range workers {
-		if n := attnQRows * roundUp(T, attnKCols); len(ws.scores[w]) < n {
+		if n := mr * roundUp(T, nr); len(ws.scores[w]) < n {
 			ws.scores[w] = make([]float32, n)
 		}
-		if n := T * attnQRows; len(ws.probs[w]) < n {
+		if n := T * mr; len(ws.probs[w]) < n {
 			ws.probs[w] = make([]float32, n)
+		}
+		if n := mr * nr; len(ws.tiles[w]) < n {
+			ws.tiles[w] = make([]float32, n)
 		}
 	}
 }
 
-// packedLens returns the lengths of one head's packed queries, keys and values for T tokens of hd dims.
-func packedLens(T, hd int) (q, k, v int) {
-	return roundUp(T, attnQRows) * hd, roundUp(T, attnKCols) * hd, roundUp(hd, attnKCols) * T
+// packedLens returns the lengths of one head's packed queries (panels of mr queries), keys (panels of nr keys) and
+// values (panels of nr dims) for T tokens of hd dims.
+func packedLens(T, hd, mr, nr int) (q, k, v int) {
+	return roundUp(T, mr) * hd, roundUp(T, nr) * hd, roundUp(hd, nr) * T
 }
 
 // Attention computes causal multi-head self-attention for one sequence of T tokens, before the output projection.
@@ -78,14 +73,25 @@ func packedLens(T, hd int) (q, k, v int) {
 //
 // written into out [T, H·hd] at columns j·hd + [0, hd) (heads merged head-major, as HF's merge does).
 //
-// Both products are small matrix products run on gemm's micro-kernel: S = Q·Kᵀ and O = P·V. A first pass packs each
-// query head into panels of 6 rows, each kv head's keys into panels of 16 keys and its values into panels of 16
-// dims, in the layouts gemmKernel6x16 reads. The second pass takes a head and 48 queries at a time: for each 6
-// queries it computes the scores against the visible keys (whole panels of 16, so a few outside the window that the
-// softmax then ignores), writes the probabilities straight into a packed 6-row panel with zeros where a key is not
-// visible, and multiplies it by the value panels into out. Both passes run on up to threads goroutines; the result
+// Both products are small matrix products run on the micro-kernel Linear runs (12×32 on AVX-512 where it was chosen,
+// 6×16 on AVX2, the pure-Go 6×16 otherwise): S = Q·Kᵀ and O = P·V. Each q_i·k_j is one FMA chain over the dims in
+// increasing order, and each out[i][c] one chain over the keys in increasing order, so every kernel with FMA gives
+// the same bits; see attention for how the work is laid out. Both passes run on up to threads goroutines; the result
 // does not depend on threads.
 func Attention(out, q, k, v []float32, T int, p *AttnParams, threads int, ws *AttnWorkspace) {
+	attention(out, q, k, v, T, p, threads, ws, kernel())
+}
+
+// attention is Attention on the micro-kernel kern, of mr × nr blocks.
+//
+// A first pass packs each query head into panels of mr queries, each kv head's keys into panels of nr keys and its
+// values into panels of nr dims, in the layouts the micro-kernel reads (the same as gemm's packed x and Wᵀ, through
+// the same packA and packB). The second pass takes a head and AttnChunk queries at a time. For each mr queries it
+// computes the scores against the visible keys (whole panels of nr, so a few outside the window that the softmax then
+// ignores), turns each row into probabilities in place with zeros where a key is not visible, packs the rows into a
+// panel of mr rows by register transposes, and multiplies it by the value panels into out. A key past the last one
+// a row sees has probability 0 and adds an exact zero to that row's sums.
+func attention(out, q, k, v []float32, T int, p *AttnParams, threads int, ws *AttnWorkspace, kern *microKernel) {
 	if T <= 0 {
 		return
 	}
@@ -93,159 +99,159 @@ func Attention(out, q, k, v []float32, T int, p *AttnParams, threads int, ws *At
 	if KV <= 0 || H%KV != 0 || len(q) < T*H*hd || len(k) < T*KV*hd || len(v) < T*KV*hd || len(out) < T*H*hd {
 		panic("kernels: Attention: bad shapes")
 	}
+	mr, nr := kern.mr, kern.nr
 	chunks := ceilDiv(T, AttnChunk)
 	threads = max(1, min(threads, H*chunks))
-	ws.grow(T, p, threads)
-	qLen, kLen, vLen := packedLens(T, hd)
+	ws.grow(T, p, threads, kern)
+	qLen, kLen, vLen := packedLens(T, hd, mr, nr)
 	kvBase := H * qLen
 	ParallelFor(H+KV, threads, func(i, _ int) {
 		if i < H {
-			packQ(ws.packed[i*qLen:(i+1)*qLen], q, T, H*hd, i*hd, hd)
+			packQ(ws.packed[i*qLen:(i+1)*qLen], q, T, H*hd, i*hd, hd, kern)
 			return
 		}
 		g := ws.packed[kvBase+(i-H)*(kLen+vLen) : kvBase+(i-H+1)*(kLen+vLen)]
-		packKV(g[:kLen], g[kLen:], k, v, T, KV*hd, (i-H)*hd, hd)
+		packKV(g[:kLen], g[kLen:], k, v, T, KV*hd, (i-H)*hd, hd, nr)
 	})
 
-	kernel := gemmKernel6x16
-	if !gemmKernelOK {
-		kernel = kernel6x16Go
-	}
 	d := H * hd
 	group := H / KV
-	ldS := roundUp(T, attnKCols)
+	ldS := roundUp(T, nr)
+	panels, perChunk := ceilDiv(T, mr), AttnChunk/mr
 	ParallelFor(H*chunks, threads, func(task, worker int) {
 		h := task % H
 		chunk := chunks - 1 - task/H // the longest rows first, so that the short ones fill in at the end
 		qp := ws.packed[h*qLen : (h+1)*qLen]
 		g := ws.packed[kvBase+(h/group)*(kLen+vLen) : kvBase+(h/group+1)*(kLen+vLen)]
 		kp, vp := g[:kLen], g[kLen:]
-		s, pp := ws.scores[worker], ws.probs[worker]
-		for ip := chunk * attnQPanels; ip < min((chunk+1)*attnQPanels, ceilDiv(T, attnQRows)); ip++ {
-			i0 := ip * attnQRows
-			mr := min(attnQRows, T-i0) // queries in this panel
-			kEnd := i0 + mr            // keys kLo..kEnd−1 are visible to some query of the panel
+		s, pp, tile := ws.scores[worker], ws.probs[worker], ws.tiles[worker][:mr*nr]
+		for ip := chunk * perChunk; ip < min((chunk+1)*perChunk, panels); ip++ {
+			i0 := ip * mr
+			rows := min(mr, T-i0) // queries in this panel
+			kEnd := i0 + rows     // keys kLo..kEnd−1 are visible to some query of the panel
 			kLo := 0
 			if p.Window > 0 {
 				kLo = max(0, i0-p.Window+1)
 			}
-			jp0, nk := kLo/attnKCols, ceilDiv(kEnd, attnKCols)
-			qPanel := qp[ip*hd*attnQRows : (ip+1)*hd*attnQRows]
+			qPanel := qp[ip*hd*mr : (ip+1)*hd*mr]
 
-			// Scores S[r][j] = q_{i0+r}·k_j for 16·jp0 ≤ j < 16·nk.
-			for jp := jp0; jp < nk; jp++ {
-				kPanel := kp[jp*hd*attnKCols : (jp+1)*hd*attnKCols]
-				kernel(hd, unsafe.SliceData(qPanel), unsafe.SliceData(kPanel), &s[jp*attnKCols], ldS, &zeroRow[0], 0)
+			// Scores S[r][j] = q_{i0+r}·k_j for nr·⌊kLo/nr⌋ ≤ j < nr·⌈kEnd/nr⌉.
+			for jp := kLo / nr; jp < ceilDiv(kEnd, nr); jp++ {
+				kPanel := kp[jp*hd*nr : (jp+1)*hd*nr]
+				kern.run(hd, unsafe.SliceData(qPanel), unsafe.SliceData(kPanel), &s[jp*nr], ldS, &zeroRow[0], 0)
 			}
 
-			// Softmax of each row over its visible keys into the packed panel P (pp[6j + r] = p_{i0+r, j}), zero for
-			// the keys in [kLo, kEnd) it does not see.
-			for r := range mr {
+			// Row r of S over [kLo, kEnd) becomes the probabilities of query i0+r, zero for the keys it does not
+			// see, and zero throughout for the rows past T; then P is packed, pp[mr·(j−kLo) + r] = p_{i0+r, j}.
+			for r := range rows {
 				i := i0 + r
 				lo := 0
 				if p.Window > 0 {
 					lo = max(0, i-p.Window+1)
 				}
-				softmaxRow(pp, r, s[r*ldS:r*ldS+i+1], lo, kLo, kEnd, p.Scale, p.SoftCap)
+				softmaxRow(s[r*ldS+kLo:r*ldS+kEnd], lo-kLo, i+1-kLo, p.Scale, p.SoftCap)
 			}
-			for r := mr; r < attnQRows; r++ {
-				for j := kLo; j < kEnd; j++ {
-					pp[j*attnQRows+r] = 0
-				}
+			for r := rows; r < mr; r++ {
+				clear(s[r*ldS+kLo : r*ldS+kEnd])
 			}
+			nk := kEnd - kLo
+			packA(pp[:nk*mr], s, ldS, mr, 0, kLo, nk, kern)
 
-			// out[i0+r][h·hd + c] = Σ_j P[r][j]·v_j[c], sixteen dims c at a time, over the keys kLo..kEnd−1.
-			for c0 := 0; c0 < hd; c0 += attnKCols {
-				vPanel := vp[c0*T+kLo*attnKCols : c0*T+kEnd*attnKCols]
-				pPanel := pp[kLo*attnQRows : kEnd*attnQRows]
-				nc := min(attnKCols, hd-c0)
-				if mr == attnQRows && nc == attnKCols {
-					o := out[i0*d+h*hd+c0 : (i0+attnQRows-1)*d+h*hd+c0+attnKCols] // bounds the kernel's writes
-					kernel(kEnd-kLo, unsafe.SliceData(pPanel), unsafe.SliceData(vPanel), &o[0], d, &zeroRow[0], 0)
+			// out[i0+r][h·hd + c] = Σ_j P[r][j]·v_j[c], nr dims c at a time, over the keys kLo..kEnd−1.
+			for c0 := 0; c0 < hd; c0 += nr {
+				vPanel := vp[c0*T+kLo*nr : c0*T+kEnd*nr]
+				nc := min(nr, hd-c0)
+				if rows == mr && nc == nr {
+					o := out[i0*d+h*hd+c0 : (i0+mr-1)*d+h*hd+c0+nr] // bounds the kernel's writes
+					kern.run(nk, unsafe.SliceData(pp), unsafe.SliceData(vPanel), &o[0], d, &zeroRow[0], 0)
 					continue
 				}
-				tile := ws.tiles[worker][:attnQRows*attnKCols]
-				kernel(kEnd-kLo, unsafe.SliceData(pPanel), unsafe.SliceData(vPanel), &tile[0], attnKCols, &zeroRow[0], 0)
-				for r := range mr {
-					copy(out[(i0+r)*d+h*hd+c0:(i0+r)*d+h*hd+c0+nc], tile[r*attnKCols:r*attnKCols+nc])
+				kern.run(nk, unsafe.SliceData(pp), unsafe.SliceData(vPanel), &tile[0], nr, &zeroRow[0], 0)
+				for r := range rows {
+					copy(out[(i0+r)*d+h*hd+c0:(i0+r)*d+h*hd+c0+nc], tile[r*nr:r*nr+nc])
 				}
 			}
 		}
 	})
 }
 
-// softmaxRow turns the raw scores s[j] = q_i·k_j (j < len(s)) of one query into probabilities over its visible keys
-// lo ≤ j < len(s),
+// softmaxRow turns the raw scores row[j] = q_i·k_j of one query into its probabilities over the visible keys
+// lo ≤ j < hi,
 //
-//	x_j = scale·s_j,  then x_j = c·tanh(x_j/c) when c = softCap > 0,
+//	x_j = scale·row_j,  then x_j = c·tanh(x_j/c) when c = softCap > 0,
 //	p_j = exp(x_j − m) / Σ_j exp(x_j − m),  m = max_j x_j,
 //
-// and writes them into column r of the packed panel pp (pp[6j + r]) for lo ≤ j < len(s), with zeros for the other
-// j in [kLo, kEnd). s is overwritten. The exponentials are float32 (expf32, or eight at a time by expShiftAVX2 where
-// the CPU has AVX2 and FMA), the sum float64.
-func softmaxRow(pp []float32, r int, s []float32, lo, kLo, kEnd int, scale, softCap float32) {
-	s = s[lo:]
+// in place, and sets row[j] = 0 for the other j. The maximum and the final products e_j·(1/Σ) run eight at a time
+// where the CPU has AVX2 (maxScaledAVX2, scaleAVX2), with the same results as the scalar loops: a maximum is exact,
+// and the products are the same float32 multiplications. The exponentials are float32 (expf32, or eight at a time by
+// expShiftAVX2), the sum float64.
+func softmaxRow(row []float32, lo, hi int, scale, softCap float32) {
+	clear(row[:lo])
+	clear(row[hi:])
+	s := row[lo:hi]
 	if softCap > 0 {
 		for j, v := range s {
 			s[j] = softCap * float32(math.Tanh(float64(v*scale/softCap)))
 		}
 		scale = 1
 	}
+	n8 := 0
+	if vecMathOK {
+		n8 = len(s) &^ 7
+	}
 	mx := float32(math.Inf(-1))
-	for _, v := range s {
+	if n8 > 0 {
+		mx = maxScaledAVX2(unsafe.SliceData(s), n8, scale)
+	}
+	for _, v := range s[n8:] {
 		mx = max(mx, v*scale)
 	}
 	var sum float64
-	j0 := 0
-	if vecMathOK && len(s) >= 8 {
-		j0 = len(s) &^ 7
-		sum = expShiftAVX2(unsafe.SliceData(s), j0, scale, mx)
+	if n8 > 0 {
+		sum = expShiftAVX2(unsafe.SliceData(s), n8, scale, mx)
 	}
-	for j := j0; j < len(s); j++ {
+	for j := n8; j < len(s); j++ {
 		e := expf32(s[j]*scale - mx)
 		s[j] = e
 		sum += float64(e)
 	}
 	inv := float32(1 / sum)
-	for j := kLo; j < lo; j++ {
-		pp[j*attnQRows+r] = 0
+	if n8 > 0 {
+		scaleAVX2(unsafe.SliceData(s), n8, inv)
 	}
-	for j, e := range s {
-		pp[(lo+j)*attnQRows+r] = e * inv
-	}
-	for j := lo + len(s); j < kEnd; j++ {
-		pp[j*attnQRows+r] = 0
+	for j := n8; j < len(s); j++ {
+		s[j] *= inv
 	}
 }
 
-// packQ packs one query head, the hd columns from col of q [T, ld], into panels of 6 queries, zero past T:
+// packQ packs one query head, the hd columns from col of q [T, ld], into panels of kern.mr queries, zero past T, as
+// gemm packs x:
 //
-//	qp[(i/6)·6hd + 6e + i%6] = q[i][col+e].
-func packQ(qp, q []float32, T, ld, col, hd int) {
-	clear(qp)
-	for t := range T {
-		dst := qp[(t/attnQRows)*hd*attnQRows+t%attnQRows:]
-		for e, x := range q[t*ld+col : t*ld+col+hd] {
-			dst[e*attnQRows] = x
-		}
+//	qp[(i/mr)·mr·hd + mr·e + i%mr] = q[i][col+e].
+func packQ(qp, q []float32, T, ld, col, hd int, kern *microKernel) {
+	mr := kern.mr
+	for ip := range ceilDiv(T, mr) {
+		packA(qp[ip*hd*mr:(ip+1)*hd*mr], q, ld, T, ip*mr, col, hd, kern)
 	}
 }
 
 // packKV packs one kv head, the hd columns from col of k and v [T, ld]:
 //
-//	kp[(j/16)·16hd + 16e + j%16] = k[j][col+e]   (panels of 16 keys, zero past T)
-//	vp[(c/16)·16T + 16j + c%16]  = v[j][col+c]   (panels of 16 dims, zero past hd)
-func packKV(kp, vp, k, v []float32, T, ld, col, hd int) {
-	clear(kp)
-	clear(vp)
+//	kp[(j/nr)·nr·hd + nr·e + j%nr] = k[j][col+e]   (panels of nr keys, zero past T, as gemm packs Wᵀ)
+//	vp[(c/nr)·nr·T + nr·j + c%nr]  = v[j][col+c]   (panels of nr dims, zero past hd)
+func packKV(kp, vp, k, v []float32, T, ld, col, hd, nr int) {
+	km := F32Matrix(k, T, ld)
+	for jp := range ceilDiv(T, nr) {
+		packB(kp[jp*hd*nr:(jp+1)*hd*nr], km, false, ld, T, jp*nr, col, hd, nr, nil)
+	}
+	last := hd - hd%nr // the first dim of a value panel cut by hd, if any
 	for t := range T {
-		dst := kp[(t/attnKCols)*hd*attnKCols+t%attnKCols:]
-		for e, x := range k[t*ld+col : t*ld+col+hd] {
-			dst[e*attnKCols] = x
-		}
 		row := v[t*ld+col : t*ld+col+hd]
-		for c0 := 0; c0 < hd; c0 += attnKCols {
-			copy(vp[c0*T+t*attnKCols:c0*T+t*attnKCols+min(attnKCols, hd-c0)], row[c0:])
+		for c0 := 0; c0 < hd; c0 += nr {
+			copy(vp[c0*T+t*nr:c0*T+t*nr+min(nr, hd-c0)], row[c0:])
+		}
+		if last < hd {
+			clear(vp[last*T+t*nr+hd-last : last*T+(t+1)*nr])
 		}
 	}
 }

@@ -12,6 +12,17 @@ var vecMathOK = gemmKernelOK
 //go:noescape
 func expShiftAVX2(s *float32, n int, scale, shift float32) float64
 
+// maxScaledAVX2 returns max_j scale·s[j] over j < n, n a positive multiple of 8, eight lanes at a time; a NaN when
+// any product is NaN. The maximum is exact, so it is the value a scalar loop finds, up to the sign of a zero maximum.
+//
+//go:noescape
+func maxScaledAVX2(s *float32, n int, scale float32) float32
+
+// scaleAVX2 sets s[j] = s[j]·c for j < n, n a positive multiple of 8: the same float32 products as a scalar loop.
+//
+//go:noescape
+func scaleAVX2(s *float32, n int, c float32)
+
 // geluErfAVX2 applies geluErf's fast branch, 0.5·x·(1 + erf32(x/√2)), to x[i] for i < n, n a positive multiple of 8,
 // eight values at a time. Values with x/√2 < −0.5, which need geluErf's float64 branch, are left unchanged and
 // flagged in tail: bit i%8 of tail[i/8].

@@ -151,3 +151,63 @@ geluLoop:
 
 	VZEROUPPER
 	RET
+
+// func maxScaledAVX2(s *float32, n int, scale float32) float32
+//
+// Returns max_j scale·s[j] over j < n (n a positive multiple of 8), or a NaN when any product is NaN. The lanes keep
+// their own maxima (Y0) and flag their NaNs (Y1, all ones); the two are folded at the end, and a NaN flag ORed into
+// the result makes it a NaN.
+TEXT ·maxScaledAVX2(SB), NOSPLIT, $0-28
+	MOVQ         s+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS scale+16(FP), Y8
+	VMULPS       (SI), Y8, Y0            // m = scale·s[0:8]
+	VCMPPS       $3, Y0, Y0, Y1          // nan = unordered(m, m)
+	ADDQ         $32, SI
+	SUBQ         $8, CX
+	JZ           maxFold
+
+maxLoop:
+	VMULPS (SI), Y8, Y2                  // x = scale·s[j:j+8]
+	VCMPPS $3, Y2, Y2, Y3
+	VORPS  Y3, Y1, Y1                    // nan |= unordered(x, x)
+	VMAXPS Y2, Y0, Y0                    // m = max(m, x)
+	ADDQ   $32, SI
+	SUBQ   $8, CX
+	JNZ    maxLoop
+
+maxFold:
+	VEXTRACTF128 $1, Y0, X2
+	VMAXPS       X2, X0, X0
+	VEXTRACTF128 $1, Y1, X3
+	VORPS        X3, X1, X1
+	VPERMILPS    $0x4e, X0, X2           // swap the 64-bit halves
+	VMAXPS       X2, X0, X0
+	VPERMILPS    $0x4e, X1, X3
+	VORPS        X3, X1, X1
+	VPERMILPS    $0xb1, X0, X2           // swap neighbours
+	VMAXPS       X2, X0, X0
+	VPERMILPS    $0xb1, X1, X3
+	VORPS        X3, X1, X1
+	VORPS        X1, X0, X0              // all ones, a NaN, where a NaN was seen
+	VMOVSS       X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func scaleAVX2(s *float32, n int, c float32)
+//
+// s[j] = s[j]·c for j < n (n a positive multiple of 8), each product one float32 multiplication.
+TEXT ·scaleAVX2(SB), NOSPLIT, $0-20
+	MOVQ         s+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS c+16(FP), Y8
+
+scaleLoop:
+	VMULPS  (SI), Y8, Y0
+	VMOVUPS Y0, (SI)
+	ADDQ    $32, SI
+	SUBQ    $8, CX
+	JNZ     scaleLoop
+
+	VZEROUPPER
+	RET

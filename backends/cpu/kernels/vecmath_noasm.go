@@ -10,3 +10,9 @@ func expShiftAVX2(s *float32, n int, scale, shift float32) float64 {
 }
 
 func geluErfAVX2(x *float32, n int, tail *uint8) { panic("kernels: geluErfAVX2 off amd64") }
+
+func maxScaledAVX2(s *float32, n int, scale float32) float32 {
+	panic("kernels: maxScaledAVX2 off amd64")
+}
+
+func scaleAVX2(s *float32, n int, c float32) { panic("kernels: scaleAVX2 off amd64") }
