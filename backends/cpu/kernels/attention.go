@@ -238,20 +238,19 @@ func packQ(qp, q []float32, T, ld, col, hd int, kern *microKernel) {
 // packKV packs one kv head, the hd columns from col of k and v [T, ld]:
 //
 //	kp[(j/nr)·nr·hd + nr·e + j%nr] = k[j][col+e]   (panels of nr keys, zero past T, as gemm packs Wᵀ)
-//	vp[(c/nr)·nr·T + nr·j + c%nr]  = v[j][col+c]   (panels of nr dims, zero past hd)
+//	vp[(c/nr)·nr·T + nr·j + c%nr]  = v[j][col+c]   (panels of nr dims)
+//
+// The slots of the last value panel past hd are left as they are: they only reach the columns of an output tile past
+// hd, which are never copied out.
 func packKV(kp, vp, k, v []float32, T, ld, col, hd, nr int) {
 	km := F32Matrix(k, T, ld)
 	for jp := range ceilDiv(T, nr) {
 		packB(kp[jp*hd*nr:(jp+1)*hd*nr], km, false, ld, T, jp*nr, col, hd, nr, nil)
 	}
-	last := hd - hd%nr // the first dim of a value panel cut by hd, if any
 	for t := range T {
 		row := v[t*ld+col : t*ld+col+hd]
 		for c0 := 0; c0 < hd; c0 += nr {
 			copy(vp[c0*T+t*nr:c0*T+t*nr+min(nr, hd-c0)], row[c0:])
-		}
-		if last < hd {
-			clear(vp[last*T+t*nr+hd-last : last*T+(t+1)*nr])
 		}
 	}
 }
