@@ -86,11 +86,12 @@ func Attention(out, q, k, v []float32, T int, p *AttnParams, threads int, ws *At
 //
 // A first pass packs each query head into panels of mr queries, each kv head's keys into panels of nr keys and its
 // values into panels of nr dims, in the layouts the micro-kernel reads (the same as gemm's packed x and Wᵀ, through
-// the same packA and packB). The second pass takes a head and AttnChunk queries at a time. For each mr queries it
-// computes the scores against the visible keys (whole panels of nr, so a few outside the window that the softmax then
-// ignores), turns each row into probabilities in place with zeros where a key is not visible, packs the rows into a
-// panel of mr rows by register transposes, and multiplies it by the value panels into out. A key past the last one
-// a row sees has probability 0 and adds an exact zero to that row's sums.
+// the same packA and packB). The second pass takes a head and AttnChunk queries at a time, head after head so that
+// the workers share one head's keys and values while they are in cache. For each mr queries it computes the scores
+// against the visible keys (whole panels of nr, so a few outside the window that the softmax then ignores), turns
+// each row into probabilities in place with zeros where a key is not visible, packs the rows into a panel of mr rows
+// by register transposes, and multiplies it by the value panels into out. A key past the last one a row sees has
+// probability 0 and adds an exact zero to that row's sums.
 func attention(out, q, k, v []float32, T int, p *AttnParams, threads int, ws *AttnWorkspace, kern *microKernel) {
 	if T <= 0 {
 		return
@@ -119,8 +120,9 @@ func attention(out, q, k, v []float32, T int, p *AttnParams, threads int, ws *At
 	ldS := roundUp(T, nr)
 	panels, perChunk := ceilDiv(T, mr), AttnChunk/mr
 	ParallelFor(H*chunks, threads, func(task, worker int) {
-		h := task % H
-		chunk := chunks - 1 - task/H // the longest rows first, so that the short ones fill in at the end
+		// Head by head, so that consecutive tasks read the same packed keys and values while they are in cache;
+		// within a head the longest rows first, so that the short ones fill in at the end.
+		h, chunk := task/chunks, chunks-1-task%chunks
 		qp := ws.packed[h*qLen : (h+1)*qLen]
 		g := ws.packed[kvBase+(h/group)*(kLen+vLen) : kvBase+(h/group+1)*(kLen+vLen)]
 		kp, vp := g[:kLen], g[kLen:]
