@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -14,9 +13,8 @@ func BenchmarkAttention(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, s := range []struct{ T, H, KV, hd, threads int }{{512, 32, 32, 128, 1}, {512, 32, 32, 128, 2}} {
 		b.Run(fmt.Sprintf("T%d_%dx%d_threads%d", s.T, s.H, s.hd, s.threads), func(b *testing.B) {
-			q, k, v := randSlice(rng, s.T*s.H*s.hd), randSlice(rng, s.T*s.KV*s.hd), randSlice(rng, s.T*s.KV*s.hd)
+			p, q, k, v := attnCase(rng, s.T, s.H, s.KV, s.hd, 0, 0)
 			out := make([]float32, s.T*s.H*s.hd)
-			p := &AttnParams{Heads: s.H, KVHeads: s.KV, HeadDim: s.hd, Scale: float32(1 / math.Sqrt(float64(s.hd)))}
 			var ws AttnWorkspace
 			for b.Loop() {
 				Attention(out, q, k, v, s.T, p, s.threads, &ws)

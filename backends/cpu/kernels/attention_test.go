@@ -8,8 +8,8 @@ import (
 )
 
 // TestAttention compares Attention (on the micro-kernel Linear runs) with attention64 (float64 throughout) over
-// sequence lengths that cut the 6-query and 16-key panels and the 48-query chunks in every way, head dims below, at and above the 16-wide value panels,
-// grouped-query attention, soft-capping, windows shorter and longer than the sequence, several thread counts, and
+// sequence lengths that cut the 6-query and 16-key panels and the 48-query chunks in every way, head dims below, at
+// and above the 16-wide value panels, grouped-query attention, soft-capping, windows shorter and longer than the sequence, several thread counts, and
 // inputs scaled up (gain) so that the softmax rows get sharply peaked. The error must stay within 10⁻⁵ of max |out|,
 // the reference test's tolerance.
 func TestAttention(t *testing.T) {
@@ -50,6 +50,13 @@ func TestAttention(t *testing.T) {
 		}
 	}
 	t.Logf("worst error against float64 relative to max |out|: %.2g", worst)
+}
+
+// attnCase returns the parameters of a case with the usual 1/√hd scale, and random q, k and v for it.
+func attnCase(rng *rand.Rand, T, H, KV, hd int, softCap float32, window int) (p *AttnParams, q, k, v []float32) {
+	p = &AttnParams{Heads: H, KVHeads: KV, HeadDim: hd, Scale: float32(1 / math.Sqrt(float64(hd))), SoftCap: softCap,
+		Window: window}
+	return p, randSlice(rng, T*H*hd), randSlice(rng, T*KV*hd), randSlice(rng, T*KV*hd)
 }
 
 // checkAttention fails t unless got is within tol·max |exact| of exact everywhere (and holds no NaN), and returns
@@ -96,9 +103,7 @@ func TestAttentionKernels(t *testing.T) {
 		{200, 4, 2, 80, 0, 0, 4},
 		{200, 2, 2, 48, 50, 64, 2},
 	} {
-		p := &AttnParams{Heads: tc.H, KVHeads: tc.KV, HeadDim: tc.hd, Scale: float32(1 / math.Sqrt(float64(tc.hd))),
-			SoftCap: tc.softCap, Window: tc.window}
-		q, k, v := randSlice(rng, tc.T*tc.H*tc.hd), randSlice(rng, tc.T*tc.KV*tc.hd), randSlice(rng, tc.T*tc.KV*tc.hd)
+		p, q, k, v := attnCase(rng, tc.T, tc.H, tc.KV, tc.hd, tc.softCap, tc.window)
 		for i := range q {
 			q[i] *= 2 // sharper rows
 		}
@@ -132,9 +137,7 @@ func TestAttentionAVX512MatchesAVX2(t *testing.T) {
 		{5, 2, 1, 80, 0, 0}, {37, 4, 2, 96, 0, 0}, {100, 2, 2, 128, 0, 30}, {150, 4, 1, 48, 20, 0},
 		{513, 2, 2, 64, 0, 100},
 	} {
-		p := &AttnParams{Heads: tc.H, KVHeads: tc.KV, HeadDim: tc.hd, Scale: float32(1 / math.Sqrt(float64(tc.hd))),
-			SoftCap: tc.softCap, Window: tc.window}
-		q, k, v := randSlice(rng, tc.T*tc.H*tc.hd), randSlice(rng, tc.T*tc.KV*tc.hd), randSlice(rng, tc.T*tc.KV*tc.hd)
+		p, q, k, v := attnCase(rng, tc.T, tc.H, tc.KV, tc.hd, tc.softCap, tc.window)
 		ref := make([]float32, tc.T*tc.H*tc.hd)
 		attention(ref, q, k, v, tc.T, p, 1, ws, kernelAVX2)
 		for _, threads := range []int{1, 3} {
