@@ -119,6 +119,7 @@ func attention(out, q, k, v []float32, T int, p *AttnParams, threads int, ws *At
 	group := H / KV
 	ldS := roundUp(T, nr)
 	panels, perChunk := ceilDiv(T, mr), AttnChunk/mr
+	zmm := kern == kernelAVX512 // the softmax's exponentials sixteen at a time too
 	ParallelFor(H*chunks, threads, func(task, worker int) {
 		// Head by head, so that consecutive tasks read the same packed keys and values while they are in cache;
 		// within a head the longest rows first, so that the short ones fill in at the end.
@@ -151,7 +152,7 @@ func attention(out, q, k, v []float32, T int, p *AttnParams, threads int, ws *At
 				if p.Window > 0 {
 					lo = max(0, i-p.Window+1)
 				}
-				softmaxRow(s[r*ldS+kLo:r*ldS+kEnd], lo-kLo, i+1-kLo, p.Scale, p.SoftCap)
+				softmaxRow(s[r*ldS+kLo:r*ldS+kEnd], lo-kLo, i+1-kLo, p.Scale, p.SoftCap, zmm)
 			}
 			for r := rows; r < mr; r++ {
 				clear(s[r*ldS+kLo : r*ldS+kEnd])
@@ -186,8 +187,8 @@ func attention(out, q, k, v []float32, T int, p *AttnParams, threads int, ws *At
 // in place, and sets row[j] = 0 for the other j. The maximum and the final products e_j·(1/Σ) run eight at a time
 // where the CPU has AVX2 (maxScaledAVX2, scaleAVX2), with the same results as the scalar loops: a maximum is exact,
 // and the products are the same float32 multiplications. The exponentials are float32 (expf32, or eight at a time by
-// expShiftAVX2), the sum float64.
-func softmaxRow(row []float32, lo, hi int, scale, softCap float32) {
+// expShiftAVX2, sixteen by expShiftAVX512 with zmm, which gives the same bits), the sum float64.
+func softmaxRow(row []float32, lo, hi int, scale, softCap float32, zmm bool) {
 	clear(row[:lo])
 	clear(row[hi:])
 	s := row[lo:hi]
@@ -209,7 +210,10 @@ func softmaxRow(row []float32, lo, hi int, scale, softCap float32) {
 		mx = max(mx, v*scale)
 	}
 	var sum float64
-	if n8 > 0 {
+	switch {
+	case n8 > 0 && zmm:
+		sum = expShiftAVX512(unsafe.SliceData(s), n8, scale, mx)
+	case n8 > 0:
 		sum = expShiftAVX2(unsafe.SliceData(s), n8, scale, mx)
 	}
 	for j := n8; j < len(s); j++ {

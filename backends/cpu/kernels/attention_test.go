@@ -195,6 +195,44 @@ func TestSoftmaxVector(t *testing.T) {
 	}
 }
 
+// TestExpShiftAVX512 checks that expShiftAVX512 gives expShiftAVX2's values and sum bit for bit, on lengths with and
+// without a last (masked) block of 8, which must not write past n, and on arguments past both ends of the
+// exponential's range, infinities and a NaN.
+func TestExpShiftAVX512(t *testing.T) {
+	if !zmmKernelOK || !vecMathOK {
+		t.Skip("this CPU (or a noasm build) has no AVX-512 F: softmaxRow runs expShiftAVX2 only")
+	}
+	rng := rand.New(rand.NewPCG(23, 24))
+	for _, n := range []int{8, 16, 24, 40, 64, 520, 1000} {
+		for trial := range 3 {
+			s := randSlice(rng, n+8) // the last 8 must stay as they are
+			for j := range s {
+				s[j] *= 10
+			}
+			if trial == 1 {
+				s[0], s[n-1] = float32(math.Inf(1)), -200
+			}
+			if trial == 2 {
+				s[n/2], s[n-1] = float32(math.NaN()), float32(math.Inf(-1))
+			}
+			a, b := append([]float32(nil), s...), append([]float32(nil), s...)
+			sumA := expShiftAVX2(&a[0], n, 1.5, 7)
+			sumB := expShiftAVX512(&b[0], n, 1.5, 7)
+			if math.Float64bits(sumA) != math.Float64bits(sumB) && !(math.IsNaN(sumA) && math.IsNaN(sumB)) {
+				t.Errorf("n=%d trial %d: sum %v on AVX-512, %v on AVX2", n, trial, sumB, sumA)
+			}
+			for j := range a {
+				if j >= n && math.Float32bits(b[j]) != math.Float32bits(s[j]) {
+					t.Fatalf("n=%d: s[%d] past n written", n, j)
+				}
+				if math.Float32bits(a[j]) != math.Float32bits(b[j]) {
+					t.Fatalf("n=%d trial %d: s[%d] = %g on AVX-512, %g on AVX2 (input %g)", n, trial, j, b[j], a[j], s[j])
+				}
+			}
+		}
+	}
+}
+
 // TestAttnChunkPanels checks that AttnChunk is whole panels of queries on every micro-kernel.
 func TestAttnChunkPanels(t *testing.T) {
 	for _, kern := range []*microKernel{kernelGo, kernelAVX2, kernelAVX512} {

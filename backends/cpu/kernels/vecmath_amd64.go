@@ -12,6 +12,12 @@ var vecMathOK = gemmKernelOK
 //go:noescape
 func expShiftAVX2(s *float32, n int, scale, shift float32) float64
 
+// expShiftAVX512 is expShiftAVX2 sixteen values at a time on AVX-512 F, with the same results bit for bit (values
+// and sum); n is a positive multiple of 8. It may run only where zmmKernelOK.
+//
+//go:noescape
+func expShiftAVX512(s *float32, n int, scale, shift float32) float64
+
 // maxScaledAVX2 returns max_j scale·s[j] over j < n, n a positive multiple of 8, eight lanes at a time; a NaN when
 // any product is NaN. The maximum is exact, so it is the value a scalar loop finds, up to the sign of a zero maximum.
 //

@@ -9,6 +9,10 @@ func expShiftAVX2(s *float32, n int, scale, shift float32) float64 {
 	panic("kernels: expShiftAVX2 off amd64")
 }
 
+func expShiftAVX512(s *float32, n int, scale, shift float32) float64 {
+	panic("kernels: expShiftAVX512 off amd64")
+}
+
 func geluErfAVX2(x *float32, n int, tail *uint8) { panic("kernels: geluErfAVX2 off amd64") }
 
 func maxScaledAVX2(s *float32, n int, scale float32) float32 {
