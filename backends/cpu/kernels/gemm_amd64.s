@@ -196,6 +196,63 @@ packloop:
 packdone:
 	RET
 
+// Load 8 bfloat16 values from each of the 8 rows at lo (rows 0–3) and hi (rows 4–7), R8 bytes apart, R9 = 3·R8, as
+// float32: each widened to 32 bits and shifted left by 16, which is exact.
+#define LOAD8BF16(lo, hi) \
+	VPMOVZXWD (lo), Y0;       \
+	VPMOVZXWD (lo)(R8*1), Y1; \
+	VPMOVZXWD (lo)(R8*2), Y2; \
+	VPMOVZXWD (lo)(R9*1), Y3; \
+	VPMOVZXWD (hi), Y4;       \
+	VPMOVZXWD (hi)(R8*1), Y5; \
+	VPMOVZXWD (hi)(R8*2), Y6; \
+	VPMOVZXWD (hi)(R9*1), Y7; \
+	VPSLLD    $16, Y0, Y0;    \
+	VPSLLD    $16, Y1, Y1;    \
+	VPSLLD    $16, Y2, Y2;    \
+	VPSLLD    $16, Y3, Y3;    \
+	VPSLLD    $16, Y4, Y4;    \
+	VPSLLD    $16, Y5, Y5;    \
+	VPSLLD    $16, Y6, Y6;    \
+	VPSLLD    $16, Y7, Y7
+
+// func gemmPackB16BF16(k8 int, src *byte, ld int, dst *float32, ldd int)
+TEXT ·gemmPackB16BF16(SB), NOSPLIT, $0-40
+	MOVQ k8+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	MOVQ dst+24(FP), DI
+	MOVQ ldd+32(FP), R13
+	TESTQ CX, CX
+	JZ    packbfdone
+	SHLQ $1, R8           // R8 = source row stride in bytes
+	LEAQ (R8)(R8*2), R9   // R9 = 3 rows
+	LEAQ (SI)(R8*4), R10  // rows 4–7
+	LEAQ (R10)(R8*4), R11 // rows 8–11
+	LEAQ (R11)(R8*4), R12 // rows 12–15
+	SHLQ $2, R13          // R13 = packed row stride in bytes
+	LEAQ (R13)(R13*2), R14
+
+packbfloop:
+	LEAQ (DI)(R13*4), R15
+	LOAD8BF16(SI, R10)
+	TRANSPOSE8
+	STORE8(0)
+	LOAD8BF16(R11, R12)
+	TRANSPOSE8
+	STORE8(32)
+	ADDQ $16, SI
+	ADDQ $16, R10
+	ADDQ $16, R11
+	ADDQ $16, R12
+	LEAQ (R15)(R13*4), DI // eight packed rows on
+	DECQ CX
+	JNZ  packbfloop
+	VZEROUPPER
+
+packbfdone:
+	RET
+
 // One step of the 12×32 micro-kernel: load the 32 packed B values of one k (Z24, Z25), broadcast each of the 12 packed
 // A values of that k in turn and fused-multiply-add them into the accumulators Z0…Z23 (row r in Z(2r), Z(2r+1)).
 #define STEP12(a0, b0) \
