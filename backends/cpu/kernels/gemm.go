@@ -346,8 +346,8 @@ func packB(dst []float32, w *Matrix, inOut bool, dIn, dOut, j0, k0, kc, nr int, 
 		}
 		return
 	}
-	if w.F32 == nil && w.DType == decode.BF16 && n == nr && kc >= 8 {
-		packBBF16(dst, w, dIn, j0, k0, kc, nr)
+	if w.F32 == nil && (w.DType == decode.BF16 || w.DType == decode.F16) && n == nr && kc >= 8 {
+		packB16Bit(dst, w, dIn, j0, k0, kc, nr)
 		return
 	}
 	src, ld, base := w.F32, dIn, j0*dIn+k0
@@ -366,7 +366,11 @@ func packB(dst []float32, w *Matrix, inOut bool, dIn, dOut, j0, k0, kc, nr int, 
 	for g := 0; g < nr; g += 16 {
 		if k8 > 0 {
 			s := src[base+g*ld : base+(g+15)*ld+8*k8] // bounds the routine's reads
-			gemmPackB16(k8, &s[0], ld, &dst[g], nr)
+			if gemmKernelOK {
+				gemmPackB16(k8, &s[0], ld, &dst[g], nr)
+			} else { // an amd64 CPU without AVX2
+				packB16Go(k8, &s[0], ld, &dst[g], nr)
+			}
 		}
 	}
 	for j := 0; j < nr; j++ {
@@ -377,15 +381,24 @@ func packB(dst []float32, w *Matrix, inOut bool, dIn, dOut, j0, k0, kc, nr int, 
 	}
 }
 
-// packBBF16 is packB for a full panel of an OutIn W stored in bfloat16: its values are converted as they are
-// transposed into dst, sixteen rows and eight values of k at a time (gemmPackB16BF16), without a float32 copy of the
-// rows in between.
-func packBBF16(dst []float32, w *Matrix, dIn, j0, k0, kc, nr int) {
+// packB16Bit is packB for a full panel of an OutIn W stored in 16 bits (bfloat16 or binary16): its values are
+// converted as they are transposed into dst, sixteen rows and eight values of k at a time (gemmPackB16BF16,
+// gemmPackB16F16), without a float32 copy of the rows in between.
+func packB16Bit(dst []float32, w *Matrix, dIn, j0, k0, kc, nr int) {
+	pack := gemmPackB16BF16
+	switch {
+	case w.DType == decode.F16 && gemmKernelOK:
+		pack = gemmPackB16F16
+	case w.DType == decode.F16:
+		pack = packB16F16Go
+	case !gemmKernelOK: // an amd64 CPU without AVX2
+		pack = packB16BF16Go
+	}
 	k8 := kc / 8
 	base := j0*dIn + k0
 	for g := 0; g < nr; g += 16 {
 		s := w.Raw[2*(base+g*dIn) : 2*(base+(g+15)*dIn+8*k8)] // bounds the routine's reads
-		gemmPackB16BF16(k8, &s[0], dIn, &dst[g], nr)
+		pack(k8, &s[0], dIn, &dst[g], nr)
 	}
 	if p0 := 8 * k8; p0 < kc {
 		var row [8]float32
@@ -413,6 +426,22 @@ func packB16BF16Go(k8 int, src *byte, ld int, dst *float32, ldd int) {
 		for j := 0; j < 16; j++ {
 			i := 2 * (j*ld + p)
 			d[p*ldd+j] = math.Float32frombits(uint32(s[i])<<16 | uint32(s[i+1])<<24)
+		}
+	}
+}
+
+// packB16F16Go is gemmPackB16F16 in plain Go, converting with decode.Into.
+func packB16F16Go(k8 int, src *byte, ld int, dst *float32, ldd int) {
+	if k8 <= 0 {
+		return
+	}
+	s := unsafe.Slice(src, 2*(15*ld+8*k8))
+	d := unsafe.Slice(dst, (8*k8-1)*ldd+16)
+	row := make([]float32, 8*k8)
+	for j := 0; j < 16; j++ {
+		decode.Into(row, s[2*j*ld:2*(j*ld+8*k8)], decode.F16)
+		for p, v := range row {
+			d[p*ldd+j] = v
 		}
 	}
 }

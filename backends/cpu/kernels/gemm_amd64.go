@@ -54,6 +54,12 @@ func gemmPackB16(k8 int, src *float32, ld int, dst *float32, ldd int)
 //go:noescape
 func gemmPackB16BF16(k8 int, src *byte, ld int, dst *float32, ldd int)
 
+// gemmPackB16F16 is gemmPackB16BF16 for binary16 values, converted exactly with integer operations only (as
+// decode's converter: no F16C, whose conversion quiets signalling NaNs).
+//
+//go:noescape
+func gemmPackB16F16(k8 int, src *byte, ld int, dst *float32, ldd int)
+
 // gemmPackA12 packs 8·k8 columns of 12 rows of a row-major matrix (rows ld floats apart) into a panel for
 // gemmKernel12x32, through 8×8 and 4×8 register transposes:
 //

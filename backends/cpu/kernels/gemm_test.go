@@ -159,22 +159,30 @@ func TestPackB(t *testing.T) {
 	}
 }
 
-// TestPackB16BF16Patterns packs every one of the 65,536 bfloat16 bit patterns (NaNs with their payloads, signalling
-// ones included, infinities, subnormals, both zeros) through gemmPackB16BF16 and checks each float32 bit for bit
-// against the definition: the pattern in the high half, zeros in the low one.
-func TestPackB16BF16Patterns(t *testing.T) {
+// TestPackB16BitPatterns packs every one of the 65,536 bit patterns of bfloat16 and of binary16 (NaNs with their
+// payloads, signalling ones included, infinities, subnormals, both zeros) through gemmPackB16BF16 and
+// gemmPackB16F16, and checks each float32 bit for bit against decode.Into, the exact converter checkpoints are read
+// with.
+func TestPackB16BitPatterns(t *testing.T) {
 	const ld, k8 = 4096, 512 // 16 rows of 4096 values: every pattern once
 	src := make([]byte, 2*16*ld)
 	for i := range 16 * ld {
 		src[2*i], src[2*i+1] = byte(i), byte(i>>8)
 	}
-	dst := make([]float32, 8*k8*16)
-	gemmPackB16BF16(k8, &src[0], ld, &dst[0], 16)
-	for p := 0; p < 8*k8; p++ {
-		for j := 0; j < 16; j++ {
-			bits := uint32(j*ld+p) << 16
-			if got := math.Float32bits(dst[p*16+j]); got != bits {
-				t.Fatalf("pattern %#04x: got bits %#08x, want %#08x", bits>>16, got, bits)
+	for _, c := range []struct {
+		dtype string
+		pack  func(k8 int, src *byte, ld int, dst *float32, ldd int)
+	}{{decode.BF16, gemmPackB16BF16}, {decode.F16, gemmPackB16F16}} {
+		want := make([]float32, 16*ld)
+		decode.Into(want, src, c.dtype)
+		dst := make([]float32, 8*k8*16)
+		c.pack(k8, &src[0], ld, &dst[0], 16)
+		for p := 0; p < 8*k8; p++ {
+			for j := 0; j < 16; j++ {
+				w := math.Float32bits(want[j*ld+p])
+				if got := math.Float32bits(dst[p*16+j]); got != w {
+					t.Fatalf("%s pattern %#04x: got bits %#08x, want %#08x", c.dtype, j*ld+p, got, w)
+				}
 			}
 		}
 	}
