@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"sync/atomic"
 	"unsafe"
 
@@ -10,14 +11,15 @@ import (
 
 // Blocking of the packed GEMM behind Linear (BLIS/GotoBLAS). A micro-kernel computes an mr × nr block of y from a
 // packed panel of x (mr rows) and a packed panel of Wᵀ (nr columns), over gemmKC values of k at a time: the B panel
-// (gemmKC·nr floats, 16 or 32 KiB) stays in L1, a task's packed block of x (gemmMCPanels·mr·gemmKC floats, 96 or
-// 192 KiB) in L2, and the shared packed block of W (gemmKC·gemmNC floats, at most 4 MiB) in L3. gemmKC is part of
-// the result: every output is the sum, in increasing order, of one FMA chain per block of gemmKC values of k, so
-// that every micro-kernel gives the same bits.
+// (gemmKC·nr floats, 16 or 32 KiB) stays in L1, a task's share of the packed x (gemmMCPanels·mr·gemmKC floats, 96
+// or 192 KiB) in L2, and the shared packed blocks of W (gemmKC·gemmNC floats, at most 4 MiB) and of x (gemmMA·gemmKC
+// floats, at most 4 MiB) in L3. gemmKC is part of the result: every output is the sum, in increasing order, of one
+// FMA chain per block of gemmKC values of k, so that every micro-kernel gives the same bits.
 const (
 	gemmKC       = 256
 	gemmMCPanels = 16
 	gemmNC       = 4096
+	gemmMA       = 4096
 )
 
 // Matrix is a weight matrix as Linear reads it: Rows × Cols values, row-major, either as float32 (F32) or as the
@@ -141,13 +143,13 @@ func Linear(dst, x []float32, w *Matrix, b []float32, T int, inOut bool, threads
 	gemm(dst, x, w, b, T, dIn, dOut, inOut, threads, ws, kernel())
 }
 
-// GemmWorkspace holds the packed operands of the GEMM behind Linear: b is the shared block of Wᵀ, a the per-worker
-// blocks of x, and conv the per-worker rows of a 16-bit W converted before they are packed. It grows as needed; a
+// GemmWorkspace holds the packed operands of the GEMM behind Linear: b is the shared block of Wᵀ, a the shared
+// block of x, and conv the per-worker rows of a 16-bit W converted before they are packed. It grows as needed; a
 // caller that keeps one across calls (package cpu keeps one per run) does not allocate megabytes per matrix
 // product, nor depend on the garbage collector to reuse them.
 type GemmWorkspace struct {
 	b    []float32
-	a    [][]float32
+	a    []float32
 	conv [][]float32
 	tile [][]float32 // per worker: one micro-kernel block, for the tiles at the edges of y
 }
@@ -157,15 +159,14 @@ func (s *GemmWorkspace) grow(bLen, aLen, convLen, workers int) {
 	if len(s.b) < bLen {
 		s.b = Alloc(bLen)
 	}
-	for len(s.a) < workers {
-		s.a = append(s.a, nil)
+	if len(s.a) < aLen {
+		s.a = Alloc(aLen)
+	}
+	for len(s.conv) < workers {
 		s.conv = append(s.conv, nil)
 		s.tile = append(s.tile, make([]float32, len(zeroRow)*len(zeroRow)))
 	}
 	for i := range workers {
-		if len(s.a[i]) < aLen {
-			s.a[i] = make([]float32, aLen)
-		}
 		if len(s.conv[i]) < convLen {
 			s.conv[i] = make([]float32, convLen)
 		}
@@ -175,14 +176,17 @@ func (s *GemmWorkspace) grow(bLen, aLen, convLen, workers int) {
 // gemm computes y = x·Wᵀ + b, or x·W + b with inOut, like Linear (same arguments, already validated, with T, dIn,
 // dOut ≥ 1), as a packed, cache-blocked GEMM around the micro-kernel k.
 //
-// The loops are those of BLIS. Columns of y are taken gemmNC at a time and the reduction gemmKC at a time; for each
-// such block the matching kc × nc block of Wᵀ is packed once, shared by all workers, into panels of k.nr columns,
-// contiguous along k and zero-padded past dOut (converting a 16-bit W on the way). Then tasks of mc rows (and, with
-// several threads, a share of the columns) run in parallel: a task packs its kc × mc block of x into panels of k.mr
-// rows (zero-padded past T) and calls the micro-kernel for every panel pair, each B panel staying in L1 while the x
-// panels stream past it. In the first block of k the micro-kernel starts each tile from the bias; in every later one
-// from the tile's partial sums. Tiles cut by the edge of y (fewer than mr rows or nr columns) are computed into a
-// local buffer and only their valid part is added.
+// The loops are those of BLIS, with the block of x shared by all workers. Rows of y are taken gemmMA at a time, the
+// reduction gemmKC at a time, and columns gemmNC at a time. For each block of rows and of k, the matching block of x
+// is packed once, by all workers, into panels of k.mr rows, contiguous along k and zero-padded past T; it then
+// serves every block of columns. For each block of columns the matching kc × nc block of Wᵀ is packed once, shared
+// by all workers, into panels of k.nr columns, contiguous along k and zero-padded past dOut (converting a 16-bit W
+// on the way). Then tasks of mc rows (and, with several threads, a share of the columns) run in parallel, calling
+// the micro-kernel for every panel pair, each B panel staying in L1 while the panels of x stream past it from L2. In
+// the first block of k the micro-kernel starts each tile from the bias; in every later one from the tile's partial
+// sums. Tiles cut by the edge of y (fewer than mr rows or nr columns) are computed into a local buffer and only
+// their valid part is added. Every output is so the sum of its blocks of k in increasing order, whatever the
+// blocking of rows and columns and the number of workers.
 func gemm(dst, x []float32, w *Matrix, b []float32, T, dIn, dOut int, inOut bool, threads int, s *GemmWorkspace, k *microKernel) {
 	if s == nil {
 		s = new(GemmWorkspace)
@@ -195,50 +199,58 @@ func gemm(dst, x []float32, w *Matrix, b []float32, T, dIn, dOut int, inOut bool
 	if w.F32 == nil && !inOut {
 		convLen = nr * kcMax
 	}
-	s.grow(roundUp(min(dOut, gemmNC), nr)*kcMax, roundUp(min(T, mc), mr)*kcMax, convLen, threads)
-	bPack := s.b
-	rowBlocks := ceilDiv(T, mc)
-	for j0 := 0; j0 < dOut; j0 += gemmNC {
-		nc := min(gemmNC, dOut-j0)
-		panels := ceilDiv(nc, nr)
-		// One task per block of mc rows when there are enough of them to keep the workers evenly busy (x is then
-		// packed once per block of k); otherwise the columns are split too, into at least 8·threads tasks in all,
-		// so that the last task to finish leaves the other workers idle for little of the block. The split does
-		// not change any sum, only who computes it.
-		colBlocks := 1
-		if threads > 1 {
-			colBlocks = min(panels, ceilDiv(8*threads, rowBlocks))
-		}
-		panelsPerTask := ceilDiv(panels, colBlocks)
-		colBlocks = ceilDiv(panels, panelsPerTask)
+	ma := min(T, gemmMA)
+	s.grow(roundUp(min(dOut, gemmNC), nr)*kcMax, roundUp(ma, mr)*kcMax, convLen, threads)
+	bPack, aPack := s.b, s.a
+	for r0 := 0; r0 < T; r0 += gemmMA {
+		rows := min(gemmMA, T-r0)
+		rowPanels := ceilDiv(rows, mr)
+		rowBlocks := ceilDiv(rows, mc)
 		for k0 := 0; k0 < dIn; k0 += gemmKC {
 			kc := min(gemmKC, dIn-k0)
-			const packGroup = 4 // B panels packed per task
-			ParallelFor(ceilDiv(panels, packGroup), threads, func(g, worker int) {
-				for p := g * packGroup; p < min(panels, (g+1)*packGroup); p++ {
-					packB(bPack[p*kc*nr:(p+1)*kc*nr], w, inOut, dIn, dOut, j0+p*nr, k0, kc, nr, s.conv[worker])
+			const packGroupA = 4 // A panels packed per task
+			ParallelFor(ceilDiv(rowPanels, packGroupA), threads, func(g, _ int) {
+				for ip := g * packGroupA; ip < min(rowPanels, (g+1)*packGroupA); ip++ {
+					packA(aPack[ip*kc*mr:(ip+1)*kc*mr], x, dIn, T, r0+ip*mr, k0, kc, k)
 				}
 			})
-			ParallelFor(rowBlocks*colBlocks, threads, func(task, worker int) {
-				i0 := (task / colBlocks) * mc
-				c0 := (task % colBlocks) * panelsPerTask * nr
-				gemmBlock(dst, x, b, s.a[worker], bPack, s.tile[worker], T, dIn, dOut, i0, min(mc, T-i0),
-					j0, c0, min(panelsPerTask*nr, nc-c0), k0, kc, k)
-			})
+			for j0 := 0; j0 < dOut; j0 += gemmNC {
+				nc := min(gemmNC, dOut-j0)
+				panels := ceilDiv(nc, nr)
+				// One task per block of mc rows when there are enough of them to keep the workers evenly busy;
+				// otherwise the columns are split too, into at least 8·threads tasks in all, so that the last task
+				// to finish leaves the other workers idle for little of the block. The split does not change any
+				// sum, only who computes it.
+				colBlocks := 1
+				if threads > 1 {
+					colBlocks = min(panels, ceilDiv(8*threads, rowBlocks))
+				}
+				panelsPerTask := ceilDiv(panels, colBlocks)
+				colBlocks = ceilDiv(panels, panelsPerTask)
+				const packGroup = 4 // B panels packed per task
+				ParallelFor(ceilDiv(panels, packGroup), threads, func(g, worker int) {
+					for p := g * packGroup; p < min(panels, (g+1)*packGroup); p++ {
+						packB(bPack[p*kc*nr:(p+1)*kc*nr], w, inOut, dIn, dOut, j0+p*nr, k0, kc, nr, s.conv[worker])
+					}
+				})
+				ParallelFor(rowBlocks*colBlocks, threads, func(task, worker int) {
+					i0 := (task / colBlocks) * mc
+					c0 := (task % colBlocks) * panelsPerTask * nr
+					gemmBlock(dst, aPack[(i0/mr)*kc*mr:], bPack, b, s.tile[worker], T, dOut, r0+i0, min(mc, rows-i0),
+						j0, c0, min(panelsPerTask*nr, nc-c0), k0, kc, k)
+				})
+			}
 		}
 	}
 }
 
 // gemmBlock computes the contribution of k in [k0, k0+kc) to rows [i0, i0+mc) and columns [j0+c0, j0+c0+n) of y,
-// where bPack holds the packed kc × nc block of Wᵀ starting at column j0 (c0 is a multiple of k.nr) and aPack is this
-// worker's scratch for the packed block of x, and tile its scratch for one block at the edge of y. With k0 = 0 the
-// tiles start from the bias (or zero), otherwise from what y holds.
-func gemmBlock(dst, x, bias, aPack, bPack, tile []float32, T, dIn, dOut, i0, mc, j0, c0, n, k0, kc int, k *microKernel) {
+// where aPack holds the packed kc × mc block of x from row i0 (panels of k.mr rows), bPack the packed kc × nc block
+// of Wᵀ starting at column j0 (c0 is a multiple of k.nr), and tile is this worker's scratch for one block at the
+// edge of y. With k0 = 0 the tiles start from the bias (or zero), otherwise from what y holds.
+func gemmBlock(dst, aPack, bPack, bias, tile []float32, T, dOut, i0, mc, j0, c0, n, k0, kc int, k *microKernel) {
 	mr, nr := k.mr, k.nr
 	rowPanels := ceilDiv(mc, mr)
-	for ip := 0; ip < rowPanels; ip++ {
-		packA(aPack[ip*kc*mr:(ip+1)*kc*mr], x, dIn, T, i0+ip*mr, k0, kc, k)
-	}
 	tile = tile[:mr*nr]
 	for jp := c0 / nr; jp < ceilDiv(c0+n, nr); jp++ {
 		bp := bPack[jp*kc*nr : (jp+1)*kc*nr]
@@ -334,6 +346,10 @@ func packB(dst []float32, w *Matrix, inOut bool, dIn, dOut, j0, k0, kc, nr int, 
 		}
 		return
 	}
+	if w.F32 == nil && (w.DType == decode.BF16 || w.DType == decode.F16) && n == nr && kc >= 8 {
+		packB16Bit(dst, w, dIn, j0, k0, kc, nr)
+		return
+	}
 	src, ld, base := w.F32, dIn, j0*dIn+k0
 	if src == nil {
 		src, ld, base = conv[:n*kc], kc, 0
@@ -350,13 +366,82 @@ func packB(dst []float32, w *Matrix, inOut bool, dIn, dOut, j0, k0, kc, nr int, 
 	for g := 0; g < nr; g += 16 {
 		if k8 > 0 {
 			s := src[base+g*ld : base+(g+15)*ld+8*k8] // bounds the routine's reads
-			gemmPackB16(k8, &s[0], ld, &dst[g], nr)
+			if gemmKernelOK {
+				gemmPackB16(k8, &s[0], ld, &dst[g], nr)
+			} else { // an amd64 CPU without AVX2
+				packB16Go(k8, &s[0], ld, &dst[g], nr)
+			}
 		}
 	}
 	for j := 0; j < nr; j++ {
 		row := src[base+j*ld : base+j*ld+kc]
 		for p := 8 * k8; p < kc; p++ {
 			dst[p*nr+j] = row[p]
+		}
+	}
+}
+
+// packB16Bit is packB for a full panel of an OutIn W stored in 16 bits (bfloat16 or binary16): its values are
+// converted as they are transposed into dst, sixteen rows and eight values of k at a time (gemmPackB16BF16,
+// gemmPackB16F16), without a float32 copy of the rows in between.
+func packB16Bit(dst []float32, w *Matrix, dIn, j0, k0, kc, nr int) {
+	pack := gemmPackB16BF16
+	switch {
+	case w.DType == decode.F16 && gemmKernelOK:
+		pack = gemmPackB16F16
+	case w.DType == decode.F16:
+		pack = packB16F16Go
+	case !gemmKernelOK: // an amd64 CPU without AVX2
+		pack = packB16BF16Go
+	}
+	k8 := kc / 8
+	base := j0*dIn + k0
+	for g := 0; g < nr; g += 16 {
+		s := w.Raw[2*(base+g*dIn) : 2*(base+(g+15)*dIn+8*k8)] // bounds the routine's reads
+		pack(k8, &s[0], dIn, &dst[g], nr)
+	}
+	if p0 := 8 * k8; p0 < kc {
+		var row [8]float32
+		for j := 0; j < nr; j++ {
+			w.RowInto(row[:kc-p0], j0+j, k0+p0)
+			for p := p0; p < kc; p++ {
+				dst[p*nr+j] = row[p-p0]
+			}
+		}
+	}
+}
+
+// packB16BF16Go is gemmPackB16BF16 in plain Go:
+//
+//	dst[p·ldd + j] = float32(src[j·ld + p]),  p < 8·k8, j < 16,
+//
+// a bfloat16 being the high half of the float32 with the same bits.
+func packB16BF16Go(k8 int, src *byte, ld int, dst *float32, ldd int) {
+	if k8 <= 0 {
+		return
+	}
+	s := unsafe.Slice(src, 2*(15*ld+8*k8))
+	d := unsafe.Slice(dst, (8*k8-1)*ldd+16)
+	for p := 0; p < 8*k8; p++ {
+		for j := 0; j < 16; j++ {
+			i := 2 * (j*ld + p)
+			d[p*ldd+j] = math.Float32frombits(uint32(s[i])<<16 | uint32(s[i+1])<<24)
+		}
+	}
+}
+
+// packB16F16Go is gemmPackB16F16 in plain Go, converting with decode.Into.
+func packB16F16Go(k8 int, src *byte, ld int, dst *float32, ldd int) {
+	if k8 <= 0 {
+		return
+	}
+	s := unsafe.Slice(src, 2*(15*ld+8*k8))
+	d := unsafe.Slice(dst, (8*k8-1)*ldd+16)
+	row := make([]float32, 8*k8)
+	for j := 0; j < 16; j++ {
+		decode.Into(row, s[2*j*ld:2*(j*ld+8*k8)], decode.F16)
+		for p, v := range row {
+			d[p*ldd+j] = v
 		}
 	}
 }

@@ -44,6 +44,22 @@ func gemmKernel12x32(k int, a, b, c *float32, ldc int, init *float32, ldi int)
 //go:noescape
 func gemmPackB16(k8 int, src *float32, ld int, dst *float32, ldd int)
 
+// gemmPackB16BF16 is gemmPackB16 from a row-major matrix of bfloat16 values (little-endian, rows ld values apart),
+// each converted exactly to float32 as it is loaded (widened and shifted left by 16):
+//
+//	dst[p·ldd + j] = float32(src[j·ld + p]),  p < 8·k8, j < 16.
+//
+// src must hold 2·(15·ld + 8·k8) bytes and dst (8·k8 − 1)·ldd + 16 floats.
+//
+//go:noescape
+func gemmPackB16BF16(k8 int, src *byte, ld int, dst *float32, ldd int)
+
+// gemmPackB16F16 is gemmPackB16BF16 for binary16 values, converted exactly with integer operations only (as
+// decode's converter: no F16C, whose conversion quiets signalling NaNs).
+//
+//go:noescape
+func gemmPackB16F16(k8 int, src *byte, ld int, dst *float32, ldd int)
+
 // gemmPackA12 packs 8·k8 columns of 12 rows of a row-major matrix (rows ld floats apart) into a panel for
 // gemmKernel12x32, through 8×8 and 4×8 register transposes:
 //

@@ -196,6 +196,153 @@ packloop:
 packdone:
 	RET
 
+// Load 8 bfloat16 values from each of the 8 rows at lo (rows 0–3) and hi (rows 4–7), R8 bytes apart, R9 = 3·R8, as
+// float32: each widened to 32 bits and shifted left by 16, which is exact.
+#define LOAD8BF16(lo, hi) \
+	VPMOVZXWD (lo), Y0;       \
+	VPMOVZXWD (lo)(R8*1), Y1; \
+	VPMOVZXWD (lo)(R8*2), Y2; \
+	VPMOVZXWD (lo)(R9*1), Y3; \
+	VPMOVZXWD (hi), Y4;       \
+	VPMOVZXWD (hi)(R8*1), Y5; \
+	VPMOVZXWD (hi)(R8*2), Y6; \
+	VPMOVZXWD (hi)(R9*1), Y7; \
+	VPSLLD    $16, Y0, Y0;    \
+	VPSLLD    $16, Y1, Y1;    \
+	VPSLLD    $16, Y2, Y2;    \
+	VPSLLD    $16, Y3, Y3;    \
+	VPSLLD    $16, Y4, Y4;    \
+	VPSLLD    $16, Y5, Y5;    \
+	VPSLLD    $16, Y6, Y6;    \
+	VPSLLD    $16, Y7, Y7
+
+// Eight copies of one 32-bit constant, for a memory operand.
+#define CONST8(name, v) \
+	DATA name<>+0(SB)/4, $v;  \
+	DATA name<>+4(SB)/4, $v;  \
+	DATA name<>+8(SB)/4, $v;  \
+	DATA name<>+12(SB)/4, $v; \
+	DATA name<>+16(SB)/4, $v; \
+	DATA name<>+20(SB)/4, $v; \
+	DATA name<>+24(SB)/4, $v; \
+	DATA name<>+28(SB)/4, $v; \
+	GLOBL name<>(SB), RODATA|NOPTR, $32
+
+CONST8(f16AbsMask, 0x7fff)     // a binary16's exponent and mantissa
+CONST8(f16SignMask, 0x8000)    // its sign
+CONST8(f16ExpMask, 0x0f800000) // its exponent after the shift by 13
+CONST8(f16Rebias, 0x38000000)  // (127 − 15) << 23
+CONST8(f16One23, 0x00800000)   // 1 << 23
+CONST8(f16Magic, 0x38800000)   // 113 << 23, the float32 2^−14
+
+// Load 8 binary16 values at addr into dst as float32, exactly, with integer operations only (as decode's f16AVX2:
+// signalling NaNs stay signalling): with o = (h & 0x7fff) << 13, a normal value is o + (127−15)·2²³, Inf and NaN
+// o + (255−31)·2²³, zero and subnormals float(o + 113·2²³) − 2^−14, and the sign moves to bit 31. Y8…Y13 are
+// scratch; Y14 must be zero.
+#define LOADF16(addr, dst) \
+	VPMOVZXWD addr, Y8;                  \
+	VPAND     f16AbsMask<>(SB), Y8, Y9;  \
+	VPSLLD    $13, Y9, Y9;               \
+	VPAND     f16ExpMask<>(SB), Y9, Y10; \
+	VPADDD    f16Rebias<>(SB), Y9, Y11;  \
+	VPCMPEQD  f16ExpMask<>(SB), Y10, Y12; \
+	VPAND     f16Rebias<>(SB), Y12, Y12; \
+	VPADDD    Y12, Y11, Y11;             \
+	VPCMPEQD  Y14, Y10, Y12;             \
+	VPADDD    f16One23<>(SB), Y11, Y13;  \
+	VSUBPS    f16Magic<>(SB), Y13, Y13;  \
+	VBLENDVPS Y12, Y13, Y11, Y11;        \
+	VPAND     f16SignMask<>(SB), Y8, Y8; \
+	VPSLLD    $16, Y8, Y8;               \
+	VPOR      Y8, Y11, dst
+
+// Load 8 binary16 values from each of the 8 rows at lo (rows 0–3) and hi (rows 4–7), R8 bytes apart, R9 = 3·R8, as
+// float32 into Y0…Y7.
+#define LOAD8F16(lo, hi) \
+	VPXOR   Y14, Y14, Y14;       \
+	LOADF16((lo), Y0);       \
+	LOADF16((lo)(R8*1), Y1); \
+	LOADF16((lo)(R8*2), Y2); \
+	LOADF16((lo)(R9*1), Y3); \
+	LOADF16((hi), Y4);       \
+	LOADF16((hi)(R8*1), Y5); \
+	LOADF16((hi)(R8*2), Y6); \
+	LOADF16((hi)(R9*1), Y7)
+
+// func gemmPackB16F16(k8 int, src *byte, ld int, dst *float32, ldd int)
+TEXT ·gemmPackB16F16(SB), NOSPLIT, $0-40
+	MOVQ k8+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	MOVQ dst+24(FP), DI
+	MOVQ ldd+32(FP), R13
+	TESTQ CX, CX
+	JZ    packf16done
+	SHLQ $1, R8           // R8 = source row stride in bytes
+	LEAQ (R8)(R8*2), R9   // R9 = 3 rows
+	LEAQ (SI)(R8*4), R10  // rows 4–7
+	LEAQ (R10)(R8*4), R11 // rows 8–11
+	LEAQ (R11)(R8*4), R12 // rows 12–15
+	SHLQ $2, R13          // R13 = packed row stride in bytes
+	LEAQ (R13)(R13*2), R14
+
+packf16loop:
+	LEAQ (DI)(R13*4), R15
+	LOAD8F16(SI, R10)
+	TRANSPOSE8
+	STORE8(0)
+	LOAD8F16(R11, R12)
+	TRANSPOSE8
+	STORE8(32)
+	ADDQ $16, SI
+	ADDQ $16, R10
+	ADDQ $16, R11
+	ADDQ $16, R12
+	LEAQ (R15)(R13*4), DI // eight packed rows on
+	DECQ CX
+	JNZ  packf16loop
+	VZEROUPPER
+
+packf16done:
+	RET
+
+// func gemmPackB16BF16(k8 int, src *byte, ld int, dst *float32, ldd int)
+TEXT ·gemmPackB16BF16(SB), NOSPLIT, $0-40
+	MOVQ k8+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	MOVQ dst+24(FP), DI
+	MOVQ ldd+32(FP), R13
+	TESTQ CX, CX
+	JZ    packbfdone
+	SHLQ $1, R8           // R8 = source row stride in bytes
+	LEAQ (R8)(R8*2), R9   // R9 = 3 rows
+	LEAQ (SI)(R8*4), R10  // rows 4–7
+	LEAQ (R10)(R8*4), R11 // rows 8–11
+	LEAQ (R11)(R8*4), R12 // rows 12–15
+	SHLQ $2, R13          // R13 = packed row stride in bytes
+	LEAQ (R13)(R13*2), R14
+
+packbfloop:
+	LEAQ (DI)(R13*4), R15
+	LOAD8BF16(SI, R10)
+	TRANSPOSE8
+	STORE8(0)
+	LOAD8BF16(R11, R12)
+	TRANSPOSE8
+	STORE8(32)
+	ADDQ $16, SI
+	ADDQ $16, R10
+	ADDQ $16, R11
+	ADDQ $16, R12
+	LEAQ (R15)(R13*4), DI // eight packed rows on
+	DECQ CX
+	JNZ  packbfloop
+	VZEROUPPER
+
+packbfdone:
+	RET
+
 // One step of the 12×32 micro-kernel: load the 32 packed B values of one k (Z24, Z25), broadcast each of the 12 packed
 // A values of that k in turn and fused-multiply-add them into the accumulators Z0…Z23 (row r in Z(2r), Z(2r+1)).
 #define STEP12(a0, b0) \

@@ -21,6 +21,16 @@ func gemmPackB16(k8 int, src *float32, ld int, dst *float32, ldd int) {
 	packB16Go(k8, src, ld, dst, ldd)
 }
 
+// gemmPackB16BF16 is packB16BF16Go.
+func gemmPackB16BF16(k8 int, src *byte, ld int, dst *float32, ldd int) {
+	packB16BF16Go(k8, src, ld, dst, ldd)
+}
+
+// gemmPackB16F16 is packB16F16Go.
+func gemmPackB16F16(k8 int, src *byte, ld int, dst *float32, ldd int) {
+	packB16F16Go(k8, src, ld, dst, ldd)
+}
+
 func gemmPackA12(k8 int, src *float32, ld int, dst *float32) {
 	panic("kernels: gemmPackA12 without assembly")
 }

@@ -159,6 +159,35 @@ func TestPackB(t *testing.T) {
 	}
 }
 
+// TestPackB16BitPatterns packs every one of the 65,536 bit patterns of bfloat16 and of binary16 (NaNs with their
+// payloads, signalling ones included, infinities, subnormals, both zeros) through gemmPackB16BF16 and
+// gemmPackB16F16, and checks each float32 bit for bit against decode.Into, the exact converter checkpoints are read
+// with.
+func TestPackB16BitPatterns(t *testing.T) {
+	const ld, k8 = 4096, 512 // 16 rows of 4096 values: every pattern once
+	src := make([]byte, 2*16*ld)
+	for i := range 16 * ld {
+		src[2*i], src[2*i+1] = byte(i), byte(i>>8)
+	}
+	for _, c := range []struct {
+		dtype string
+		pack  func(k8 int, src *byte, ld int, dst *float32, ldd int)
+	}{{decode.BF16, gemmPackB16BF16}, {decode.F16, gemmPackB16F16}} {
+		want := make([]float32, 16*ld)
+		decode.Into(want, src, c.dtype)
+		dst := make([]float32, 8*k8*16)
+		c.pack(k8, &src[0], ld, &dst[0], 16)
+		for p := 0; p < 8*k8; p++ {
+			for j := 0; j < 16; j++ {
+				w := math.Float32bits(want[j*ld+p])
+				if got := math.Float32bits(dst[p*16+j]); got != w {
+					t.Fatalf("%s pattern %#04x: got bits %#08x, want %#08x", c.dtype, j*ld+p, got, w)
+				}
+			}
+		}
+	}
+}
+
 // linearRef returns y = x·Wᵀ + b in float64 and, per output, the scale Σ_k |x[t][k]·W[o][k]| (+ |b[o]|) that bounds
 // the float32 rounding error.
 func linearRef(x, w, b []float32, T, dIn, dOut int) (y, scale []float64) {
@@ -198,6 +227,7 @@ func TestLinearShapes(t *testing.T) {
 		shape{1, 1, 1}, shape{257, 257, 257}, shape{6, 16, 16}, shape{12, 4, 32}, shape{24, 9, 64},
 		shape{12*gemmMCPanels + 7, 2*gemmKC + 3, 817}, // several blocks of rows and of k, columns split between tasks
 		shape{7, 40, gemmNC + 33},                     // two blocks of packed W
+		shape{gemmMA + 13, gemmKC + 5, 40},            // two blocks of packed x
 	)
 	for i, s := range shapes {
 		x, w0 := randSlice(rng, s.T*s.dIn), randSlice(rng, s.dOut*s.dIn)
@@ -259,7 +289,9 @@ func transpose(m []float32, rows, cols int) []float32 {
 // in both.
 func TestGemmBitwise(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
-	for _, s := range []struct{ T, dIn, dOut int }{{2*12*gemmMCPanels + 5, gemmKC + 100, 808}, {37, 2*gemmKC + 1, 50}} {
+	for _, s := range []struct{ T, dIn, dOut int }{
+		{2*12*gemmMCPanels + 5, gemmKC + 100, 808}, {37, 2*gemmKC + 1, 50}, {gemmMA + 7, gemmKC + 3, 33},
+	} {
 		x, w, b := randSlice(rng, s.T*s.dIn), randSlice(rng, s.dOut*s.dIn), randSlice(rng, s.dOut)
 		for _, inOut := range []bool{false, true} {
 			for _, bias := range [][]float32{b, nil} {
