@@ -18,3 +18,17 @@ func expShiftAVX2(s *float32, n int, scale, shift float32) float64
 //
 //go:noescape
 func geluErfAVX2(x *float32, n int, tail *uint8)
+
+// siluAVX2 applies SiLU's Go loop, x/(1 + exp32(−x)), to x[i] for i < n, n a positive multiple of 8, eight values at
+// a time and bit for bit (the multiplies and adds are not fused, as Go does not fuse them on amd64). Values whose
+// −x is outside exp32's fast range or NaN are left unchanged and flagged in tail: bit i%8 of tail[i/8].
+//
+//go:noescape
+func siluAVX2(x *float32, n int, tail *uint8)
+
+// geluTanhAVX2 applies geluTanh1 to x[i] for i < n, n a positive multiple of 8, eight values at a time and bit for
+// bit. Values whose w = −2·√(2/π)·(x + 0.044715·x³) is outside [−87.33654, 80] or NaN are left unchanged and flagged
+// in tail: bit i%8 of tail[i/8].
+//
+//go:noescape
+func geluTanhAVX2(x *float32, n int, tail *uint8)

@@ -10,3 +10,7 @@ func expShiftAVX2(s *float32, n int, scale, shift float32) float64 {
 }
 
 func geluErfAVX2(x *float32, n int, tail *uint8) { panic("kernels: geluErfAVX2 off amd64") }
+
+func siluAVX2(x *float32, n int, tail *uint8) { panic("kernels: siluAVX2 off amd64") }
+
+func geluTanhAVX2(x *float32, n int, tail *uint8) { panic("kernels: geluTanhAVX2 off amd64") }
