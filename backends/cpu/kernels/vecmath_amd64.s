@@ -327,3 +327,117 @@ tanhLoop:
 
 	VZEROUPPER
 	RET
+
+// func sumSqAVX2(x *float32, n int, c float64) float64
+//
+// Σ_{i<n} (float64(x[i]) − c)², n a positive multiple of 16, in four float64 accumulators of four lanes (lane j of
+// accumulator a sums the i ≡ 4a + j mod 16), added together at the end.
+TEXT ·sumSqAVX2(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSD c+16(FP), Y8
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+
+sumSqLoop:
+	VCVTPS2PD   (SI), Y0
+	VCVTPS2PD   16(SI), Y1
+	VCVTPS2PD   32(SI), Y2
+	VCVTPS2PD   48(SI), Y3
+	VSUBPD      Y8, Y0, Y0
+	VSUBPD      Y8, Y1, Y1
+	VSUBPD      Y8, Y2, Y2
+	VSUBPD      Y8, Y3, Y3
+	VFMADD231PD Y0, Y0, Y4
+	VFMADD231PD Y1, Y1, Y5
+	VFMADD231PD Y2, Y2, Y6
+	VFMADD231PD Y3, Y3, Y7
+	ADDQ        $64, SI
+	SUBQ        $16, CX
+	JNZ         sumSqLoop
+
+	VADDPD       Y5, Y4, Y4
+	VADDPD       Y7, Y6, Y6
+	VADDPD       Y6, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPD       X5, X4, X4
+	VHADDPD      X4, X4, X4
+	VMOVSD       X4, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func sumAVX2(x *float32, n int) float64
+//
+// Σ_{i<n} float64(x[i]), n a positive multiple of 16, with sumSqAVX2's four accumulators.
+TEXT ·sumAVX2(SB), NOSPLIT, $0-24
+	MOVQ   x+0(FP), SI
+	MOVQ   n+8(FP), CX
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+
+sumLoop:
+	VCVTPS2PD (SI), Y0
+	VCVTPS2PD 16(SI), Y1
+	VCVTPS2PD 32(SI), Y2
+	VCVTPS2PD 48(SI), Y3
+	VADDPD    Y0, Y4, Y4
+	VADDPD    Y1, Y5, Y5
+	VADDPD    Y2, Y6, Y6
+	VADDPD    Y3, Y7, Y7
+	ADDQ      $64, SI
+	SUBQ      $16, CX
+	JNZ       sumLoop
+
+	VADDPD       Y5, Y4, Y4
+	VADDPD       Y7, Y6, Y6
+	VADDPD       Y6, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPD       X5, X4, X4
+	VHADDPD      X4, X4, X4
+	VMOVSD       X4, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func normRowAVX2(out, x, w, b *float32, n int, c, r float64)
+//
+// out[i] = float32((float64(x[i]) − c)·r)·w[i] + b[i] for i < n (n a positive multiple of 8), bit for bit as
+// layerNormRows' loop (no fused operations); b may be nil: then out[i] = float32((float64(x[i]) − c)·r)·w[i].
+TEXT ·normRowAVX2(SB), NOSPLIT, $0-56
+	MOVQ         out+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         w+16(FP), R8
+	MOVQ         b+24(FP), R9
+	MOVQ         n+32(FP), CX
+	VBROADCASTSD c+40(FP), Y8
+	VBROADCASTSD r+48(FP), Y9
+
+normLoop:
+	VCVTPS2PD    (SI), Y0
+	VCVTPS2PD    16(SI), Y1
+	VSUBPD       Y8, Y0, Y0
+	VSUBPD       Y8, Y1, Y1
+	VMULPD       Y9, Y0, Y0
+	VMULPD       Y9, Y1, Y1
+	VCVTPD2PSY   Y0, X0
+	VCVTPD2PSY   Y1, X1
+	VINSERTF128  $1, X1, Y0, Y0
+	VMULPS       (R8), Y0, Y0
+	TESTQ        R9, R9
+	JZ           normStore
+	VADDPS       (R9), Y0, Y0
+	ADDQ         $32, R9
+
+normStore:
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, R8
+	SUBQ    $8, CX
+	JNZ     normLoop
+
+	VZEROUPPER
+	RET
