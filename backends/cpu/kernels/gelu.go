@@ -14,23 +14,29 @@ const geluChunk = 16 << 10
 // lose its relative accuracy to cancellation, so there it is evaluated as 0.5·x·erfc(|x|/√2) with math.Erfc in
 // float64. Where the CPU has AVX2 and FMA, geluErfAVX2 runs the float32 branch eight values at a time.
 func GELUErf(x []float32, threads int) {
+	vectorised(x, threads, geluErfAVX2, geluErf1)
+}
+
+// vectorised sets x[i] = one(x[i]) on up to threads goroutines, in chunks of geluChunk values. Where the CPU has AVX2,
+// vec first runs on whole groups of eight values; the values it flags in its tail bytes (bit i%8 of byte i/8: those
+// outside its fast range) and the last len%8 values are then computed by one.
+func vectorised(x []float32, threads int, vec func(x *float32, n int, tail *uint8), one func(float32) float32) {
 	ParallelFor(ceilDiv(len(x), geluChunk), threads, func(c, _ int) {
 		chunk := x[c*geluChunk : min((c+1)*geluChunk, len(x))]
 		i0 := 0
 		if vecMathOK && len(chunk) >= 8 {
-			// The fast branch eight at a time; then the float64 branch for the values it flagged.
 			i0 = len(chunk) &^ 7
 			var tail [geluChunk / 8]uint8
-			geluErfAVX2(unsafe.SliceData(chunk), i0, &tail[0])
+			vec(unsafe.SliceData(chunk), i0, &tail[0])
 			for b, m := range tail[:i0/8] {
 				for ; m != 0; m &= m - 1 {
 					i := 8*b + bits.TrailingZeros8(m)
-					chunk[i] = geluErf1(chunk[i])
+					chunk[i] = one(chunk[i])
 				}
 			}
 		}
 		for i := i0; i < len(chunk); i++ {
-			chunk[i] = geluErf1(chunk[i])
+			chunk[i] = one(chunk[i])
 		}
 	})
 }
@@ -52,13 +58,10 @@ func geluErf1(x float32) float32 {
 //
 // which has no cancellation for negative x. u is computed in float64 (for x < 0 the result is about x·e^(2u), so an
 // absolute error in u would become a relative one), the exponential by exp32 and the division in float32: the
-// result is within a couple of float32 ulps everywhere.
+// result is within a couple of float32 ulps everywhere. Where the CPU has AVX2, geluTanhAVX2 computes the same bits
+// eight values at a time, leaving the values outside exp32's fast range (and NaN) to geluTanh1.
 func GELUTanh(x []float32, threads int) {
-	ParallelFor(ceilDiv(len(x), geluChunk), threads, func(ch, _ int) {
-		for i, v := range x[ch*geluChunk : min((ch+1)*geluChunk, len(x))] {
-			x[ch*geluChunk+i] = geluTanh1(v)
-		}
-	})
+	vectorised(x, threads, geluTanhAVX2, geluTanh1)
 }
 
 // geluTanh1 is GELUTanh for one value.
@@ -74,14 +77,14 @@ func geluTanh1(x float32) float32 {
 
 // SiLU is x·σ(x) = x/(1 + e^(−x)) (HF's "silu"), in place on up to threads goroutines. e^(−x) is exp32's, within
 // about one float32 ulp, and the division is float32, so the result is within a couple of ulps; far left, where
-// e^(−x) overflows, it is −0, as in torch.
+// e^(−x) overflows, it is −0, as in torch. Where the CPU has AVX2, siluAVX2 computes the same bits eight values at a
+// time, leaving the values outside exp32's fast range (and NaN) to silu1.
 func SiLU(x []float32, threads int) {
-	ParallelFor(ceilDiv(len(x), geluChunk), threads, func(ch, _ int) {
-		for i, v := range x[ch*geluChunk : min((ch+1)*geluChunk, len(x))] {
-			x[ch*geluChunk+i] = v / (1 + exp32(-float64(v)))
-		}
-	})
+	vectorised(x, threads, siluAVX2, silu1)
 }
+
+// silu1 is SiLU for one value.
+func silu1(x float32) float32 { return x / (1 + exp32(-float64(x))) }
 
 // erf32 returns erf(x) in float32 arithmetic with the rational approximation of Eigen and XLA (absolute error about
 // 1 ulp of 1, that is under 2·10⁻⁷): x is clamped to [−4, 4], where |erf| rounds to 1 beyond, and

@@ -170,3 +170,60 @@ func TestExp32(t *testing.T) {
 		}
 	}
 }
+
+// TestVectorisedBitwise checks that the vector paths of SiLU and GELUTanh give the bits of their scalar ones (silu1,
+// geluTanh1) on random values over the whole float32 range and on the edges of exp32's fast range (where the vector
+// paths hand values to the scalar ones), with special values (±0, ±Inf, NaN, subnormals) in every lane position and
+// lengths that leave a scalar tail.
+func TestVectorisedBitwise(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	hi := math.Float32frombits(0x42aeac4e) // the largest x with −x in exp32's fast range
+	specials := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)),
+		float32(math.NaN()), math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32, math.MaxFloat32,
+		-math.MaxFloat32, hi, math.Nextafter32(hi, 100), -88, math.Nextafter32(-88, -100), 1, -1, 20, -20, 87, -87,
+	}
+	// GELUTanh's w = −2·√(2/π)·(x + 0.044715·x³) crosses 80 near x = −9.67 and −87.33654 near 10.0: every float32
+	// in a neighbourhood of both.
+	var edges []float32
+	for _, c := range []float32{-9.672, 10.002} {
+		for x := c - 0.02; x < c+0.02; x = math.Nextafter32(x, 100) {
+			edges = append(edges, x)
+		}
+	}
+	for _, n := range []int{1, 7, 8, 9, 64, 1000, geluChunk + 13, len(edges)} {
+		x := make([]float32, n)
+		for i := range x {
+			switch rng.IntN(4) {
+			case 0:
+				x[i] = specials[rng.IntN(len(specials))]
+			case 1:
+				x[i] = math.Float32frombits(rng.Uint32()) // anything, NaN payloads included
+			default:
+				x[i] = float32(rng.NormFloat64() * 6)
+			}
+		}
+		if n == len(edges) {
+			copy(x, edges)
+		}
+		for _, f := range []struct {
+			name string
+			all  func([]float32, int)
+			one  func(float32) float32
+		}{{"SiLU", SiLU, silu1}, {"GELUTanh", GELUTanh, geluTanh1}} {
+			want := make([]float32, n)
+			for i, v := range x {
+				want[i] = f.one(v)
+			}
+			for _, threads := range []int{1, 2} {
+				got := append([]float32(nil), x...)
+				f.all(got, threads)
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
+						t.Fatalf("n=%d threads=%d: %s(%g) [bits %#08x] = %g, the scalar path gives %g", n, threads,
+							f.name, x[i], math.Float32bits(x[i]), got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}

@@ -35,3 +35,34 @@ func scaleAVX2(s *float32, n int, c float32)
 //
 //go:noescape
 func geluErfAVX2(x *float32, n int, tail *uint8)
+
+// siluAVX2 applies SiLU's Go loop, x/(1 + exp32(−x)), to x[i] for i < n, n a positive multiple of 8, eight values at
+// a time and bit for bit (the multiplies and adds are not fused, as Go does not fuse them on amd64). Values whose
+// −x is outside exp32's fast range or NaN are left unchanged and flagged in tail: bit i%8 of tail[i/8].
+//
+//go:noescape
+func siluAVX2(x *float32, n int, tail *uint8)
+
+// geluTanhAVX2 applies geluTanh1 to x[i] for i < n, n a positive multiple of 8, eight values at a time and bit for
+// bit. Values whose w = −2·√(2/π)·(x + 0.044715·x³) is outside [−87.33654, 80] or NaN are left unchanged and flagged
+// in tail: bit i%8 of tail[i/8].
+//
+//go:noescape
+func geluTanhAVX2(x *float32, n int, tail *uint8)
+
+// sumSqAVX2 returns Σ_{i<n} (float64(x[i]) − c)², n a positive multiple of 16, in sixteen float64 partial sums
+// (fused multiply-adds) added at the end: the same sum as a loop to within float64 rounding, not its bits.
+//
+//go:noescape
+func sumSqAVX2(x *float32, n int, c float64) float64
+
+// sumAVX2 returns Σ_{i<n} float64(x[i]), n a positive multiple of 16, in sixteen float64 partial sums.
+//
+//go:noescape
+func sumAVX2(x *float32, n int) float64
+
+// normRowAVX2 sets out[i] = float32((float64(x[i]) − c)·r)·w[i] + b[i] for i < n, n a positive multiple of 8, bit
+// for bit as the Go loop; with b nil, without the + b[i].
+//
+//go:noescape
+func normRowAVX2(out, x, w, b *float32, n int, c, r float64)

@@ -297,3 +297,293 @@ exp512Fold:
 	VMOVSD       X10, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// Constants of siluAVX2 (with expP0…expP5 and bias127 above, the same float32 values): exp32's, bit for bit (see
+// exp.go), and its range reduction in float64.
+CONST8(siluHi, 0x42aeac4e)   // the largest float32 x with −x ≥ −87.33654, exp32's lower bound
+CONST8(siluLo, 0xc2b00000)   // −88: −x ≤ 88, its upper bound
+DATA expLog2eD<>+0(SB)/8, $0x3ff71547652b82fe
+DATA expLog2eD<>+8(SB)/8, $0x3ff71547652b82fe
+DATA expLog2eD<>+16(SB)/8, $0x3ff71547652b82fe
+DATA expLog2eD<>+24(SB)/8, $0x3ff71547652b82fe
+GLOBL expLog2eD<>(SB), RODATA|NOPTR, $32
+DATA expLn2D<>+0(SB)/8, $0x3fe62e42fefa39ef
+DATA expLn2D<>+8(SB)/8, $0x3fe62e42fefa39ef
+DATA expLn2D<>+16(SB)/8, $0x3fe62e42fefa39ef
+DATA expLn2D<>+24(SB)/8, $0x3fe62e42fefa39ef
+GLOBL expLn2D<>(SB), RODATA|NOPTR, $32
+DATA expRoundD<>+0(SB)/8, $0x4338000000000000
+DATA expRoundD<>+8(SB)/8, $0x4338000000000000
+DATA expRoundD<>+16(SB)/8, $0x4338000000000000
+DATA expRoundD<>+24(SB)/8, $0x4338000000000000
+GLOBL expRoundD<>(SB), RODATA|NOPTR, $32
+
+// Reduce four float64 values w (in wide) as exp32 does: n = (w·log₂e + 1.5·2⁵²) − 1.5·2⁵² into nw, then
+// r = float32(w − n·ln2) into r (four float32) and n into n (four int32). Separate multiplies and adds, as Go
+// evaluates them on amd64, so that the bits are exp32's.
+#define EXPREDUCE(wide, nw, tmp, r, n) \
+	VMULPD     expLog2eD<>(SB), wide, nw; \
+	VADDPD     expRoundD<>(SB), nw, nw;   \
+	VSUBPD     expRoundD<>(SB), nw, nw;   \
+	VMULPD     expLn2D<>(SB), nw, tmp;    \
+	VSUBPD     tmp, wide, tmp;           \
+	VCVTPD2PSY tmp, r;                   \
+	VCVTPD2DQY nw, n
+
+// func siluAVX2(x *float32, n int, tail *uint8)
+//
+// x[i] = x[i]/(1 + exp32(−x[i])) for i < n (n a positive multiple of 8), bit for bit as SiLU's Go loop, except
+// where −x[i] is outside exp32's fast range [−87.33654, 88] or NaN: those values are left as they are and marked in
+// tail, one byte per 8 values, bit i%8.
+TEXT ·siluAVX2(SB), NOSPLIT, $0-24
+	MOVQ    x+0(FP), SI
+	MOVQ    n+8(FP), CX
+	MOVQ    tail+16(FP), DX
+	VMOVUPS siluHi<>(SB), Y14
+	VMOVUPS siluLo<>(SB), Y15
+	VMOVUPS one<>(SB), Y13
+
+siluLoop:
+	VMOVUPS      (SI), Y0               // x
+	VCMPPS       $0x16, Y14, Y0, Y7     // x > hi or NaN
+	VCMPPS       $0x19, Y15, Y0, Y8     // x < lo or NaN
+	VORPS        Y8, Y7, Y7             // the lanes left to the Go loop
+	VMOVMSKPS    Y7, AX
+	MOVB         AX, (DX)
+	VCVTPS2PD    X0, Y1                 // lanes 0–3 in float64
+	VEXTRACTF128 $1, Y0, X2
+	VCVTPS2PD    X2, Y2                 // lanes 4–7
+	VXORPD       Y3, Y3, Y3
+	VSUBPD       Y1, Y3, Y1             // w = −x (exact)
+	VSUBPD       Y2, Y3, Y2
+	EXPREDUCE(Y1, Y3, Y4, X5, X6)
+	EXPREDUCE(Y2, Y8, Y9, X10, X11)
+	VINSERTF128  $1, X10, Y5, Y5        // r
+	VINSERTI128  $1, X11, Y6, Y6        // n
+	VMOVUPS      expP0<>(SB), Y9        // p = P0
+	VMULPS       Y5, Y9, Y9
+	VADDPS       expP1<>(SB), Y9, Y9    // p = p·r + P1
+	VMULPS       Y5, Y9, Y9
+	VADDPS       expP2<>(SB), Y9, Y9
+	VMULPS       Y5, Y9, Y9
+	VADDPS       expP3<>(SB), Y9, Y9
+	VMULPS       Y5, Y9, Y9
+	VADDPS       expP4<>(SB), Y9, Y9
+	VMULPS       Y5, Y9, Y9
+	VADDPS       expP5<>(SB), Y9, Y9
+	VMULPS       Y5, Y5, Y10            // r·r
+	VMULPS       Y10, Y9, Y9            // p·(r·r)
+	VADDPS       Y5, Y9, Y9             // + r
+	VADDPS       Y13, Y9, Y9            // + 1
+	VPADDD       bias127<>(SB), Y6, Y6
+	VPSLLD       $23, Y6, Y6            // 2ⁿ
+	VMULPS       Y6, Y9, Y9             // e^w
+	VADDPS       Y13, Y9, Y9            // 1 + e^w
+	VDIVPS       Y9, Y0, Y9             // x/(1 + e^w)
+	VBLENDVPS    Y7, Y0, Y9, Y9         // tail lanes keep x
+	VMOVUPS      Y9, (SI)
+	ADDQ         $32, SI
+	INCQ         DX
+	SUBQ         $8, CX
+	JNZ          siluLoop
+
+	VZEROUPPER
+	RET
+
+#define CONST4D(name, v) \
+	DATA name<>+0(SB)/8, $v;  \
+	DATA name<>+8(SB)/8, $v;  \
+	DATA name<>+16(SB)/8, $v; \
+	DATA name<>+24(SB)/8, $v; \
+	GLOBL name<>(SB), RODATA|NOPTR, $32
+
+CONST4D(tanhK, 0x3fa6e4e26d4801f7)    // 0.044715
+CONST4D(tanhNegC, 0xbff9884533d43651) // −2·√(2/π)
+CONST4D(expLoD, 0xc055d589df1172ef)   // −87.33654, exp32's lower bound
+CONST4D(tanhHi, 0x4054000000000000)   // 80, geluTanh1's bound
+
+// Compute w = −2·√(2/π)·(f + 0.044715·f·f·f) of four float64 values f (in f) into w, as geluTanh1 does (left to
+// right, no fused operations), and into mask all ones where w is not in [−87.33654, 80] or is NaN. tmp is scratch.
+#define TANHW(f, w, mask, tmp) \
+	VMULPD tanhK<>(SB), f, w;      \
+	VMULPD f, w, w;                \
+	VMULPD f, w, w;                \
+	VADDPD w, f, w;                \
+	VMULPD tanhNegC<>(SB), w, w;   \
+	VCMPPD $0x19, expLoD<>(SB), w, mask; \
+	VCMPPD $0x16, tanhHi<>(SB), w, tmp;  \
+	VORPD  tmp, mask, mask
+
+// func geluTanhAVX2(x *float32, n int, tail *uint8)
+//
+// x[i] = x[i]/(1 + exp32(w)), w = −2·√(2/π)·(x + 0.044715·x³) in float64, for i < n (n a positive multiple of 8), bit
+// for bit as geluTanh1, except where w is outside [−87.33654, 80] or NaN: those values are left as they are and
+// marked in tail, one byte per 8 values, bit i%8.
+TEXT ·geluTanhAVX2(SB), NOSPLIT, $0-24
+	MOVQ    x+0(FP), SI
+	MOVQ    n+8(FP), CX
+	MOVQ    tail+16(FP), DX
+	VMOVUPS one<>(SB), Y13
+
+tanhLoop:
+	VMOVUPS      (SI), Y0               // x
+	VCVTPS2PD    X0, Y1                 // lanes 0–3 in float64
+	VEXTRACTF128 $1, Y0, X2
+	VCVTPS2PD    X2, Y2                 // lanes 4–7
+	TANHW(Y1, Y3, Y7, Y4)
+	TANHW(Y2, Y8, Y12, Y4)
+	VMOVMSKPD    Y7, AX
+	VMOVMSKPD    Y12, BX
+	SHLQ         $4, BX
+	ORQ          BX, AX
+	MOVB         AX, (DX)
+	VCVTPD2PSY   Y7, X7                 // the masks as float32: NaN with the sign set, or +0
+	VCVTPD2PSY   Y12, X12
+	VINSERTF128  $1, X12, Y7, Y7        // the lanes left to the Go loop, by their sign bits
+	EXPREDUCE(Y3, Y1, Y4, X5, X6)
+	EXPREDUCE(Y8, Y2, Y9, X10, X11)
+	VINSERTF128  $1, X10, Y5, Y5        // r
+	VINSERTI128  $1, X11, Y6, Y6        // n
+	VMOVUPS      expP0<>(SB), Y9        // p = P0
+	VMULPS       Y5, Y9, Y9
+	VADDPS       expP1<>(SB), Y9, Y9    // p = p·r + P1
+	VMULPS       Y5, Y9, Y9
+	VADDPS       expP2<>(SB), Y9, Y9
+	VMULPS       Y5, Y9, Y9
+	VADDPS       expP3<>(SB), Y9, Y9
+	VMULPS       Y5, Y9, Y9
+	VADDPS       expP4<>(SB), Y9, Y9
+	VMULPS       Y5, Y9, Y9
+	VADDPS       expP5<>(SB), Y9, Y9
+	VMULPS       Y5, Y5, Y10            // r·r
+	VMULPS       Y10, Y9, Y9            // p·(r·r)
+	VADDPS       Y5, Y9, Y9             // + r
+	VADDPS       Y13, Y9, Y9            // + 1
+	VPADDD       bias127<>(SB), Y6, Y6
+	VPSLLD       $23, Y6, Y6            // 2ⁿ
+	VMULPS       Y6, Y9, Y9             // e^w
+	VADDPS       Y13, Y9, Y9            // 1 + e^w
+	VDIVPS       Y9, Y0, Y9             // x/(1 + e^w)
+	VBLENDVPS    Y7, Y0, Y9, Y9         // tail lanes keep x
+	VMOVUPS      Y9, (SI)
+	ADDQ         $32, SI
+	INCQ         DX
+	SUBQ         $8, CX
+	JNZ          tanhLoop
+
+	VZEROUPPER
+	RET
+
+// func sumSqAVX2(x *float32, n int, c float64) float64
+//
+// Σ_{i<n} (float64(x[i]) − c)², n a positive multiple of 16, in four float64 accumulators of four lanes (lane j of
+// accumulator a sums the i ≡ 4a + j mod 16), added together at the end.
+TEXT ·sumSqAVX2(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSD c+16(FP), Y8
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+
+sumSqLoop:
+	VCVTPS2PD   (SI), Y0
+	VCVTPS2PD   16(SI), Y1
+	VCVTPS2PD   32(SI), Y2
+	VCVTPS2PD   48(SI), Y3
+	VSUBPD      Y8, Y0, Y0
+	VSUBPD      Y8, Y1, Y1
+	VSUBPD      Y8, Y2, Y2
+	VSUBPD      Y8, Y3, Y3
+	VFMADD231PD Y0, Y0, Y4
+	VFMADD231PD Y1, Y1, Y5
+	VFMADD231PD Y2, Y2, Y6
+	VFMADD231PD Y3, Y3, Y7
+	ADDQ        $64, SI
+	SUBQ        $16, CX
+	JNZ         sumSqLoop
+
+	VADDPD       Y5, Y4, Y4
+	VADDPD       Y7, Y6, Y6
+	VADDPD       Y6, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPD       X5, X4, X4
+	VHADDPD      X4, X4, X4
+	VMOVSD       X4, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func sumAVX2(x *float32, n int) float64
+//
+// Σ_{i<n} float64(x[i]), n a positive multiple of 16, with sumSqAVX2's four accumulators.
+TEXT ·sumAVX2(SB), NOSPLIT, $0-24
+	MOVQ   x+0(FP), SI
+	MOVQ   n+8(FP), CX
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+
+sumLoop:
+	VCVTPS2PD (SI), Y0
+	VCVTPS2PD 16(SI), Y1
+	VCVTPS2PD 32(SI), Y2
+	VCVTPS2PD 48(SI), Y3
+	VADDPD    Y0, Y4, Y4
+	VADDPD    Y1, Y5, Y5
+	VADDPD    Y2, Y6, Y6
+	VADDPD    Y3, Y7, Y7
+	ADDQ      $64, SI
+	SUBQ      $16, CX
+	JNZ       sumLoop
+
+	VADDPD       Y5, Y4, Y4
+	VADDPD       Y7, Y6, Y6
+	VADDPD       Y6, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPD       X5, X4, X4
+	VHADDPD      X4, X4, X4
+	VMOVSD       X4, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func normRowAVX2(out, x, w, b *float32, n int, c, r float64)
+//
+// out[i] = float32((float64(x[i]) − c)·r)·w[i] + b[i] for i < n (n a positive multiple of 8), bit for bit as
+// layerNormRows' loop (no fused operations); b may be nil: then out[i] = float32((float64(x[i]) − c)·r)·w[i].
+TEXT ·normRowAVX2(SB), NOSPLIT, $0-56
+	MOVQ         out+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         w+16(FP), R8
+	MOVQ         b+24(FP), R9
+	MOVQ         n+32(FP), CX
+	VBROADCASTSD c+40(FP), Y8
+	VBROADCASTSD r+48(FP), Y9
+
+normLoop:
+	VCVTPS2PD    (SI), Y0
+	VCVTPS2PD    16(SI), Y1
+	VSUBPD       Y8, Y0, Y0
+	VSUBPD       Y8, Y1, Y1
+	VMULPD       Y9, Y0, Y0
+	VMULPD       Y9, Y1, Y1
+	VCVTPD2PSY   Y0, X0
+	VCVTPD2PSY   Y1, X1
+	VINSERTF128  $1, X1, Y0, Y0
+	VMULPS       (R8), Y0, Y0
+	TESTQ        R9, R9
+	JZ           normStore
+	VADDPS       (R9), Y0, Y0
+	ADDQ         $32, R9
+
+normStore:
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, R8
+	SUBQ    $8, CX
+	JNZ     normLoop
+
+	VZEROUPPER
+	RET
