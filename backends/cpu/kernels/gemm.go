@@ -12,8 +12,8 @@ import (
 // Blocking of the packed GEMM behind Linear (BLIS/GotoBLAS). A micro-kernel computes an mr × nr block of y from a
 // packed panel of x (mr rows) and a packed panel of Wᵀ (nr columns), over gemmKC values of k at a time: the B panel
 // (gemmKC·nr floats, 16 or 32 KiB) stays in L1, a task's share of the packed x (gemmMCPanels·mr·gemmKC floats, 96
-// or 192 KiB) in L2, and the shared packed blocks of W (gemmKC·gemmNC floats, at most 4 MiB) and of x (gemmMA·gemmKC
-// floats, at most 4 MiB) in L3. gemmKC is part of the result: every output is the sum, in increasing order, of one
+// or 192 KiB) in L2, and the shared packed blocks of W (gemmKC·gemmNC floats, at most 4 MiB, two of them) and of x
+// (gemmMA·gemmKC floats, at most 4 MiB, two of them) in L3. gemmKC is part of the result: every output is the sum, in increasing order, of one
 // FMA chain per block of gemmKC values of k, so that every micro-kernel gives the same bits.
 const (
 	gemmKC       = 256
@@ -143,8 +143,8 @@ func Linear(dst, x []float32, w *Matrix, b []float32, T int, inOut bool, threads
 	gemm(dst, x, w, b, T, dIn, dOut, inOut, threads, ws, kernel())
 }
 
-// GemmWorkspace holds the packed operands of the GEMM behind Linear: b is the shared block of Wᵀ, a the shared
-// block of x, and conv the per-worker rows of a 16-bit W converted before they are packed. It grows as needed; a
+// GemmWorkspace holds the packed operands of the GEMM behind Linear: b holds two shared blocks of Wᵀ, a two shared
+// blocks of x (one step computes from one of each while the next step's are packed into the others), and conv the per-worker rows of a 16-bit W converted before they are packed. It grows as needed; a
 // caller that keeps one across calls (package cpu keeps one per run) does not allocate megabytes per matrix
 // product, nor depend on the garbage collector to reuse them.
 type GemmWorkspace struct {
@@ -177,16 +177,18 @@ func (s *GemmWorkspace) grow(bLen, aLen, convLen, workers int) {
 // dOut ≥ 1), as a packed, cache-blocked GEMM around the micro-kernel k.
 //
 // The loops are those of BLIS, with the block of x shared by all workers. Rows of y are taken gemmMA at a time, the
-// reduction gemmKC at a time, and columns gemmNC at a time. For each block of rows and of k, the matching block of x
-// is packed once, by all workers, into panels of k.mr rows, contiguous along k and zero-padded past T; it then
-// serves every block of columns. For each block of columns the matching kc × nc block of Wᵀ is packed once, shared
-// by all workers, into panels of k.nr columns, contiguous along k and zero-padded past dOut (converting a 16-bit W
-// on the way). Then tasks of mc rows (and, with several threads, a share of the columns) run in parallel, calling
-// the micro-kernel for every panel pair, each B panel staying in L1 while the panels of x stream past it from L2. In
-// the first block of k the micro-kernel starts each tile from the bias; in every later one from the tile's partial
-// sums. Tiles cut by the edge of y (fewer than mr rows or nr columns) are computed into a local buffer and only
-// their valid part is added. Every output is so the sum of its blocks of k in increasing order, whatever the
-// blocking of rows and columns and the number of workers.
+// reduction gemmKC at a time, and columns gemmNC at a time; each such step multiplies a packed block of x (panels of
+// k.mr rows, contiguous along k, zero-padded past T) by a packed kc × nc block of Wᵀ (panels of k.nr columns,
+// zero-padded past dOut, a 16-bit W converted on the way). A block of x is packed once per block of rows and of k
+// and serves every block of columns. The steps run as a pipeline on two buffers of each kind: while the workers
+// compute one step they also pack the operands of the next, in the same parallel loop, so that no worker waits for
+// the packing and the packing fills the time in which the last tasks of a step finish. A step's compute is split
+// into tasks of mc rows (and, with several threads, a share of the columns), each calling the micro-kernel for
+// every panel pair, a B panel staying in L1 while the panels of x stream past it from L2. In the first block of k
+// the micro-kernel starts each tile from the bias; in every later one from the tile's partial sums. Tiles cut by
+// the edge of y (fewer than mr rows or nr columns) are computed into a local buffer and only their valid part is
+// added. Every output is so the sum of its blocks of k in increasing order, whatever the blocking of rows and
+// columns and the number of workers.
 func gemm(dst, x []float32, w *Matrix, b []float32, T, dIn, dOut int, inOut bool, threads int, s *GemmWorkspace, k *microKernel) {
 	if s == nil {
 		s = new(GemmWorkspace)
@@ -199,48 +201,75 @@ func gemm(dst, x []float32, w *Matrix, b []float32, T, dIn, dOut int, inOut bool
 	if w.F32 == nil && !inOut {
 		convLen = nr * kcMax
 	}
-	ma := min(T, gemmMA)
-	s.grow(roundUp(min(dOut, gemmNC), nr)*kcMax, roundUp(ma, mr)*kcMax, convLen, threads)
-	bPack, aPack := s.b, s.a
+	bLen, aLen := roundUp(min(dOut, gemmNC), nr)*kcMax, roundUp(min(T, gemmMA), mr)*kcMax
+	s.grow(2*bLen, 2*aLen, convLen, threads)
+	aBuf := [2][]float32{s.a[:aLen], s.a[aLen : 2*aLen]}
+	bBuf := [2][]float32{s.b[:bLen], s.b[bLen : 2*bLen]}
+
+	// The steps in loop order; step i reads bBuf[i%2] and aBuf[its a].
+	type step struct{ r0, rows, k0, kc, j0, nc, a int }
+	var steps []step
+	a := -1
 	for r0 := 0; r0 < T; r0 += gemmMA {
-		rows := min(gemmMA, T-r0)
-		rowPanels := ceilDiv(rows, mr)
-		rowBlocks := ceilDiv(rows, mc)
 		for k0 := 0; k0 < dIn; k0 += gemmKC {
-			kc := min(gemmKC, dIn-k0)
-			const packGroupA = 4 // A panels packed per task
-			ParallelFor(ceilDiv(rowPanels, packGroupA), threads, func(g, _ int) {
-				for ip := g * packGroupA; ip < min(rowPanels, (g+1)*packGroupA); ip++ {
-					packA(aPack[ip*kc*mr:(ip+1)*kc*mr], x, dIn, T, r0+ip*mr, k0, kc, k)
-				}
-			})
+			a = (a + 1) % 2
 			for j0 := 0; j0 < dOut; j0 += gemmNC {
-				nc := min(gemmNC, dOut-j0)
-				panels := ceilDiv(nc, nr)
-				// One task per block of mc rows when there are enough of them to keep the workers evenly busy;
-				// otherwise the columns are split too, into at least 8·threads tasks in all, so that the last task
-				// to finish leaves the other workers idle for little of the block. The split does not change any
-				// sum, only who computes it.
-				colBlocks := 1
-				if threads > 1 {
-					colBlocks = min(panels, ceilDiv(8*threads, rowBlocks))
-				}
-				panelsPerTask := ceilDiv(panels, colBlocks)
-				colBlocks = ceilDiv(panels, panelsPerTask)
-				const packGroup = 4 // B panels packed per task
-				ParallelFor(ceilDiv(panels, packGroup), threads, func(g, worker int) {
-					for p := g * packGroup; p < min(panels, (g+1)*packGroup); p++ {
-						packB(bPack[p*kc*nr:(p+1)*kc*nr], w, inOut, dIn, dOut, j0+p*nr, k0, kc, nr, s.conv[worker])
-					}
-				})
-				ParallelFor(rowBlocks*colBlocks, threads, func(task, worker int) {
-					i0 := (task / colBlocks) * mc
-					c0 := (task % colBlocks) * panelsPerTask * nr
-					gemmBlock(dst, aPack[(i0/mr)*kc*mr:], bPack, b, s.tile[worker], T, dOut, r0+i0, min(mc, rows-i0),
-						j0, c0, min(panelsPerTask*nr, nc-c0), k0, kc, k)
-				})
+				steps = append(steps, step{r0, min(gemmMA, T-r0), k0, min(gemmKC, dIn-k0), j0, min(gemmNC, dOut-j0), a})
 			}
 		}
+	}
+	const packGroup = 4 // panels packed per task
+	// packing returns the number of packing tasks of step i and the function that runs one of them.
+	packing := func(i int) (int, func(task, worker int)) {
+		if i >= len(steps) {
+			return 0, nil
+		}
+		st := steps[i]
+		nA := 0
+		if st.j0 == 0 { // the first step of a block of x packs it
+			nA = ceilDiv(ceilDiv(st.rows, mr), packGroup)
+		}
+		rowPanels, panels := ceilDiv(st.rows, mr), ceilDiv(st.nc, nr)
+		aPack, bPack := aBuf[st.a], bBuf[i%2]
+		return nA + ceilDiv(panels, packGroup), func(task, worker int) {
+			if task < nA {
+				for ip := task * packGroup; ip < min(rowPanels, (task+1)*packGroup); ip++ {
+					packA(aPack[ip*st.kc*mr:(ip+1)*st.kc*mr], x, dIn, T, st.r0+ip*mr, st.k0, st.kc, k)
+				}
+				return
+			}
+			g := task - nA
+			for p := g * packGroup; p < min(panels, (g+1)*packGroup); p++ {
+				packB(bPack[p*st.kc*nr:(p+1)*st.kc*nr], w, inOut, dIn, dOut, st.j0+p*nr, st.k0, st.kc, nr, s.conv[worker])
+			}
+		}
+	}
+	nPack, pack := packing(0)
+	ParallelFor(nPack, threads, pack)
+	for i, st := range steps {
+		rowBlocks, panels := ceilDiv(st.rows, mc), ceilDiv(st.nc, nr)
+		// One task per block of mc rows when there are enough of them to keep the workers evenly busy; otherwise
+		// the columns are split too, into at least 8·threads tasks in all, so that the last task to finish leaves
+		// the other workers idle for little of the step. The split does not change any sum, only who computes it.
+		colBlocks := 1
+		if threads > 1 {
+			colBlocks = min(panels, ceilDiv(8*threads, rowBlocks))
+		}
+		panelsPerTask := ceilDiv(panels, colBlocks)
+		colBlocks = ceilDiv(panels, panelsPerTask)
+		nCompute := rowBlocks * colBlocks
+		nPack, pack := packing(i + 1)
+		aPack, bPack := aBuf[st.a], bBuf[i%2]
+		ParallelFor(nCompute+nPack, threads, func(task, worker int) {
+			if task >= nCompute { // the next step's operands, into the other buffers
+				pack(task-nCompute, worker)
+				return
+			}
+			i0 := (task / colBlocks) * mc
+			c0 := (task % colBlocks) * panelsPerTask * nr
+			gemmBlock(dst, aPack[(i0/mr)*st.kc*mr:], bPack, b, s.tile[worker], T, dOut, st.r0+i0, min(mc, st.rows-i0),
+				st.j0, c0, min(panelsPerTask*nr, st.nc-c0), st.k0, st.kc, k)
+		})
 	}
 }
 
