@@ -11,12 +11,15 @@ import (
 
 // Blocking of the packed GEMM behind Linear (BLIS/GotoBLAS). A micro-kernel computes an mr × nr block of y from a
 // packed panel of x (mr rows) and a packed panel of Wᵀ (nr columns), over gemmKC values of k at a time: the B panel
-// (gemmKC·nr floats, 16 or 32 KiB) stays in L1, a task's share of the packed x (gemmMCPanels·mr·gemmKC floats, 96
-// or 192 KiB) in L2, and the shared packed blocks of W (gemmKC·gemmNC floats, at most 4 MiB, two of them) and of x
-// (gemmMA·gemmKC floats, at most 4 MiB, two of them) in L3. gemmKC is part of the result: every output is the sum, in increasing order, of one
-// FMA chain per block of gemmKC values of k, so that every micro-kernel gives the same bits.
+// (gemmKC·nr floats, 32 or 64 KiB) stays in L1 or L2, a task's share of the packed x (gemmMCPanels·mr·gemmKC floats,
+// 192 or 384 KiB) in L2, and the shared packed blocks of W (gemmKC·gemmNC floats, at most 8 MiB, two of them) and of
+// x (gemmMA·gemmKC floats, at most 8 MiB, two of them) in L3. Every block of k is one pass over y through memory;
+// gemmKC = 512 halves those passes against 256, and measured faster than both 256 and 1024 on whole runs of the
+// Pythia-6.9B shape (Zen 5, AVX-512, alternating binaries). gemmKC is part of the result: every output is the sum,
+// in increasing order, of one FMA chain per block of gemmKC values of k, so that every micro-kernel gives the same
+// bits.
 const (
-	gemmKC       = 256
+	gemmKC       = 512
 	gemmMCPanels = 16
 	gemmNC       = 4096
 	gemmMA       = 4096
