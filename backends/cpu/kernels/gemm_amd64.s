@@ -1,6 +1,7 @@
 //go:build amd64 && !noasm
 
 #include "textflag.h"
+#include "consts.h"
 
 // One step of the 6×16 micro-kernel: load the 16 packed B values of one k (Y12, Y13), broadcast each of the 6 packed
 // A values of that k in turn and fused-multiply-add them into the accumulators Y0…Y11 (row r in Y(2r), Y(2r+1)).
@@ -159,6 +160,36 @@ store:
 	VMOVUPS Y14, off(R15)(R13*2); \
 	VMOVUPS Y15, off(R15)(R14*1)
 
+// The set-up of gemmPackB16 and its 16-bit twins, with k8, src, ld, dst, ldd in CX, SI, R8, DI, R13: R8 = ld·size
+// bytes (shift = log2 size), R9 = 3·R8, R10–R12 the rows 4, 8 and 12 of src, R13 = ldd·4 bytes and R14 = 3·R13; then
+// the flags of k8 for the caller's JZ.
+#define PACKB16SETUP(shift) \
+	SHLQ $shift, R8;       \
+	LEAQ (R8)(R8*2), R9;   \
+	LEAQ (SI)(R8*4), R10;  \
+	LEAQ (R10)(R8*4), R11; \
+	LEAQ (R11)(R8*4), R12; \
+	SHLQ $2, R13;          \
+	LEAQ (R13)(R13*2), R14; \
+	TESTQ CX, CX
+
+// One step of gemmPackB16 and its 16-bit twins: eight values of k of the 16 rows, loaded as float32 by load (LOAD8,
+// LOAD8BF16 or LOAD8F16), transposed into eight packed rows; then every source row step bytes on, DI eight packed rows
+// on.
+#define PACKB16STEP(load, step) \
+	LEAQ (DI)(R13*4), R15; \
+	load(SI, R10);         \
+	TRANSPOSE8;            \
+	STORE8(0);             \
+	load(R11, R12);        \
+	TRANSPOSE8;            \
+	STORE8(32);            \
+	ADDQ $step, SI;        \
+	ADDQ $step, R10;       \
+	ADDQ $step, R11;       \
+	ADDQ $step, R12;       \
+	LEAQ (R15)(R13*4), DI
+
 // func gemmPackB16(k8 int, src *float32, ld int, dst *float32, ldd int)
 TEXT ·gemmPackB16(SB), NOSPLIT, $0-40
 	MOVQ k8+0(FP), CX
@@ -166,29 +197,11 @@ TEXT ·gemmPackB16(SB), NOSPLIT, $0-40
 	MOVQ ld+16(FP), R8
 	MOVQ dst+24(FP), DI
 	MOVQ ldd+32(FP), R13
-	TESTQ CX, CX
-	JZ    packdone
-	SHLQ $2, R8           // R8 = source row stride in bytes
-	LEAQ (R8)(R8*2), R9   // R9 = 3 rows
-	LEAQ (SI)(R8*4), R10  // rows 4–7
-	LEAQ (R10)(R8*4), R11 // rows 8–11
-	LEAQ (R11)(R8*4), R12 // rows 12–15
-	SHLQ $2, R13          // R13 = packed row stride in bytes
-	LEAQ (R13)(R13*2), R14
+	PACKB16SETUP(2)
+	JZ packdone
 
 packloop:
-	LEAQ (DI)(R13*4), R15
-	LOAD8(SI, R10)
-	TRANSPOSE8
-	STORE8(0)
-	LOAD8(R11, R12)
-	TRANSPOSE8
-	STORE8(32)
-	ADDQ $32, SI
-	ADDQ $32, R10
-	ADDQ $32, R11
-	ADDQ $32, R12
-	LEAQ (R15)(R13*4), DI // eight packed rows on
+	PACKB16STEP(LOAD8, 32)
 	DECQ CX
 	JNZ  packloop
 	VZEROUPPER
@@ -215,18 +228,6 @@ packdone:
 	VPSLLD    $16, Y5, Y5;    \
 	VPSLLD    $16, Y6, Y6;    \
 	VPSLLD    $16, Y7, Y7
-
-// Eight copies of one 32-bit constant, for a memory operand.
-#define CONST8(name, v) \
-	DATA name<>+0(SB)/4, $v;  \
-	DATA name<>+4(SB)/4, $v;  \
-	DATA name<>+8(SB)/4, $v;  \
-	DATA name<>+12(SB)/4, $v; \
-	DATA name<>+16(SB)/4, $v; \
-	DATA name<>+20(SB)/4, $v; \
-	DATA name<>+24(SB)/4, $v; \
-	DATA name<>+28(SB)/4, $v; \
-	GLOBL name<>(SB), RODATA|NOPTR, $32
 
 CONST8(f16AbsMask, 0x7fff)     // a binary16's exponent and mantissa
 CONST8(f16SignMask, 0x8000)    // its sign
@@ -276,29 +277,11 @@ TEXT ·gemmPackB16F16(SB), NOSPLIT, $0-40
 	MOVQ ld+16(FP), R8
 	MOVQ dst+24(FP), DI
 	MOVQ ldd+32(FP), R13
-	TESTQ CX, CX
-	JZ    packf16done
-	SHLQ $1, R8           // R8 = source row stride in bytes
-	LEAQ (R8)(R8*2), R9   // R9 = 3 rows
-	LEAQ (SI)(R8*4), R10  // rows 4–7
-	LEAQ (R10)(R8*4), R11 // rows 8–11
-	LEAQ (R11)(R8*4), R12 // rows 12–15
-	SHLQ $2, R13          // R13 = packed row stride in bytes
-	LEAQ (R13)(R13*2), R14
+	PACKB16SETUP(1)
+	JZ packf16done
 
 packf16loop:
-	LEAQ (DI)(R13*4), R15
-	LOAD8F16(SI, R10)
-	TRANSPOSE8
-	STORE8(0)
-	LOAD8F16(R11, R12)
-	TRANSPOSE8
-	STORE8(32)
-	ADDQ $16, SI
-	ADDQ $16, R10
-	ADDQ $16, R11
-	ADDQ $16, R12
-	LEAQ (R15)(R13*4), DI // eight packed rows on
+	PACKB16STEP(LOAD8F16, 16)
 	DECQ CX
 	JNZ  packf16loop
 	VZEROUPPER
@@ -313,29 +296,11 @@ TEXT ·gemmPackB16BF16(SB), NOSPLIT, $0-40
 	MOVQ ld+16(FP), R8
 	MOVQ dst+24(FP), DI
 	MOVQ ldd+32(FP), R13
-	TESTQ CX, CX
-	JZ    packbfdone
-	SHLQ $1, R8           // R8 = source row stride in bytes
-	LEAQ (R8)(R8*2), R9   // R9 = 3 rows
-	LEAQ (SI)(R8*4), R10  // rows 4–7
-	LEAQ (R10)(R8*4), R11 // rows 8–11
-	LEAQ (R11)(R8*4), R12 // rows 12–15
-	SHLQ $2, R13          // R13 = packed row stride in bytes
-	LEAQ (R13)(R13*2), R14
+	PACKB16SETUP(1)
+	JZ packbfdone
 
 packbfloop:
-	LEAQ (DI)(R13*4), R15
-	LOAD8BF16(SI, R10)
-	TRANSPOSE8
-	STORE8(0)
-	LOAD8BF16(R11, R12)
-	TRANSPOSE8
-	STORE8(32)
-	ADDQ $16, SI
-	ADDQ $16, R10
-	ADDQ $16, R11
-	ADDQ $16, R12
-	LEAQ (R15)(R13*4), DI // eight packed rows on
+	PACKB16STEP(LOAD8BF16, 16)
 	DECQ CX
 	JNZ  packbfloop
 	VZEROUPPER

@@ -1,18 +1,9 @@
 //go:build amd64 && !noasm
 
 #include "textflag.h"
+#include "consts.h"
 
 // Constant vectors: eight copies of one float32 (or int32), so that an FMA can take them as a memory operand.
-#define CONST8(name, v) \
-	DATA name<>+0(SB)/4, $v;  \
-	DATA name<>+4(SB)/4, $v;  \
-	DATA name<>+8(SB)/4, $v;  \
-	DATA name<>+12(SB)/4, $v; \
-	DATA name<>+16(SB)/4, $v; \
-	DATA name<>+20(SB)/4, $v; \
-	DATA name<>+24(SB)/4, $v; \
-	DATA name<>+28(SB)/4, $v; \
-	GLOBL name<>(SB), RODATA|NOPTR, $32
 
 CONST8(expLo, -87.33654)
 CONST8(expLog2e, 1.44269504088896341)
@@ -330,6 +321,33 @@ GLOBL expRoundD<>(SB), RODATA|NOPTR, $32
 	VCVTPD2PSY tmp, r;                   \
 	VCVTPD2DQY nw, n
 
+// Finish exp32(w) for eight lanes whose reductions EXPREDUCE left in X5, X10 (r) and X6, X11 (n), and set
+// Y9 = x/(1 + e^w) with x in Y0 and Y13 = 1: the polynomial p·(r·r) + r + 1 and the scaling by 2ⁿ in float32, each
+// operation rounded as exp32's Go code rounds it. Y5, Y6, Y10 are scratch.
+#define EXP32DIV \
+	VINSERTF128 $1, X10, Y5, Y5;     \
+	VINSERTI128 $1, X11, Y6, Y6;     \
+	VMOVUPS     expP0<>(SB), Y9;     \
+	VMULPS      Y5, Y9, Y9;          \
+	VADDPS      expP1<>(SB), Y9, Y9; \
+	VMULPS      Y5, Y9, Y9;          \
+	VADDPS      expP2<>(SB), Y9, Y9; \
+	VMULPS      Y5, Y9, Y9;          \
+	VADDPS      expP3<>(SB), Y9, Y9; \
+	VMULPS      Y5, Y9, Y9;          \
+	VADDPS      expP4<>(SB), Y9, Y9; \
+	VMULPS      Y5, Y9, Y9;          \
+	VADDPS      expP5<>(SB), Y9, Y9; \
+	VMULPS      Y5, Y5, Y10;         \
+	VMULPS      Y10, Y9, Y9;         \
+	VADDPS      Y5, Y9, Y9;          \
+	VADDPS      Y13, Y9, Y9;         \
+	VPADDD      bias127<>(SB), Y6, Y6; \
+	VPSLLD      $23, Y6, Y6;         \
+	VMULPS      Y6, Y9, Y9;          \
+	VADDPS      Y13, Y9, Y9;         \
+	VDIVPS      Y9, Y0, Y9
+
 // func siluAVX2(x *float32, n int, tail *uint8)
 //
 // x[i] = x[i]/(1 + exp32(−x[i])) for i < n (n a positive multiple of 8), bit for bit as SiLU's Go loop, except
@@ -358,28 +376,7 @@ siluLoop:
 	VSUBPD       Y2, Y3, Y2
 	EXPREDUCE(Y1, Y3, Y4, X5, X6)
 	EXPREDUCE(Y2, Y8, Y9, X10, X11)
-	VINSERTF128  $1, X10, Y5, Y5        // r
-	VINSERTI128  $1, X11, Y6, Y6        // n
-	VMOVUPS      expP0<>(SB), Y9        // p = P0
-	VMULPS       Y5, Y9, Y9
-	VADDPS       expP1<>(SB), Y9, Y9    // p = p·r + P1
-	VMULPS       Y5, Y9, Y9
-	VADDPS       expP2<>(SB), Y9, Y9
-	VMULPS       Y5, Y9, Y9
-	VADDPS       expP3<>(SB), Y9, Y9
-	VMULPS       Y5, Y9, Y9
-	VADDPS       expP4<>(SB), Y9, Y9
-	VMULPS       Y5, Y9, Y9
-	VADDPS       expP5<>(SB), Y9, Y9
-	VMULPS       Y5, Y5, Y10            // r·r
-	VMULPS       Y10, Y9, Y9            // p·(r·r)
-	VADDPS       Y5, Y9, Y9             // + r
-	VADDPS       Y13, Y9, Y9            // + 1
-	VPADDD       bias127<>(SB), Y6, Y6
-	VPSLLD       $23, Y6, Y6            // 2ⁿ
-	VMULPS       Y6, Y9, Y9             // e^w
-	VADDPS       Y13, Y9, Y9            // 1 + e^w
-	VDIVPS       Y9, Y0, Y9             // x/(1 + e^w)
+	EXP32DIV                            // x/(1 + e^w) into Y9
 	VBLENDVPS    Y7, Y0, Y9, Y9         // tail lanes keep x
 	VMOVUPS      Y9, (SI)
 	ADDQ         $32, SI
@@ -442,28 +439,7 @@ tanhLoop:
 	VINSERTF128  $1, X12, Y7, Y7        // the lanes left to the Go loop, by their sign bits
 	EXPREDUCE(Y3, Y1, Y4, X5, X6)
 	EXPREDUCE(Y8, Y2, Y9, X10, X11)
-	VINSERTF128  $1, X10, Y5, Y5        // r
-	VINSERTI128  $1, X11, Y6, Y6        // n
-	VMOVUPS      expP0<>(SB), Y9        // p = P0
-	VMULPS       Y5, Y9, Y9
-	VADDPS       expP1<>(SB), Y9, Y9    // p = p·r + P1
-	VMULPS       Y5, Y9, Y9
-	VADDPS       expP2<>(SB), Y9, Y9
-	VMULPS       Y5, Y9, Y9
-	VADDPS       expP3<>(SB), Y9, Y9
-	VMULPS       Y5, Y9, Y9
-	VADDPS       expP4<>(SB), Y9, Y9
-	VMULPS       Y5, Y9, Y9
-	VADDPS       expP5<>(SB), Y9, Y9
-	VMULPS       Y5, Y5, Y10            // r·r
-	VMULPS       Y10, Y9, Y9            // p·(r·r)
-	VADDPS       Y5, Y9, Y9             // + r
-	VADDPS       Y13, Y9, Y9            // + 1
-	VPADDD       bias127<>(SB), Y6, Y6
-	VPSLLD       $23, Y6, Y6            // 2ⁿ
-	VMULPS       Y6, Y9, Y9             // e^w
-	VADDPS       Y13, Y9, Y9            // 1 + e^w
-	VDIVPS       Y9, Y0, Y9             // x/(1 + e^w)
+	EXP32DIV                            // x/(1 + e^w) into Y9
 	VBLENDVPS    Y7, Y0, Y9, Y9         // tail lanes keep x
 	VMOVUPS      Y9, (SI)
 	ADDQ         $32, SI
