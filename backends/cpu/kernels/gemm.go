@@ -147,9 +147,10 @@ func Linear(dst, x []float32, w *Matrix, b []float32, T int, inOut bool, threads
 }
 
 // GemmWorkspace holds the packed operands of the GEMM behind Linear: b holds two shared blocks of Wᵀ, a two shared
-// blocks of x (one step computes from one of each while the next step's are packed into the others), and conv the per-worker rows of a 16-bit W converted before they are packed. It grows as needed; a
-// caller that keeps one across calls (package cpu keeps one per run) does not allocate megabytes per matrix
-// product, nor depend on the garbage collector to reuse them.
+// blocks of x (one step computes from one of each while the next step's are packed into the others), and conv the
+// per-worker rows of a 16-bit W converted before they are packed. It grows as needed; a caller that keeps one across
+// calls (package cpu keeps one per run) does not allocate megabytes per matrix product, nor depend on the garbage
+// collector to reuse them.
 type GemmWorkspace struct {
 	b    []float32
 	a    []float32
@@ -187,7 +188,7 @@ func (s *GemmWorkspace) grow(bLen, aLen, convLen, workers int) {
 // compute one step they also pack the operands of the next, in the same parallel loop, so that no worker waits for
 // the packing and the packing fills the time in which the last tasks of a step finish. A step's compute is split
 // into tasks of mc rows (and, with several threads, a share of the columns), each calling the micro-kernel for
-// every panel pair, a B panel staying in L1 while the panels of x stream past it from L2. In the first block of k
+// every panel pair, a B panel staying in L1 (or L2) while the panels of x stream past it from L2. In the first block of k
 // the micro-kernel starts each tile from the bias; in every later one from the tile's partial sums. Tiles cut by
 // the edge of y (fewer than mr rows or nr columns) are computed into a local buffer and only their valid part is
 // added. Every output is so the sum of its blocks of k in increasing order, whatever the blocking of rows and
@@ -469,11 +470,13 @@ func packB16F16Go(k8 int, src *byte, ld int, dst *float32, ldd int) {
 	}
 	s := unsafe.Slice(src, 2*(15*ld+8*k8))
 	d := unsafe.Slice(dst, (8*k8-1)*ldd+16)
-	row := make([]float32, 8*k8)
+	var eight [8]float32
 	for j := 0; j < 16; j++ {
-		decode.Into(row, s[2*j*ld:2*(j*ld+8*k8)], decode.F16)
-		for p, v := range row {
-			d[p*ldd+j] = v
+		for p0 := 0; p0 < 8*k8; p0 += 8 {
+			decode.Into(eight[:], s[2*(j*ld+p0):2*(j*ld+p0+8)], decode.F16)
+			for p, v := range eight {
+				d[(p0+p)*ldd+j] = v
+			}
 		}
 	}
 }
